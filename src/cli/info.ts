@@ -1,0 +1,134 @@
+// `docrun list`, `docrun lint`, `docrun status`, `docrun transcript`: read-only commands.
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { loadRunbook, hasErrors } from '../runbook/parse.js'
+import { buildPlan, PlanError } from '../plan/plan.js'
+import type { Plan } from '../plan/types.js'
+import { formatDuration } from '../runbook/durations.js'
+import { workspacePaths } from '../state/paths.js'
+import { loadState } from '../state/state.js'
+import { doneSteps } from '../run/runner.js'
+import type { RunEvent } from '../run/events.js'
+import { TranscriptModel, STATUS_MARK } from '../report/transcript.js'
+import { EXIT } from '../exit-codes.js'
+import { CliError, formatDiagnostics, parseSets } from './load.js'
+
+const out = (s: string) => process.stdout.write(`${s}\n`)
+
+function attrsText(attrs: Record<string, unknown>): string {
+  return Object.entries(attrs)
+    .map(([k, v]) => (v === true ? k : `${k}=${typeof v === 'string' && /\s/.test(v) ? JSON.stringify(v) : String(v)}`))
+    .join(' ')
+}
+
+export async function listCommand(path: string, opts: { json?: boolean; set?: string[] }): Promise<number> {
+  const { runbook, file } = await loadRunbook(path).catch((e: Error) => {
+    throw new CliError(`cannot read ${path}: ${e.message}`)
+  })
+  let plan: Plan
+  try {
+    plan = buildPlan(runbook, file, { sets: parseSets(opts.set) })
+  } catch (error) {
+    if (error instanceof PlanError) throw new CliError(error.message)
+    throw error
+  }
+  if (hasErrors(file)) process.stderr.write(`${formatDiagnostics(file)}\n`)
+  if (opts.json) {
+    out(JSON.stringify(plan, null, 2))
+    return hasErrors(file) ? EXIT.usage : EXIT.ok
+  }
+  out(`${plan.runbook.title ?? path}  (sha256 ${plan.runbook.sha256.slice(0, 12)})`)
+  if (plan.params.length) out(`params: ${plan.params.map((p) => `${p.name}=${p.secret ? '********' : JSON.stringify(p.value)}`).join(' ')}`)
+  const bySection = new Map<string, Plan['steps']>()
+  for (const s of plan.steps) {
+    const k = s.section?.id ?? ''
+    bySection.set(k, [...(bySection.get(k) ?? []), s])
+  }
+  const printSteps = (steps: Plan['steps'] | undefined, indent: string) => {
+    for (const s of steps ?? []) {
+      const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : 'run'
+      const attrs = attrsText(s.attrs)
+      out(`${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${s.skip})` : ''}  line ${s.position.start.line}`)
+    }
+  }
+  printSteps(bySection.get(''), '')
+  for (const sec of plan.sections) {
+    out(`${'  '.repeat(Math.max(0, sec.depth - 1))}${sec.label}  #${sec.id}`)
+    printSteps(bySection.get(sec.id), `${'  '.repeat(sec.depth)}`)
+  }
+  return hasErrors(file) ? EXIT.usage : EXIT.ok
+}
+
+export async function lintCommand(paths: string[]): Promise<number> {
+  let errors = false
+  for (const path of paths) {
+    const { runbook, file } = await loadRunbook(path).catch((e: Error) => {
+      throw new CliError(`cannot read ${path}: ${e.message}`)
+    })
+    try {
+      buildPlan(runbook, file)
+    } catch (error) {
+      if (!(error instanceof PlanError)) throw error
+    }
+    process.stderr.write(`${formatDiagnostics(file)}\n`)
+    errors ||= hasErrors(file)
+  }
+  return errors ? EXIT.usage : EXIT.ok
+}
+
+export async function statusCommand(path: string, opts: { workspace?: string; json?: boolean }): Promise<number> {
+  const { runbook, file } = await loadRunbook(path)
+  const plan = buildPlan(runbook, file)
+  const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
+  const { state } = await loadState(paths, path, runbook.sha256)
+  const done = doneSteps(plan, state)
+  let stale = false
+  const rows = plan.steps.filter((s) => s.action !== 'none').map((s) => {
+    const b = state.blocks[s.id]
+    let status: string
+    if (s.skip) status = 'skipped'
+    else if (!b) status = 'not run'
+    else if (done.has(s.id)) status = 'done'
+    else if (b.hash !== s.hash || stale) status = 'stale'
+    else status = b.status
+    if (b && !done.has(s.id)) stale = true
+    return { id: s.id, section: s.section?.label ?? '', status, exitCode: b?.exitCode ?? null, durationMs: b?.durationMs, finishedAt: b?.finishedAt, message: b?.message }
+  })
+  if (opts.json) {
+    out(JSON.stringify({ runbook: path, lastRun: state.lastRun, blocks: rows }, null, 2))
+    return EXIT.ok
+  }
+  const mark: Record<string, string> = { done: STATUS_MARK.passed!, failed: STATUS_MARK.failed!, 'timed-out': STATUS_MARK['timed-out']!, interrupted: STATUS_MARK.interrupted!, stale: '♻️', 'not run': STATUS_MARK['not run']!, skipped: STATUS_MARK.skipped! }
+  out(`${path}${state.lastRun ? `  (last run ${state.lastRun})` : '  (never run here)'}`)
+  let section = ''
+  for (const r of rows) {
+    if (r.section !== section) out(`  ${(section = r.section)}`)
+    out(`    ${mark[r.status] ?? '?'} ${r.status.padEnd(11)} ${r.id}${r.durationMs !== undefined && r.status !== 'stale' ? `  ${formatDuration(r.durationMs)}` : ''}${r.message && r.status !== 'done' ? `  — ${r.message}` : ''}`)
+  }
+  return EXIT.ok
+}
+
+export async function transcriptCommand(opts: { run?: string; workspace?: string; normalize?: boolean; runbook?: string }): Promise<number> {
+  const ws = resolve(opts.workspace ?? process.cwd())
+  const runDir = opts.run ? (opts.run.includes('/') ? resolve(opts.run) : join(ws, '.docrun', 'runs', opts.run)) : join(ws, '.docrun', 'runs', 'latest')
+  let text: string
+  try {
+    text = await readFile(join(runDir, 'events.jsonl'), 'utf8')
+  } catch {
+    throw new CliError(`no run record in ${runDir} (run \`docrun run\` first, or name a run with --run)`)
+  }
+  const model = new TranscriptModel()
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue
+    try {
+      model.apply(JSON.parse(line) as RunEvent)
+    } catch {
+      // A torn last line from a killed run: the lines before it still tell the story.
+    }
+  }
+  const source = await readFile(opts.runbook ?? join(runDir, 'runbook.md'), 'utf8').catch(() => {
+    throw new CliError(`cannot find the runbook of that run in ${runDir}; name it with --runbook PATH`)
+  })
+  process.stdout.write(model.render(source, { normalize: opts.normalize === true }))
+  return EXIT.ok
+}

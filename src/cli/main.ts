@@ -1,0 +1,85 @@
+#!/usr/bin/env node
+// docrun's command line: thin commands over runbook → plan → run.
+import { Command, Option } from 'commander'
+import { VERSION } from '../version.js'
+import { EXIT } from '../exit-codes.js'
+import { CliError } from './load.js'
+import { runCommand } from './run.js'
+import { lintCommand, listCommand, statusCommand, transcriptCommand } from './info.js'
+
+const collect = (value: string, prev: string[] = []) => [...prev, value]
+
+const program = new Command()
+program.name('docrun').description('Run the shell blocks of a Markdown runbook, check them, and keep an annotated transcript.').version(VERSION)
+program.exitOverride()
+
+program
+  .command('run')
+  .description('run a runbook\'s blocks in order (on the host, in a chroot or in a guest)')
+  .argument('<runbook>', 'Markdown runbook')
+  .option('--resume', 'continue at the first failed or unrun block, shell state restored')
+  .option('--from <section>', 'start at this section (number, title or slug)')
+  .option('--to <section>', 'stop after this section')
+  .option('--only <block>', 'run only this block (repeatable)', collect)
+  .option('--set <key=value>', 'override a param (repeatable)', collect)
+  .option('-w, --workspace <dir>', 'workspace: where blocks start and .docrun/ lives (default: current directory)')
+  .option('--out <dir>', 'write the run record here instead of .docrun/runs/<run-id>')
+  .option('--normalize', 'write the transcript without times, durations and run ids')
+  .option('-q, --quiet', 'print only failures and the summary')
+  .action(async (runbook: string, opts) => {
+    process.exitCode = await runCommand(runbook, opts)
+  })
+
+program
+  .command('list')
+  .description('show the plan: sections and their blocks with id, language, target and attributes')
+  .argument('<runbook>')
+  .option('--json', 'print the plan as JSON')
+  .option('--set <key=value>', 'override a param (repeatable)', collect)
+  .action(async (runbook: string, opts) => {
+    process.exitCode = await listCommand(runbook, opts)
+  })
+
+program
+  .command('lint')
+  .description('report what is wrong with runbooks, with line:column')
+  .argument('<runbooks...>')
+  .action(async (runbooks: string[]) => {
+    process.exitCode = await lintCommand(runbooks)
+  })
+
+program
+  .command('status')
+  .description('which blocks are done, failed, stale or not run in this workspace')
+  .argument('<runbook>')
+  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .option('--json', 'print as JSON')
+  .action(async (runbook: string, opts) => {
+    process.exitCode = await statusCommand(runbook, opts)
+  })
+
+program
+  .command('transcript')
+  .description('print a run\'s transcript again from its event log')
+  .option('--run <id|dir>', 'run id or run directory (default: the latest run)')
+  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .option('--runbook <path>', 'the runbook the run used (default: from the run record)')
+  .addOption(new Option('--normalize', 'drop times, durations and run ids so two transcripts diff cleanly'))
+  .action(async (opts) => {
+    process.exitCode = await transcriptCommand(opts)
+  })
+
+try {
+  await program.parseAsync(process.argv)
+} catch (error) {
+  const e = error as { code?: string; exitCode?: number }
+  if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') process.exitCode = EXIT.ok
+  else if (e.code?.startsWith('commander.')) process.exitCode = EXIT.usage
+  else if (error instanceof CliError) {
+    process.stderr.write(`${error.message}\n`)
+    process.exitCode = error.exitCode
+  } else {
+    process.stderr.write(`docrun: internal error: ${(error as Error).stack ?? String(error)}\n`)
+    process.exitCode = EXIT.internal
+  }
+}

@@ -1,0 +1,132 @@
+// `docrun run`: plan, lock, run, record.
+import { mkdir, readFile, rm, symlink } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { join, resolve } from 'node:path'
+import { writeAtomic } from '../state/atomic.js'
+import { PlanError } from '../plan/plan.js'
+import { EventBus, now, type RunEvent } from '../run/events.js'
+import { executePlan } from '../run/runner.js'
+import { acquireLock, LockedError } from '../state/lock.js'
+import { workspacePaths } from '../state/paths.js'
+import { loadState } from '../state/state.js'
+import { ConsoleReporter } from '../report/console.js'
+import { JsonlReporter, TranscriptReporter } from '../report/files.js'
+import { hostFacts } from '../report/facts.js'
+import { Masker } from '../report/mask.js'
+import { EXIT } from '../exit-codes.js'
+import { CliError, loadForRun, parseSets } from './load.js'
+
+export interface RunCliOptions {
+  resume?: boolean
+  from?: string
+  to?: string
+  only?: string[]
+  set?: string[]
+  workspace?: string
+  out?: string
+  normalize?: boolean
+  quiet?: boolean
+}
+
+export function newRunId(): string {
+  const d = new Date()
+  const p = (n: number) => String(n).padStart(2, '0')
+  return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${randomBytes(2).toString('hex')}`
+}
+
+export async function runCommand(runbookPath: string, opts: RunCliOptions): Promise<number> {
+  const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
+  let loaded
+  try {
+    loaded = await loadForRun(runbookPath, { sets: parseSets(opts.set), selection })
+  } catch (error) {
+    if (error instanceof PlanError) throw new CliError(error.message)
+    throw error
+  }
+  const { plan, runbook } = loaded
+  const workspace = resolve(opts.workspace ?? process.cwd())
+  await mkdir(workspace, { recursive: true })
+  const paths = workspacePaths(workspace, runbookPath)
+
+  let lock
+  try {
+    lock = acquireLock(paths.lock)
+  } catch (error) {
+    if (error instanceof LockedError) throw new CliError(error.message, EXIT.locked)
+    throw error
+  }
+  const controller = new AbortController()
+  let signals = 0
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++
+    if (signals === 1) {
+      process.stderr.write(`\ndocrun: ${sig}: stopping the running block and cleaning up (again to hurry, a third time to quit at once)\n`)
+      controller.abort(new Error(sig))
+    } else if (signals >= 3) {
+      process.stderr.write('docrun: quitting without cleanup; `docrun clean` removes what is left\n')
+      process.exit(EXIT.interrupted)
+    }
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  process.on('SIGHUP', onSignal)
+
+  try {
+    const { state, recovered } = await loadState(paths, runbookPath, runbook.sha256)
+    const runId = newRunId()
+    const runDir = opts.out ? resolve(opts.out) : join(paths.runs, runId)
+    await mkdir(runDir, { recursive: true, mode: 0o700 })
+    if (!opts.out) {
+      await rm(paths.latest, { force: true })
+      await symlink(runId, paths.latest)
+    }
+    const runbookText = await readFile(runbookPath, 'utf8')
+    // The run record holds the runbook as it ran, so its transcript can be rendered again.
+    await writeAtomic(join(runDir, 'runbook.md'), runbookText)
+    const secrets = new Masker(plan.params.filter((p) => p.secret).map((p) => p.value))
+    const bus = new EventBus()
+    const transcript = new TranscriptReporter(runDir, runbookText, { normalize: opts.normalize === true })
+    const jsonl = new JsonlReporter(runDir)
+    const consoleR = new ConsoleReporter({ quiet: opts.quiet === true })
+    const masked = (e: RunEvent): RunEvent => {
+      if (!secrets.active) return e
+      if (e.type === 'output') return { ...e, data: secrets.mask(e.data) }
+      if (e.type === 'note') return { ...e, message: secrets.mask(e.message) }
+      return e
+    }
+    bus.subscribe((e) => jsonl.on(masked(e)))
+    bus.subscribe((e) => transcript.on(masked(e)))
+    bus.subscribe((e) => consoleR.on(masked(e)))
+
+    const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: '********' } : p)) }
+    await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace })
+    if (lock.stale) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `took over the lock of a docrun that is gone (pid ${lock.stale.pid}, ${lock.stale.command})` })
+    if (recovered) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `the saved state could not be used (${recovered.reason}); starting fresh, the old state is kept as ${recovered.backup}` })
+    if (opts.resume && state.runbook.sha256 !== runbook.sha256 && Object.keys(state.blocks).length) {
+      await bus.emit({ type: 'note', time: now(), level: 'info', message: 'the runbook changed since the last run: an edited block runs again, and so does every block after it' })
+    }
+    state.runbook = { path: resolve(runbookPath), sha256: runbook.sha256 }
+
+    let outcome
+    try {
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal })
+    } catch (error) {
+      await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
+      return EXIT.internal
+    }
+    const message =
+      outcome.status === 'failed'
+        ? `block ${outcome.failed} failed; fix it and continue with \`docrun run ${runbookPath} --resume\``
+        : outcome.status === 'interrupted'
+          ? `interrupted at ${outcome.failed}; continue with \`docrun run ${runbookPath} --resume\``
+          : undefined
+    await bus.emit({ type: 'run-end', time: now(), status: outcome.status, exitCode: outcome.exitCode, counts: outcome.counts, ...(message ? { message } : {}) })
+    process.stderr.write(`docrun: transcript: ${join(runDir, 'transcript.md')}\n`)
+    return outcome.exitCode
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    process.off('SIGHUP', onSignal)
+    lock.release()
+  }
+}

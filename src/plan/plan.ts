@@ -1,0 +1,128 @@
+// Runbook + options → Plan. Pure: no processes, no file system.
+import { VFile } from 'vfile'
+import type { Block, Runbook, Section } from '../runbook/types.js'
+import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
+import { report } from '../diagnostics.js'
+import type { Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
+
+export class PlanError extends Error {}
+
+export function planSection(s: Section): PlanSection {
+  return { id: s.id, title: s.title, label: sectionLabel(s), depth: s.depth, ...(s.number ? { number: s.number } : {}) }
+}
+
+/** Apply `--set key=value` overrides to the declared params. Unknown keys are errors. */
+export function resolveParams(runbook: Runbook, sets: Record<string, string>): ResolvedParam[] {
+  const declared = new Map(runbook.frontmatter.params.map((p) => [p.name, p]))
+  for (const key of Object.keys(sets)) {
+    if (!declared.has(key)) {
+      const known = [...declared.keys()]
+      throw new PlanError(`--set ${key}: the runbook declares no param \`${key}\`${known.length ? ` (params: ${known.join(', ')})` : ' (it declares none)'}`)
+    }
+  }
+  return runbook.frontmatter.params.map((p) => {
+    const set = Object.hasOwn(sets, p.name)
+    const value = set ? sets[p.name]! : p.default
+    if (p.choices && !p.choices.includes(value)) throw new PlanError(`--set ${p.name}=${value}: must be one of ${p.choices.join(', ')}`)
+    return { name: p.name, value, source: set ? 'set' : 'default', secret: p.secret === true, ...(p.description ? { description: p.description } : {}) }
+  })
+}
+
+/** Where a block runs. Problems are reported into `file` with the block's position. */
+export function resolveTarget(runbook: Runbook, block: Block, file: VFile): TargetRef {
+  const t = typeof block.attrs.target === 'string' ? block.attrs.target : 'host'
+  const root = typeof block.attrs.root === 'string' ? block.attrs.root : undefined
+  const chroots = runbook.frontmatter.chroots
+  if (t === 'host') {
+    if (root) report(file, '`root=` only goes with `target=chroot`', block.position.start, 'attribute-value', true)
+    return { kind: 'host', name: 'host' }
+  }
+  if (t === 'chroot') {
+    if (root) return { kind: 'chroot', name: `chroot:${root}`, root }
+    const names = Object.keys(chroots)
+    if (names.length === 1) return { kind: 'chroot', name: names[0]!, root: chroots[names[0]!]! }
+    report(file, '`target=chroot` needs `root=DIR` (or exactly one chroot named in the front matter)', block.position.start, 'target-unknown', true)
+    return { kind: 'host', name: 'host' }
+  }
+  if (chroots[t]) return { kind: 'chroot', name: t, root: chroots[t] }
+  report(file, `Unknown target \`${t}\`: use host, chroot (with root=DIR) or a chroot named in the front matter`, block.position.start, 'target-unknown', true)
+  return { kind: 'host', name: 'host' }
+}
+
+export interface PlanOptions {
+  sets?: Record<string, string>
+  selection?: Selection
+}
+
+/** Build the plan. Document problems go into `file`; selection problems throw PlanError. */
+export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {}): Plan {
+  const params = resolveParams(runbook, opts.sets ?? {})
+  const sectionById = new Map(runbook.sections.map((s) => [s.id, s]))
+  const steps: Step[] = runbook.blocks.map((b) => {
+    const section = b.section ? sectionById.get(b.section) : undefined
+    const fileAttr = typeof b.attrs.file === 'string' ? { path: b.attrs.file, append: b.attrs.append === true } : undefined
+    const action = fileAttr ? 'file' : b.kind === 'shell' ? 'run' : 'none'
+    const timeout = typeof b.attrs.timeout === 'number' ? b.attrs.timeout : runbook.frontmatter.timeoutMs
+    const step: Step = {
+      id: b.id,
+      index: b.index,
+      section: section ? planSection(section) : null,
+      lang: b.lang,
+      action,
+      target: resolveTarget(runbook, b, file),
+      content: b.content,
+      hash: b.hash,
+      attrs: b.attrs,
+      position: b.position,
+      errexit: b.attrs.errexit !== false,
+      ...(timeout ? { timeoutMs: timeout } : {}),
+      ...(typeof b.attrs.cwd === 'string' ? { cwd: b.attrs.cwd } : {}),
+      ...(typeof b.attrs.capture === 'string' ? { capture: b.attrs.capture } : {}),
+      ...(fileAttr ? { file: fileAttr } : {}),
+    }
+    if (action === 'none') step.skip = `data block (${b.lang || 'no language'})`
+    else if (b.attrs.skip === true) step.skip = 'marked skip'
+    else if (b.attrs.excludeFromRunAll === true) step.skip = 'excludeFromRunAll'
+    return step
+  })
+  applySelection(runbook, steps, opts.selection ?? {})
+  return {
+    runbook: { path: runbook.path, sha256: runbook.sha256, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
+    params,
+    sections: runbook.sections.map(planSection),
+    steps,
+  }
+}
+
+/** Find one section for a --from/--to query, or throw a helpful PlanError. */
+export function findSection(runbook: Runbook, query: string): Section {
+  const hits = matchSections(runbook, query)
+  if (hits.length === 1) return hits[0]!
+  if (hits.length > 1) throw new PlanError(`Section \`${query}\` is ambiguous: ${hits.map(sectionLabel).join(' | ')}`)
+  const list = runbook.sections.map((s) => `  ${sectionLabel(s)}  (${s.id})`).join('\n')
+  throw new PlanError(`No section \`${query}\`. Sections:\n${list}`)
+}
+
+function applySelection(runbook: Runbook, steps: Step[], sel: Selection): void {
+  if (sel.only?.length) {
+    const wanted = new Set(sel.only)
+    for (const id of wanted) {
+      if (!steps.some((s) => s.id === id)) throw new PlanError(`--only ${id}: no block with that name or id (see \`docrun list\`)`)
+    }
+    for (const s of steps) {
+      if (!wanted.has(s.id)) s.skip ??= 'not selected'
+      // A block named explicitly runs even when left out of full runs.
+      else if (s.skip === 'excludeFromRunAll') delete s.skip
+    }
+    return
+  }
+  const indexOfSection = (query: string, edge: 'first' | 'last') => {
+    const tree = sectionTree(runbook, findSection(runbook, query).id)
+    const idx = steps.filter((s) => s.section && tree.has(s.section.id)).map((s) => s.index)
+    if (!idx.length) throw new PlanError(`Section \`${query}\` has no blocks`)
+    return edge === 'first' ? Math.min(...idx) : Math.max(...idx)
+  }
+  const from = sel.from ? indexOfSection(sel.from, 'first') : -Infinity
+  const to = sel.to ? indexOfSection(sel.to, 'last') : Infinity
+  for (const s of steps) if (s.index < from || s.index > to) s.skip ??= 'not selected'
+}

@@ -1,0 +1,58 @@
+// The plan: what will run, where, in which order. Pure data (JSON): `docrun list --json`
+// prints it, and the executor reads nothing else about the document.
+import type { Attrs, Span } from '../runbook/types.js'
+
+export type TargetRef =
+  | { kind: 'host'; name: 'host' }
+  | { kind: 'chroot'; name: string; root: string }
+
+export type StepAction = 'run' | 'file' | 'none'
+
+export interface PlanSection {
+  id: string
+  number?: string
+  title: string
+  label: string
+  depth: number
+}
+
+export interface Step {
+  id: string
+  index: number
+  section: PlanSection | null
+  lang: string
+  action: StepAction
+  target: TargetRef
+  content: string
+  hash: string
+  attrs: Attrs
+  position: Span
+  errexit: boolean
+  timeoutMs?: number
+  cwd?: string
+  capture?: string
+  file?: { path: string; append: boolean }
+  /** Why the step will not run in this plan (data block, skip, outside the selection). */
+  skip?: string
+}
+
+export interface ResolvedParam {
+  name: string
+  value: string
+  source: 'default' | 'set'
+  secret: boolean
+  description?: string
+}
+
+export interface Plan {
+  runbook: { path: string; sha256: string; title?: string }
+  params: ResolvedParam[]
+  sections: PlanSection[]
+  steps: Step[]
+}
+
+export interface Selection {
+  from?: string
+  to?: string
+  only?: string[]
+}

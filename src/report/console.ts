@@ -1,0 +1,65 @@
+// Plain terminal output: block headers, live output, outcomes. (Live progress lines for
+// terminals build on the same events.)
+import type { Plan } from '../plan/types.js'
+import { formatDuration } from '../runbook/durations.js'
+import type { RunEvent } from '../run/events.js'
+import { STATUS_MARK } from './transcript.js'
+
+export interface ConsoleOptions {
+  quiet?: boolean
+  write?: (text: string) => void
+}
+
+export class ConsoleReporter {
+  private plan: Plan | undefined
+  private atLineStart = true
+  private readonly write: (text: string) => void
+  constructor(private readonly opts: ConsoleOptions = {}) {
+    this.write = opts.write ?? ((t) => process.stdout.write(t))
+  }
+
+  private line(text: string): void {
+    if (!this.atLineStart) this.write('\n')
+    this.write(`${text}\n`)
+    this.atLineStart = true
+  }
+
+  on(e: RunEvent): void {
+    const q = this.opts.quiet
+    switch (e.type) {
+      case 'run-start':
+        this.plan = e.plan
+        if (!q) this.line(`docrun: ${e.resumed ? 'resuming' : 'running'} ${e.plan.runbook.path} (run ${e.runId})`)
+        break
+      case 'note':
+        if (!q || e.level === 'warn') this.line(`docrun: ${e.message}`)
+        break
+      case 'block-start': {
+        if (q) break
+        const step = this.plan?.steps.find((s) => s.id === e.step)
+        this.line(`\n${STATUS_MARK.running} ${step?.section ? `${step.section.label} › ` : ''}${e.step} (${e.target})`)
+        break
+      }
+      case 'output':
+        if (q) break
+        this.write(e.data)
+        this.atLineStart = e.data.endsWith('\n')
+        break
+      case 'block-end': {
+        const r = e.result
+        if (q && r.status === 'passed') break
+        this.line(`${STATUS_MARK[r.status]} ${e.step} ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`)
+        break
+      }
+      case 'block-skip':
+        if (!q && e.reason !== 'done in an earlier run') this.line(`${STATUS_MARK.skipped} ${e.step} skipped: ${e.reason}`)
+        else if (!q) this.line(`${STATUS_MARK.skipped} ${e.step} done in an earlier run`)
+        break
+      case 'run-end': {
+        const tally = Object.entries(e.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')
+        this.line(`\ndocrun: ${e.status}${tally ? ` (${tally})` : ''}${e.message ? `: ${e.message}` : ''}`)
+        break
+      }
+    }
+  }
+}

@@ -1,0 +1,190 @@
+// transcript.md: the runbook as written, with each block's outcome and output after it.
+// Built from the event stream alone, so it always agrees with what the terminal showed,
+// and `docrun transcript` can render it again (normalised) from events.jsonl.
+import stripAnsi from 'strip-ansi'
+import type { Plan } from '../plan/types.js'
+import { formatDuration } from '../runbook/durations.js'
+import type { BlockResult, HostFacts, RunEvent } from '../run/events.js'
+import { OutputWindow } from './output-window.js'
+
+export const STATUS_MARK: Record<string, string> = {
+  passed: '✅',
+  failed: '❌',
+  'timed-out': '⏱️',
+  interrupted: '⏹️',
+  skipped: '⏭️',
+  running: '▶️',
+  'not run': '◻️',
+}
+
+interface StepView {
+  state: 'running' | 'done' | 'skipped'
+  target?: string
+  result?: BlockResult
+  reason?: string
+  output: OutputWindow
+  notes: string[]
+}
+
+export interface RenderOptions {
+  /** Drop times, durations and run ids, so two transcripts of one runbook diff cleanly. */
+  normalize?: boolean
+}
+
+export class TranscriptModel {
+  plan: Plan | undefined
+  runId = ''
+  started = ''
+  facts: HostFacts | undefined
+  resumed = false
+  end: Extract<RunEvent, { type: 'run-end' }> | undefined
+  notes: string[] = []
+  steps = new Map<string, StepView>()
+
+  apply(e: RunEvent): void {
+    switch (e.type) {
+      case 'run-start':
+        this.plan = e.plan
+        this.runId = e.runId
+        this.started = e.time
+        this.facts = e.facts
+        this.resumed = e.resumed
+        break
+      case 'note':
+        if (e.step) this.view(e.step).notes.push(e.message)
+        else this.notes.push(e.message)
+        break
+      case 'block-start': {
+        const v = this.view(e.step)
+        v.state = 'running'
+        v.target = e.target
+        v.output = new OutputWindow()
+        break
+      }
+      case 'output':
+        this.view(e.step).output.push(e.data)
+        break
+      case 'block-end': {
+        const v = this.view(e.step)
+        v.state = 'done'
+        v.result = e.result
+        break
+      }
+      case 'block-skip': {
+        const v = this.view(e.step)
+        v.state = 'skipped'
+        v.reason = e.reason
+        break
+      }
+      case 'run-end':
+        this.end = e
+        break
+    }
+  }
+
+  private view(id: string): StepView {
+    let v = this.steps.get(id)
+    if (!v) {
+      v = { state: 'skipped', output: new OutputWindow(), notes: [] }
+      this.steps.set(id, v)
+    }
+    return v
+  }
+
+  /** Markdown: the runbook text with annotations spliced after each block. */
+  render(runbookText: string, opts: RenderOptions = {}): string {
+    const plan = this.plan
+    if (!plan) return ''
+    const lines = runbookText.split('\n')
+    const inserts = new Map<number, string[]>()
+    for (const step of plan.steps) {
+      if (step.action === 'none') continue
+      const at = step.position.end.line
+      inserts.set(at, [...(inserts.get(at) ?? []), ...this.annotate(step.id, opts)])
+    }
+    // The header goes after the front matter, so the transcript is still a runbook.
+    let headerAt = 0
+    if (lines[0] === '---') {
+      const close = lines.indexOf('---', 1)
+      if (close > 0) headerAt = close + 1
+    }
+    const out: string[] = []
+    for (let i = 0; i < lines.length; i++) {
+      if (i === headerAt) out.push(...this.header(opts))
+      out.push(lines[i]!)
+      const extra = inserts.get(i + 1)
+      if (extra) out.push(...extra)
+    }
+    if (headerAt >= lines.length) out.push(...this.header(opts))
+    return `${out.join('\n').replace(/\n*$/, '')}\n`
+  }
+
+  private header(opts: RenderOptions): string[] {
+    const plan = this.plan!
+    const f = this.facts
+    const rows: [string, string][] = [['runbook', `\`${plan.runbook.path}\``], ['sha256', `\`${plan.runbook.sha256}\``]]
+    if (!opts.normalize) {
+      rows.push(['run', `\`${this.runId}\`${this.resumed ? ' (resumed)' : ''}`], ['started', this.started])
+      if (this.end) rows.push(['finished', this.end.time])
+    } else if (this.resumed) rows.push(['run', 'resumed'])
+    if (this.end) {
+      const c = this.end.counts
+      const tally = Object.entries(c).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')
+      rows.push(['result', `${STATUS_MARK[this.end.status === 'passed' ? 'passed' : this.end.status === 'interrupted' ? 'interrupted' : 'failed']} **${this.end.status}** (exit ${this.end.exitCode})${tally ? ` · ${tally}` : ''}`])
+      if (this.end.message) rows.push(['', escapeCell(this.end.message)])
+    } else rows.push(['result', `${STATUS_MARK.running} running`])
+    if (f) {
+      rows.push(['docrun', f.docrun], ['host', `${f.distro} · Linux ${f.kernel} · ${f.arch} · Node ${f.node}`])
+      const tools = Object.entries(f.tools).map(([k, v]) => `${k} ${v}`).join(' · ')
+      if (tools) rows.push(['tools', escapeCell(tools)])
+    }
+    if (plan.params.length) rows.push(['params', plan.params.map((p) => `\`${p.name}=${p.secret ? '********' : escapeCell(p.value.replace(/\n/g, '\\n'))}\`${p.source === 'set' ? ' (set)' : ''}`).join(' · ')])
+    const out = ['', '<!-- docrun transcript: generated by docrun; the runbook is below, each block followed by what it did -->', '', '| | |', '|---|---|', ...rows.map(([k, v]) => `| ${k} | ${v} |`), '']
+    for (const n of this.notes) out.push(`> ℹ️ ${n}`, '')
+    return out
+  }
+
+  private annotate(id: string, opts: RenderOptions): string[] {
+    const v = this.steps.get(id)
+    const out: string[] = ['']
+    if (!v) {
+      out.push(`> ${STATUS_MARK['not run']} not run · \`${id}\``, '')
+      return out
+    }
+    if (v.state === 'skipped') {
+      out.push(`> ${STATUS_MARK.skipped} skipped · \`${id}\` · ${v.reason ?? ''}`, '')
+      return out
+    }
+    const r = v.result
+    const parts = [`\`${id}\``, v.target ?? '']
+    if (r) {
+      if (r.exitCode !== null) parts.push(`exit ${r.exitCode}`)
+      if (!opts.normalize) parts.push(formatDuration(r.durationMs))
+      out.push(`> ${STATUS_MARK[r.status]} **${r.status}** · ${parts.join(' · ')}`)
+      if (r.message) out.push('>', `> ${r.message}`)
+    } else out.push(`> ${STATUS_MARK.running} **running** · ${parts.join(' · ')}`)
+    for (const n of v.notes) out.push('>', `> ℹ️ ${n}`)
+    out.push('')
+    const w = v.output.view()
+    if (v.output.bytes > 0) {
+      const body = [...w.head]
+      if (w.elided > 0) body.push(`… ${w.elided} lines elided; the whole output is in ${r?.outputFile ?? 'the run directory'} …`)
+      body.push(...w.tail)
+      if (w.partial) body.push(w.partial)
+      const text = stripAnsi(body.join('\n'))
+      const fence = '`'.repeat(Math.max(3, longestRun(text) + 1))
+      out.push(`${fence}text`, text, fence, '')
+    }
+    return out
+  }
+}
+
+function longestRun(text: string): number {
+  let max = 0
+  for (const m of text.matchAll(/`+/g)) max = Math.max(max, m[0].length)
+  return max
+}
+
+function escapeCell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}

@@ -1,0 +1,53 @@
+// One typed event stream; every reporter (terminal, transcript, events.jsonl) subscribes to it.
+import type { Plan, Step } from '../plan/types.js'
+
+export type BlockStatus = 'passed' | 'failed' | 'timed-out' | 'interrupted' | 'skipped'
+
+/** The one result shape for every block, passed or failed. */
+export interface BlockResult {
+  status: BlockStatus
+  exitCode: number | null
+  timedOut: boolean
+  interrupted: boolean
+  durationMs: number
+  startedAt: string
+  /** Whole output, relative to the run directory. */
+  outputFile?: string
+  outputBytes: number
+  /** What happened, in words, when it did not pass. */
+  message?: string
+}
+
+export interface HostFacts {
+  kernel: string
+  distro: string
+  arch: string
+  node: string
+  docrun: string
+  tools: Record<string, string>
+}
+
+export type RunEvent =
+  | { type: 'run-start'; time: string; runId: string; runDir: string; plan: Plan; facts: HostFacts; resumed: boolean; workspace: string }
+  | { type: 'note'; time: string; level: 'info' | 'warn'; message: string; step?: string }
+  | { type: 'block-start'; time: string; step: string; target: string; attempt: number }
+  | { type: 'output'; time: string; step: string; data: string }
+  | { type: 'block-end'; time: string; step: string; result: BlockResult }
+  | { type: 'block-skip'; time: string; step: string; reason: string }
+  | { type: 'run-end'; time: string; status: 'passed' | 'failed' | 'interrupted' | 'error'; exitCode: number; message?: string; counts: Record<BlockStatus, number> }
+
+export type Listener = (event: RunEvent) => void | Promise<void>
+
+export class EventBus {
+  private listeners: Listener[] = []
+  subscribe(l: Listener): void {
+    this.listeners.push(l)
+  }
+  async emit(event: RunEvent): Promise<void> {
+    for (const l of this.listeners) await l(event)
+  }
+}
+
+export const now = () => new Date().toISOString()
+
+export type StepLike = Pick<Step, 'id'>

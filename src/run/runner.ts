@@ -1,0 +1,265 @@
+// Plan → results. Knows the plan, targets, state and the event stream; nothing about Markdown.
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Plan, Step } from '../plan/types.js'
+import type { ShellSession, ShellRunResult } from '../shell/session.js'
+import { formatDuration } from '../runbook/durations.js'
+import { safeName, type Paths } from '../state/paths.js'
+import { readSnapshot, saveSnapshot, saveState, type State } from '../state/state.js'
+import { EventBus, now, type BlockResult, type BlockStatus, type HostFacts } from './events.js'
+import { TargetPool, type TargetFactory } from './pool.js'
+import { EXIT } from '../exit-codes.js'
+import { printfFormat } from '../shell/encode.js'
+
+export interface RunOptions {
+  plan: Plan
+  paths: Paths
+  state: State
+  runId: string
+  runDir: string
+  bus: EventBus
+  facts: HostFacts
+  resume: boolean
+  signal: AbortSignal
+  targetFactory?: TargetFactory
+}
+
+export interface RunOutcome {
+  status: 'passed' | 'failed' | 'interrupted'
+  exitCode: number
+  counts: Record<BlockStatus, number>
+  failed?: string
+}
+
+/** Blocks already done, given the state: an edited block invalidates itself and all after it. */
+export function doneSteps(plan: Plan, state: State): Set<string> {
+  const done = new Set<string>()
+  for (const step of plan.steps) {
+    if (step.action === 'none') continue
+    const s = state.blocks[step.id]
+    if (!s) {
+      if (step.skip) continue
+      break
+    }
+    if (s.hash !== step.hash) break
+    if (s.status === 'passed') done.add(step.id)
+    else if (!step.skip) break
+  }
+  return done
+}
+
+export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
+  const { plan, paths, state, bus, signal } = opts
+  const counts: Record<BlockStatus, number> = { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 }
+  const done = opts.resume ? doneSteps(plan, state) : new Set<string>()
+  const params = Object.fromEntries(plan.params.map((p) => [p.name, p.value]))
+  const firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
+  await mkdir(join(opts.runDir, 'output'), { recursive: true, mode: 0o700 })
+
+  if (!opts.resume) {
+    // A fresh run: earlier results of the blocks it will run no longer describe the machine.
+    for (const s of plan.steps) if (!s.skip && s.action !== 'none') delete state.blocks[s.id]
+  }
+
+  const pool = new TargetPool(
+    {
+      workspace: paths.workspace,
+      params,
+      note: (message) => bus.emit({ type: 'note', time: now(), level: 'info', message }),
+      // Resuming (or starting mid-document): the shell state the last good block before us left.
+      snapshotFor: async (target) => {
+        if (!firstToRun) return undefined
+        for (const s of [...plan.steps].reverse()) {
+          if (s.index >= firstToRun.index || s.target.name !== target) continue
+          const bs = state.blocks[s.id]
+          if (bs?.status === 'passed' && bs.snapshot && bs.hash === s.hash) {
+            const dump = await readSnapshot(paths, s.id)
+            if (dump) return { dump, block: s.id }
+          }
+        }
+        return undefined
+      },
+    },
+    opts.targetFactory,
+  )
+
+  let outcome: RunOutcome = { status: 'passed', exitCode: EXIT.ok, counts }
+  try {
+    for (const step of plan.steps) {
+      if (step.action === 'none') continue
+      if (step.skip) {
+        if (step.skip !== 'not selected') await bus.emit({ type: 'block-skip', time: now(), step: step.id, reason: step.skip })
+        continue
+      }
+      if (done.has(step.id)) {
+        counts.skipped++
+        await bus.emit({ type: 'block-skip', time: now(), step: step.id, reason: 'done in an earlier run' })
+        continue
+      }
+      if (signal.aborted) {
+        outcome = { status: 'interrupted', exitCode: EXIT.interrupted, counts, failed: step.id }
+        break
+      }
+      const result = await runStep(step, pool, opts)
+      counts[result.status]++
+      state.blocks[step.id] = {
+        hash: step.hash,
+        status: result.status,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        finishedAt: now(),
+        runId: opts.runId,
+        target: step.target.name,
+        ...(result.snapshot ? { snapshot: true } : {}),
+        ...(result.capture ? { capture: result.capture } : {}),
+        ...(result.message ? { message: result.message } : {}),
+      }
+      state.lastRun = opts.runId
+      await saveState(paths, state)
+      await bus.emit({ type: 'block-end', time: now(), step: step.id, result: result.result })
+      if (result.status === 'interrupted') {
+        outcome = { status: 'interrupted', exitCode: EXIT.interrupted, counts, failed: step.id }
+        break
+      }
+      if (result.status !== 'passed') {
+        outcome = { status: 'failed', exitCode: EXIT.failed, counts, failed: step.id }
+        break
+      }
+    }
+  } finally {
+    await pool.closeAll()
+  }
+  return outcome
+}
+
+interface StepOutcome {
+  status: BlockStatus
+  exitCode: number | null
+  durationMs: number
+  result: BlockResult
+  message?: string
+  snapshot?: boolean
+  capture?: { name: string; value: string }
+}
+
+async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<StepOutcome> {
+  const { bus, signal } = opts
+  const startedAt = now()
+  const t0 = performance.now()
+  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1 })
+  const outputFile = join('output', `${safeName(step.id)}.log`)
+  const out: WriteStream = createWriteStream(join(opts.runDir, outputFile), { mode: 0o600 })
+  let bytes = 0
+  let lastLine = ''
+  let tail = ''
+  // Output events are coalesced: a flood must not become a million events.
+  let pending: Buffer[] = []
+  let pendingBytes = 0
+  let flushTimer: NodeJS.Timeout | undefined
+  const flush = async () => {
+    if (flushTimer) clearTimeout(flushTimer)
+    flushTimer = undefined
+    if (!pending.length) return
+    const data = Buffer.concat(pending).toString('utf8')
+    pending = []
+    pendingBytes = 0
+    await bus.emit({ type: 'output', time: now(), step: step.id, data })
+  }
+  const onOutput = (chunk: Buffer) => {
+    bytes += chunk.length
+    out.write(chunk)
+    tail = (tail + chunk.toString('utf8')).slice(-4096)
+    pending.push(chunk)
+    pendingBytes += chunk.length
+    if (pendingBytes > 65536) void flush()
+    else flushTimer ??= setTimeout(() => void flush(), 100)
+  }
+
+  let res: ShellRunResult
+  let session: ShellSession | undefined
+  let message: string | undefined
+  try {
+    session = await pool.get(step.target)
+    if (step.action === 'file') {
+      const content = Buffer.from(step.content.endsWith('\n') ? step.content : `${step.content}\n`, 'utf8')
+      res = await session.writeFile(step.file!.path, content, step.file!.append)
+      if (res.status === 0) onOutput(Buffer.from(`${step.file!.append ? 'appended to' : 'wrote'} ${step.file!.path} (${content.length} bytes)\n`))
+      else onOutput(Buffer.from((res as { output?: string }).output ?? ''))
+    } else {
+      const cwd = step.cwd ? cwdWrap(step.cwd) : undefined
+      if (cwd) await session.sync([cwd.save])
+      res = await session.run(cwd ? `${cwd.enter}\n${step.content}` : step.content, {
+        errexit: step.errexit,
+        ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+        onOutput,
+        signal,
+      })
+      if (cwd && !session.isClosed) await session.sync([cwd.leave])
+    }
+  } catch (error) {
+    res = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }
+  }
+  await flush()
+  await new Promise<void>((resolve) => out.end(resolve))
+  lastLine = tail.replace(/\n+$/, '').split('\n').pop() ?? ''
+
+  let status: BlockStatus
+  if (res.error) {
+    status = res.interrupted || signal.aborted ? 'interrupted' : 'failed'
+    message = res.error
+  } else if (res.timedOut) {
+    status = 'timed-out'
+    message = `timed out after ${formatDuration(step.timeoutMs ?? 0)}: docrun killed its process group (SIGTERM, then SIGKILL after 5s)`
+  } else if (res.interrupted || (signal.aborted && res.status !== 0)) {
+    status = 'interrupted'
+    message = 'interrupted: docrun stopped the block (SIGINT to its process group)'
+  } else if (res.status !== 0) {
+    status = 'failed'
+    message = `exited with status ${res.status}`
+  } else status = 'passed'
+
+  let snapshot = false
+  let capture: StepOutcome['capture']
+  if (status === 'passed' && session && !session.isClosed) {
+    try {
+      if (step.capture) {
+        capture = { name: step.capture, value: lastLine }
+        await session.setVars({ [step.capture]: lastLine }, false)
+      }
+      if (step.action === 'run' || capture) {
+        await saveSnapshot(opts.paths, step.id, await session.snapshot())
+        snapshot = true
+      }
+    } catch (error) {
+      status = 'failed'
+      message = `the shell did not answer after the block: ${(error as Error).message}`
+    }
+  }
+  const durationMs = performance.now() - t0
+  const exitCode = res.status >= 0 ? res.status : null
+  return {
+    status,
+    exitCode,
+    durationMs,
+    snapshot,
+    ...(capture ? { capture } : {}),
+    ...(message ? { message } : {}),
+    result: {
+      status,
+      exitCode,
+      timedOut: status === 'timed-out',
+      interrupted: status === 'interrupted',
+      durationMs,
+      startedAt,
+      outputFile,
+      outputBytes: bytes,
+      ...(message ? { message } : {}),
+    },
+  }
+}
+
+/** `cwd=` runs the block elsewhere and returns the shell to where it was. */
+function cwdWrap(dir: string): { save: string; enter: string; leave: string } {
+  return { save: '__dr_pc=$PWD', enter: `cd -- "$(printf '${printfFormat(Buffer.from(dir, 'utf8'))}')"`, leave: 'cd -- "$__dr_pc"' }
+}

@@ -1,0 +1,179 @@
+// Block attributes: parse a fence's info-string meta (`{name=x target=host}` or Runme's
+// JSON `{"name":"x"}`) and validate it against the schema below.
+import type { AttrValue, Attrs } from './types.js'
+import { parseDuration } from './durations.js'
+
+export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'name' | 'identifier' | 'regex'
+
+export interface AttrSpec {
+  kind: AttrKind
+  description: string
+}
+
+/** Every attribute docrun understands. Anything else is an error (`docrun lint`, and before a run). */
+export const ATTRIBUTES: Record<string, AttrSpec> = {
+  name: { kind: 'name', description: 'block name, unique in the runbook; used by --only, alt= and checks' },
+  target: { kind: 'name', description: 'where the block runs: host (default), chroot, guest, or a named chroot/guest' },
+  root: { kind: 'string', description: 'chroot directory for target=chroot (relative to the workspace)' },
+  timeout: { kind: 'duration', description: 'kill the block after this long (30s, 5m, 1h30m)' },
+  errexit: { kind: 'boolean', description: 'stop the block at its first failing command (default true)' },
+  file: { kind: 'string', description: 'write the block content to this file instead of running it' },
+  append: { kind: 'flag', description: 'with file=: append instead of overwrite' },
+  skip: { kind: 'flag', description: 'leave the block out of runs' },
+  excludeFromRunAll: { kind: 'boolean', description: 'Runme: leave out of a full run; runnable with --only' },
+  cwd: { kind: 'string', description: 'directory to run the block in (the shell returns to its own afterwards)' },
+  capture: { kind: 'identifier', description: "store the block's last output line in this shell variable" },
+}
+
+export interface AttrProblem {
+  message: string
+  ruleId: string
+  /** 0-based offset of the offending text within the meta string, if known. */
+  offset?: number
+}
+
+export interface ParsedMeta {
+  attrs: Attrs
+  /** Offsets of each key within the meta string, for precise diagnostics. */
+  offsets: Record<string, number>
+  problems: AttrProblem[]
+}
+
+/** Parse the info-string text after the language. Never throws. */
+export function parseMeta(meta: string | null | undefined): ParsedMeta {
+  const out: ParsedMeta = { attrs: {}, offsets: {}, problems: [] }
+  if (!meta || !meta.trim()) return out
+  const lead = meta.length - meta.trimStart().length
+  const text = meta.trim()
+  if (!text.startsWith('{') || !text.endsWith('}')) {
+    out.problems.push({ message: `Unexpected info string \`${text}\`: attributes go in braces, e.g. \`{name=build timeout=5m}\``, ruleId: 'attribute-syntax', offset: lead })
+    return out
+  }
+  // Runme writes JSON objects.
+  if (/^\{\s*"/.test(text) || /^\{\s*\}$/.test(text)) {
+    try {
+      const obj: unknown = JSON.parse(text)
+      if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+        for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+          const at = meta.indexOf(`"${k}"`)
+          out.offsets[k] = at >= 0 ? at : lead
+          if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out.attrs[k] = v
+          else out.problems.push({ message: `Attribute \`${k}\` must be a string, number or boolean`, ruleId: 'attribute-value', offset: out.offsets[k] })
+        }
+        return out
+      }
+    } catch (error) {
+      out.problems.push({ message: `Invalid JSON attributes: ${(error as Error).message}`, ruleId: 'attribute-syntax', offset: lead })
+      return out
+    }
+  }
+  tokenize(meta, lead + 1, meta.length - (meta.length - meta.trimEnd().length) - 1, out)
+  return out
+}
+
+function tokenize(meta: string, from: number, to: number, out: ParsedMeta): void {
+  let i = from
+  const isSpace = (c: string | undefined) => c === ' ' || c === '\t' || c === ','
+  while (i < to) {
+    while (i < to && isSpace(meta[i])) i++
+    if (i >= to) break
+    const keyStart = i
+    while (i < to && /[A-Za-z0-9_.-]/.test(meta[i]!)) i++
+    const key = meta.slice(keyStart, i)
+    if (!key) {
+      out.problems.push({ message: `Unexpected character \`${meta[i]}\` in attributes`, ruleId: 'attribute-syntax', offset: i })
+      return
+    }
+    if (key in out.attrs) out.problems.push({ message: `Attribute \`${key}\` is given twice`, ruleId: 'attribute-duplicate', offset: keyStart })
+    out.offsets[key] = keyStart
+    if (meta[i] !== '=') {
+      if (i < to && !isSpace(meta[i])) {
+        out.problems.push({ message: `Unexpected character \`${meta[i]}\` after attribute \`${key}\``, ruleId: 'attribute-syntax', offset: i })
+        return
+      }
+      out.attrs[key] = true
+      continue
+    }
+    i++ // '='
+    let value: AttrValue
+    const q = meta[i]
+    if (q === '"' || q === "'") {
+      let j = i + 1
+      let v = ''
+      while (j < to && meta[j] !== q) {
+        if (meta[j] === '\\' && q === '"' && j + 1 < to) j++
+        v += meta[j]
+        j++
+      }
+      if (j >= to) {
+        out.problems.push({ message: `Unterminated quoted value for attribute \`${key}\``, ruleId: 'attribute-syntax', offset: i })
+        return
+      }
+      value = v
+      i = j + 1
+    } else {
+      const vs = i
+      while (i < to && !isSpace(meta[i])) i++
+      const raw = meta.slice(vs, i)
+      value = raw === 'true' ? true : raw === 'false' ? false : raw
+    }
+    out.attrs[key] = value
+  }
+}
+
+const NAME_RE = /^[\p{L}\p{N}_][\p{L}\p{N}_.:-]*$/u
+const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
+
+/** Check each attribute against the schema; returns normalised attributes and problems. */
+export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { attrs: Attrs; problems: AttrProblem[] } {
+  const problems: AttrProblem[] = []
+  const norm: Attrs = {}
+  for (const [key, value] of Object.entries(attrs)) {
+    const spec = ATTRIBUTES[key]
+    const offset = offsets[key]
+    if (!spec) {
+      problems.push({ message: `Unknown attribute \`${key}\` (known: ${Object.keys(ATTRIBUTES).join(', ')})`, ruleId: 'attribute-unknown', offset })
+      continue
+    }
+    const bad = (why: string) => problems.push({ message: `Attribute \`${key}\` ${why}`, ruleId: 'attribute-value', offset })
+    switch (spec.kind) {
+      case 'flag':
+      case 'boolean':
+        if (typeof value === 'boolean') norm[key] = value
+        else if (value === 'yes' || value === 'no') norm[key] = value === 'yes'
+        else bad(`takes true or false, not \`${String(value)}\``)
+        break
+      case 'duration': {
+        const ms = parseDuration(value as string | number)
+        if (typeof value === 'boolean' || ms === undefined) bad(`takes a duration such as 30s, 5m or 1h30m, not \`${String(value)}\``)
+        else norm[key] = ms
+        break
+      }
+      case 'name':
+        if (typeof value !== 'string' || !NAME_RE.test(value)) bad(`takes a name (letters, digits, _ . : -), not \`${String(value)}\``)
+        else norm[key] = value
+        break
+      case 'identifier':
+        if (typeof value !== 'string' || !IDENT_RE.test(value)) bad(`takes a shell variable name, not \`${String(value)}\``)
+        else norm[key] = value
+        break
+      case 'regex':
+        if (typeof value !== 'string') bad('takes a regular expression')
+        else {
+          try {
+            new RegExp(value)
+            norm[key] = value
+          } catch (error) {
+            bad(`is not a valid regular expression: ${(error as Error).message}`)
+          }
+        }
+        break
+      case 'string':
+        if (typeof value === 'boolean' || value === '') bad('needs a value')
+        else norm[key] = String(value)
+        break
+    }
+  }
+  if (norm.append && norm.file === undefined) problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
+  return { attrs: norm, problems }
+}

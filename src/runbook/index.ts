@@ -1,0 +1,6 @@
+export * from './types.js'
+export * from './attributes.js'
+export * from './durations.js'
+export * from './frontmatter.js'
+export * from './parse.js'
+export * from './sections.js'

@@ -1,0 +1,136 @@
+// Markdown → Runbook. Knows Markdown, nothing about processes.
+import { createHash } from 'node:crypto'
+import { readFile } from 'node:fs/promises'
+import { unified } from 'unified'
+import remarkParse from 'remark-parse'
+import remarkFrontmatter from 'remark-frontmatter'
+import { toString } from 'mdast-util-to-string'
+import GithubSlugger from 'github-slugger'
+import { VFile } from 'vfile'
+import type { Code, Heading, Root, RootContent, Yaml } from 'mdast'
+import type { Block, Runbook, Section, Span } from './types.js'
+import { parseMeta, validateAttrs } from './attributes.js'
+import { emptyFrontMatter, parseFrontMatter } from './frontmatter.js'
+import { report } from '../diagnostics.js'
+
+export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
+const NUMBERED_HEADING = /^(\d+(?:\.\d+)*)\.?[\s\u3000]+(.+)$/u
+
+export interface ParseResult {
+  runbook: Runbook
+  /** Diagnostics (VFileMessage, with place, ruleId and source); fatal ones are errors. */
+  file: VFile
+}
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex')
+}
+
+export async function loadRunbook(path: string): Promise<ParseResult> {
+  const text = await readFile(path, 'utf8')
+  return parseRunbook(text, path)
+}
+
+export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
+  const file = new VFile({ path, value: text })
+  const tree = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).parse(file) as Root
+  const lines = text.split('\n')
+  let frontmatter = emptyFrontMatter()
+  const sections: Section[] = []
+  const blocks: Block[] = []
+  const slugger = new GithubSlugger()
+  const stack: Section[] = []
+  const perSection = new Map<string, number>()
+  const codes: { node: Code; section: string }[] = []
+
+  const visit = (node: RootContent | Root) => {
+    if (node.type === 'yaml') {
+      const y = node as Yaml
+      const res = parseFrontMatter(y.value, (y.position?.start.line ?? 1) + 1)
+      frontmatter = res.frontmatter
+      for (const p of res.problems) report(file, p.message, p.place, p.ruleId, true)
+      return
+    }
+    if (node.type === 'heading') {
+      const h = node as Heading
+      const heading = toString(h).trim()
+      const m = NUMBERED_HEADING.exec(heading)
+      const id = slugger.slug(heading) || `section-${sections.length + 1}`
+      while (stack.length && stack[stack.length - 1]!.depth >= h.depth) stack.pop()
+      const section: Section = {
+        id,
+        title: m ? m[2]!.trim() : heading,
+        heading,
+        depth: h.depth,
+        position: span(h.position),
+        ...(m ? { number: m[1]! } : {}),
+        ...(stack.length ? { parent: stack[stack.length - 1]!.id } : {}),
+      }
+      stack.push(section)
+      sections.push(section)
+      return
+    }
+    if (node.type === 'code') {
+      codes.push({ node: node as Code, section: stack.length ? stack[stack.length - 1]!.id : '' })
+      return
+    }
+    if ('children' in node) for (const child of node.children) visit(child as RootContent)
+  }
+  visit(tree)
+
+  const names = new Map<string, Span>()
+  for (const [index, { node, section }] of codes.entries()) {
+    const pos = span(node.position)
+    const lineText = lines[pos.start.line - 1] ?? ''
+    const meta = node.meta ?? ''
+    const metaCol = meta ? lineText.indexOf(meta, Math.max(0, pos.start.column - 1)) : -1
+    const placeOf = (offset: number | undefined) => ({
+      line: pos.start.line,
+      column: metaCol >= 0 ? metaCol + 1 + (offset ?? 0) : pos.start.column,
+    })
+    const parsed = parseMeta(meta)
+    for (const p of parsed.problems) report(file, p.message, placeOf(p.offset), p.ruleId, p.ruleId !== 'attribute-syntax' || meta.trim().startsWith('{'))
+    const { attrs, problems } = validateAttrs(parsed.attrs, parsed.offsets)
+    for (const p of problems) report(file, p.message, placeOf(p.offset), p.ruleId, true)
+
+    const lang = (node.lang ?? '').toLowerCase()
+    const effective = lang || (frontmatter.defaultLang ?? '').toLowerCase()
+    const n = (perSection.get(section) ?? 0) + 1
+    perSection.set(section, n)
+    const name = typeof attrs.name === 'string' ? attrs.name : undefined
+    const id = name ?? `${section || 'doc'}-${n}`
+    const seen = names.get(id)
+    if (seen) report(file, `Block id \`${id}\` is already used by the block at line ${seen.start.line}`, name ? placeOf(parsed.offsets.name) : pos.start, 'duplicate-name', true)
+    else names.set(id, pos)
+    const content = node.value
+    blocks.push({
+      id,
+      lang,
+      kind: SHELL_LANGS.has(effective) ? 'shell' : 'data',
+      content,
+      attrs,
+      section,
+      index,
+      position: pos,
+      hash: sha256(JSON.stringify([lang, Object.entries(attrs).sort(([a], [b]) => a.localeCompare(b)), content])),
+      ...(name ? { name } : {}),
+    })
+  }
+
+  return {
+    runbook: { path, sha256: sha256(text), frontmatter, sections, blocks },
+    file,
+  }
+}
+
+function span(p: { start: { line: number; column: number; offset?: number }; end: { line: number; column: number; offset?: number } } | undefined): Span {
+  return {
+    start: { line: p?.start.line ?? 1, column: p?.start.column ?? 1 },
+    end: { line: p?.end.line ?? 1, column: p?.end.column ?? 1 },
+  }
+}
+
+/** True when any diagnostic is an error. */
+export function hasErrors(file: VFile): boolean {
+  return file.messages.some((m) => m.fatal === true)
+}

@@ -1,0 +1,74 @@
+// The document model: what a runbook says, with positions. Pure data, no processes.
+
+export interface Point { line: number; column: number; offset?: number }
+export interface Span { start: Point; end: Point }
+
+export interface Section {
+  /** Stable id: the GitHub-style slug of the heading text (deduplicated). */
+  id: string
+  /** The number the document gives the heading ("2", "4.1"), if any. */
+  number?: string
+  /** Heading text without its number. */
+  title: string
+  /** Heading text as written. */
+  heading: string
+  depth: number
+  parent?: string
+  position: Span
+}
+
+export type AttrValue = string | number | boolean
+export type Attrs = Record<string, AttrValue>
+
+export interface Block {
+  /** The `name` attribute, else `<section id>-<n>` (n counts the section's blocks from 1). */
+  id: string
+  name?: string
+  /** Info-string language ('' when the fence has none). */
+  lang: string
+  /** `shell` blocks run; `data` blocks only act through `file=`. */
+  kind: 'shell' | 'data'
+  content: string
+  attrs: Attrs
+  /** Section id the block sits in ('' before the first heading). */
+  section: string
+  /** 0-based position among all fenced blocks of the document. */
+  index: number
+  position: Span
+  /** sha256 over language, attributes and content: an edit to any of them invalidates the block. */
+  hash: string
+}
+
+export interface ParamDecl {
+  name: string
+  default: string
+  description?: string
+  secret?: boolean
+  choices?: string[]
+  /** The value is a path docrun itself may write to; it must stay inside the workspace. */
+  path?: boolean
+}
+
+export interface FrontMatter {
+  title?: string
+  params: ParamDecl[]
+  /** Language given to fences without one (documents converted from reStructuredText have none). */
+  defaultLang?: string
+  /** Default per-block timeout in ms. */
+  timeoutMs?: number
+  /** Path of the TypeScript checks module, relative to the runbook. */
+  checks?: string
+  /** Named chroots: `chroots: {toolchain: ./s390-toolchain}`. */
+  chroots: Record<string, string>
+  /** Everything else, kept for other tools (runme, lint severities, ...). */
+  extra: Record<string, unknown>
+}
+
+export interface Runbook {
+  path: string
+  /** sha256 of the runbook's bytes. */
+  sha256: string
+  frontmatter: FrontMatter
+  sections: Section[]
+  blocks: Block[]
+}

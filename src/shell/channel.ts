@@ -1,0 +1,17 @@
+// A byte stream with a shell at the other end. Targets differ only in how they open
+// one, how they interrupt what runs in it, and how they tear it down.
+
+export interface Channel {
+  /** Human-readable description for messages ("bash on the host", "guest vm's console"). */
+  readonly description: string
+  /** True when the stream is a terminal line (echo, CRLF, line limits): uploads use base64. */
+  readonly tty: boolean
+  write(data: string | Buffer): void
+  onData(listener: (chunk: Buffer) => void): void
+  /** Called once when the stream ends; `reason` says why (exit code, QEMU gone, panic...). */
+  onClose(listener: (reason: string) => void): void
+  /** Ask the running command to stop (the shell's trap escalates INT → TERM → KILL). */
+  interrupt(): void
+  /** End the shell and free everything the channel holds. */
+  close(): Promise<void>
+}

@@ -1,0 +1,5 @@
+export * from './channel.js'
+export * from './encode.js'
+export * from './framer.js'
+export * from './script.js'
+export * from './session.js'

@@ -1,0 +1,219 @@
+// One persistent shell spoken to through the framed protocol (see script.ts).
+import { randomBytes } from 'node:crypto'
+import type { Channel } from './channel.js'
+import { Framer, type EndFrame } from './framer.js'
+import { INIT_SCRIPT } from './script.js'
+import { assignLines, base64Lines, printfFormat } from './encode.js'
+
+export interface ShellInfo {
+  shell: string
+  base64: boolean
+  jobControl: boolean
+  uid: number
+}
+
+export interface ShellRunOptions {
+  errexit?: boolean
+  timeoutMs?: number
+  /** Bring the block's variables, functions and cwd back into the session (blocks: yes; checks: no). */
+  importState?: boolean
+  onOutput?: (chunk: Buffer) => void
+  signal?: AbortSignal
+}
+
+export interface ShellRunResult extends EndFrame {
+  /** Set when the session itself failed (stream closed, no answer). */
+  error?: string
+}
+
+export class SessionError extends Error {}
+
+const nonce = () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')
+
+/** Seconds a session may take to answer after a block's own timeout before it counts as dead. */
+const ANSWER_GRACE_MS = 20_000
+
+export class ShellSession {
+  readonly framer: Framer
+  info: ShellInfo | undefined
+  private closed: string | undefined
+  private closeWaiters: ((reason: string) => void)[] = []
+  private busy = false
+  /** Nonce of the last block whose state was imported: its dump is the session's state. */
+  private lastImported: string | undefined
+
+  constructor(
+    readonly channel: Channel,
+    /** Directory inside the target for the session's scripts and dumps. */
+    readonly dir: string,
+    onNoise: (chunk: Buffer) => void = () => {},
+  ) {
+    this.framer = new Framer(onNoise)
+    channel.onData((c) => this.framer.push(c))
+    channel.onClose((reason) => {
+      this.closed = reason
+      for (const w of this.closeWaiters.splice(0)) w(reason)
+    })
+  }
+
+  get isClosed(): boolean {
+    return this.closed !== undefined
+  }
+
+  /** Type the protocol's functions and learn what the shell can do. */
+  async start(timeoutMs = 30_000): Promise<ShellInfo> {
+    const token = nonce()
+    const lines = [`__dr_d=$(printf '${printfFormat(Buffer.from(this.dir))}')`, ...INIT_SCRIPT.trim().split('\n'), `__dr_probe ${token}`]
+    const probe = this.framer.expect(`__DR_PROBE_${token}:`)
+    this.send(lines)
+    const line = await this.guard(probe, timeoutMs, 'start the shell protocol')
+    const [shell, b64, jc, uid] = line.split(':')
+    this.info = { shell: shell === 'sh' ? 'sh' : `bash ${shell}`, base64: b64 === 'b64', jobControl: jc === '1', uid: Number(uid) }
+    return this.info
+  }
+
+  /** Run a script as a block: the protocol's one result shape, failure included. */
+  async run(script: string, opts: ShellRunOptions = {}): Promise<ShellRunResult> {
+    if (this.busy) throw new SessionError('session is busy')
+    this.busy = true
+    try {
+      const id = nonce()
+      const body = Buffer.from(script.endsWith('\n') || script === '' ? script : `${script}\n`, 'utf8')
+      const secs = opts.timeoutMs ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : 0
+      const lines = this.uploadLines(`${id}.sh`, body)
+      const size = this.channel.tty ? ` ${body.length}` : ' ""'
+      const post = opts.importState === false ? '' : ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;`
+      lines.push(`__dr_run ${id} ${opts.errexit === false ? 0 : 1} ${secs}${size};${post} __dr_end ${id}`)
+      if (opts.importState !== false) this.lastImported = id
+      const done = this.framer.run(id, opts.onOutput ?? (() => {}))
+      const onAbort = () => this.interruptLoop()
+      opts.signal?.addEventListener('abort', onAbort, { once: true })
+      if (opts.signal?.aborted) onAbort()
+      this.send(lines)
+      try {
+        const limit = opts.timeoutMs ? opts.timeoutMs + ANSWER_GRACE_MS : undefined
+        return await this.guard(done, limit, 'finish the block')
+      } catch (error) {
+        return { status: -1, timedOut: false, interrupted: opts.signal?.aborted ?? false, error: (error as Error).message }
+      } finally {
+        opts.signal?.removeEventListener('abort', onAbort)
+        this.stopInterrupts()
+      }
+    } finally {
+      this.busy = false
+    }
+  }
+
+  /** Run a command without touching the session's state; output collected. */
+  async exec(script: string, opts: Omit<ShellRunOptions, 'importState' | 'onOutput'> = {}): Promise<ShellRunResult & { output: string }> {
+    const chunks: Buffer[] = []
+    const res = await this.run(script, { ...opts, importState: false, onOutput: (c) => chunks.push(c) })
+    return { ...res, output: Buffer.concat(chunks).toString('utf8') }
+  }
+
+  /** Set variables byte-exact (params, captures), optionally exported. */
+  async setVars(vars: Record<string, string>, exported: boolean): Promise<void> {
+    const lines: string[] = []
+    for (const [k, v] of Object.entries(vars)) lines.push(...assignLines(k, v, { export: exported }))
+    await this.sync(lines)
+  }
+
+  /** The session's state dump (variables, functions, cwd) as the last block left it. */
+  async snapshot(): Promise<string> {
+    if (!this.lastImported) return ''
+    const res = await this.exec(`cat "$__dr_d/${this.lastImported}.env" 2>/dev/null || :`)
+    return res.output
+  }
+
+  /** Source a snapshot at the session's top level (resume). */
+  async restore(dump: string): Promise<void> {
+    const id = nonce()
+    const lines = this.uploadLines(`${id}.restore`, Buffer.from(dump, 'utf8'))
+    lines.push(`. "$__dr_d/${id}.restore" >/dev/null 2>&1; rm -f "$__dr_d/${id}.restore"`)
+    await this.sync(lines)
+  }
+
+  /** Write a file in the target, relative to the session's cwd. */
+  async writeFile(path: string, content: Buffer, append: boolean): Promise<ShellRunResult & { output: string }> {
+    const id = nonce()
+    const lines = this.uploadLines(`${id}.data`, content)
+    await this.sync(lines)
+    const pathFmt = printfFormat(Buffer.from(path, 'utf8'))
+    return this.exec(
+      `__dr_p=$(printf '${pathFmt}x'); __dr_p=\${__dr_p%x}\ncase $__dr_p in */*) mkdir -p -- "\${__dr_p%/*}";; esac\ncat "$__dr_d/${id}.data" ${append ? '>>' : '>'} "$__dr_p"; __dr_r=$?; rm -f "$__dr_d/${id}.data"; exit $__dr_r`,
+    )
+  }
+
+  /** Lines that make `$__dr_d/NAME` hold exactly `data`. */
+  private uploadLines(name: string, data: Buffer): string[] {
+    const target = `"$__dr_d/${name}"`
+    if (!this.channel.tty) {
+      // Pipes carry bytes as they are; a random delimiter cannot occur in the text.
+      const eof = `__DR_EOF_${nonce()}`
+      const text = data.toString('latin1')
+      const nl = text.endsWith('\n') || text === '' ? '' : '\n'
+      // A heredoc adds nothing but needs a final newline: strip it again when the data had none.
+      const fix = nl ? [`__dr_t=$(cat ${target}; echo x); printf '%s' "\${__dr_t%?x}" > ${target}`] : []
+      return [`cat > ${target} <<'${eof}'\n${text}${nl}${eof}`, ...fix]
+    }
+    if (this.info?.base64 !== false) {
+      return [`base64 -d > ${target} <<'__DR_B64'`, ...base64Lines(data), '__DR_B64']
+    }
+    const lines = [`: > ${target}`]
+    for (let i = 0; i < data.length; i += 100) lines.push(`printf '${printfFormat(data.subarray(i, i + 100))}' >> ${target}`)
+    return lines
+  }
+
+  /** Send trusted protocol lines and wait until the shell has read them all. */
+  async sync(lines: string[], timeoutMs = 60_000): Promise<void> {
+    const token = nonce()
+    const done = this.framer.expect(`__DR_SYNC_${token}`)
+    this.send([...lines, `__dr_sync ${token}`])
+    await this.guard(done, timeoutMs, 'answer')
+  }
+
+  private send(lines: string[]): void {
+    if (this.closed) throw new SessionError(`${this.channel.description} is gone: ${this.closed}`)
+    this.channel.write(`${lines.join('\n')}\n`)
+  }
+
+  private interruptTimer: NodeJS.Timeout | undefined
+  private interruptLoop(): void {
+    this.channel.interrupt()
+    // Escalate (INT, TERM, KILL in the shell's trap) if the block ignores the first.
+    this.interruptTimer = setInterval(() => this.channel.interrupt(), 3000)
+  }
+  private stopInterrupts(): void {
+    if (this.interruptTimer) clearInterval(this.interruptTimer)
+    this.interruptTimer = undefined
+  }
+
+  /** Wait for `p`, but fail when the stream closes or nothing comes within `ms`. */
+  private guard<T>(p: Promise<T>, ms: number | undefined, what: string): Promise<T> {
+    if (this.closed) return Promise.reject(new SessionError(`${this.channel.description} is gone: ${this.closed}`))
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined
+      const onClose = (reason: string) => {
+        if (timer) clearTimeout(timer)
+        this.framer.cancel()
+        reject(new SessionError(`${this.channel.description} ended: ${reason}`))
+      }
+      this.closeWaiters.push(onClose)
+      if (ms) {
+        timer = setTimeout(() => {
+          this.closeWaiters = this.closeWaiters.filter((w) => w !== onClose)
+          this.framer.cancel()
+          reject(new SessionError(`${this.channel.description} did not ${what} within ${Math.round(ms / 1000)}s`))
+        }, ms)
+      }
+      p.then(
+        (v) => {
+          if (timer) clearTimeout(timer)
+          this.closeWaiters = this.closeWaiters.filter((w) => w !== onClose)
+          resolve(v)
+        },
+        reject,
+      )
+    })
+  }
+}

@@ -1,0 +1,4 @@
+export * from './atomic.js'
+export * from './lock.js'
+export * from './paths.js'
+export * from './state.js'

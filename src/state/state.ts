@@ -1,0 +1,89 @@
+// The state of a runbook in a workspace: which blocks are done, and each target's shell
+// state after the last good block (for --resume). Written atomically after every block.
+import { readFile, rename } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { BlockStatus } from '../run/events.js'
+import type { Paths } from './paths.js'
+import { safeName } from './paths.js'
+import { writeAtomic } from './atomic.js'
+
+export const STATE_FORMAT = 'docrun-state'
+export const STATE_VERSION = 1
+
+export interface BlockState {
+  hash: string
+  status: BlockStatus
+  exitCode: number | null
+  durationMs: number
+  finishedAt: string
+  runId: string
+  target: string
+  /** Set when the block left a shell snapshot (variables, cwd) in the snapshots folder. */
+  snapshot?: boolean
+  capture?: { name: string; value: string }
+  message?: string
+}
+
+export interface State {
+  format: typeof STATE_FORMAT
+  version: number
+  runbook: { path: string; sha256: string }
+  updatedAt: string
+  lastRun?: string
+  blocks: Record<string, BlockState>
+}
+
+export function emptyState(runbookPath: string, sha: string): State {
+  return { format: STATE_FORMAT, version: STATE_VERSION, runbook: { path: runbookPath, sha256: sha }, updatedAt: new Date().toISOString(), blocks: {} }
+}
+
+export interface LoadedState {
+  state: State
+  /** Set when an unreadable state was moved aside: where it went and why. */
+  recovered?: { backup: string; reason: string }
+}
+
+/** Read the state; unreadable state (corrupt, truncated, other version) is kept as a backup, never silently dropped. */
+export async function loadState(paths: Paths, runbookPath: string, sha: string): Promise<LoadedState> {
+  let text: string
+  try {
+    text = await readFile(paths.state, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: emptyState(runbookPath, sha) }
+    throw error
+  }
+  let reason: string | undefined
+  try {
+    const data = JSON.parse(text) as Partial<State>
+    if (data.format !== STATE_FORMAT) reason = 'it is not a docrun state file'
+    else if (data.version !== STATE_VERSION) reason = `it was written by another docrun version (state format ${String(data.version)}, this docrun reads ${STATE_VERSION})`
+    else if (!data.blocks || typeof data.blocks !== 'object' || !data.runbook) reason = 'it is incomplete'
+    else return { state: data as State }
+  } catch (error) {
+    reason = `it is not valid JSON (${(error as Error).message})`
+  }
+  const backup = `${paths.state}.bad-${new Date().toISOString().replace(/[:.]/g, '-')}`
+  await rename(paths.state, backup)
+  return { state: emptyState(runbookPath, sha), recovered: { backup, reason } }
+}
+
+export async function saveState(paths: Paths, state: State): Promise<void> {
+  state.updatedAt = new Date().toISOString()
+  await writeAtomic(paths.state, `${JSON.stringify(state, null, 2)}\n`)
+}
+
+export function snapshotPath(paths: Paths, blockId: string): string {
+  return join(paths.snapshots, `${safeName(blockId)}.env`)
+}
+
+export async function saveSnapshot(paths: Paths, blockId: string, dump: string): Promise<void> {
+  await writeAtomic(snapshotPath(paths, blockId), dump)
+}
+
+export async function readSnapshot(paths: Paths, blockId: string): Promise<string | undefined> {
+  try {
+    return await readFile(snapshotPath(paths, blockId), 'utf8')
+  } catch {
+    return undefined
+  }
+}

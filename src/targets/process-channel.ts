@@ -1,0 +1,86 @@
+// A Channel over a local process's pipes: bash on the host, or `chroot ROOT bash`.
+import { execa, type ResultPromise } from 'execa'
+import type { Channel } from '../shell/channel.js'
+
+export interface ProcessChannelOptions {
+  file: string
+  args: string[]
+  env: Record<string, string>
+  /** Replace the environment instead of extending docrun's. */
+  cleanEnv?: boolean
+  cwd?: string
+  description: string
+  /** Bytes the shell writes to its own stderr (job notices, its own errors): not block output. */
+  onStderr?: (chunk: Buffer) => void
+}
+
+export class ProcessChannel implements Channel {
+  readonly tty = false
+  readonly description: string
+  private readonly proc: ResultPromise
+  private dataListeners: ((c: Buffer) => void)[] = []
+  private closeListeners: ((r: string) => void)[] = []
+  private closedReason: string | undefined
+
+  constructor(opts: ProcessChannelOptions) {
+    this.description = opts.description
+    this.proc = execa(opts.file, opts.args, {
+      env: opts.env,
+      extendEnv: !opts.cleanEnv,
+      cwd: opts.cwd,
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      encoding: 'buffer',
+      reject: false,
+      // Own process group: the terminal's Ctrl-C reaches docrun, which interrupts on purpose.
+      detached: true,
+      cleanup: true,
+    })
+    this.proc.stdout!.on('data', (c: Buffer) => {
+      for (const l of this.dataListeners) l(c)
+    })
+    this.proc.stderr!.on('data', (c: Buffer) => opts.onStderr?.(c))
+    this.proc.stdin!.on('error', () => {})
+    void this.proc.then((r) => {
+      const reason = r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode ?? '?'}`
+      this.closedReason = reason
+      for (const l of this.closeListeners.splice(0)) l(reason)
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid
+  }
+
+  write(data: string | Buffer): void {
+    this.proc.stdin!.write(data)
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.dataListeners.push(listener)
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedReason !== undefined) listener(this.closedReason)
+    else this.closeListeners.push(listener)
+  }
+
+  interrupt(): void {
+    if (this.proc.pid && this.closedReason === undefined) process.kill(this.proc.pid, 'SIGUSR1')
+  }
+
+  async close(): Promise<void> {
+    if (this.closedReason !== undefined) return
+    this.proc.stdin!.end()
+    const timer = setTimeout(() => {
+      // The shell did not leave on EOF: end its whole process group.
+      try {
+        if (this.proc.pid) process.kill(-this.proc.pid, 'SIGKILL')
+      } catch {}
+    }, 5000)
+    await this.proc.catch(() => {})
+    clearTimeout(timer)
+  }
+}

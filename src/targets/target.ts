@@ -1,0 +1,12 @@
+// A Target opens a ShellSession somewhere (host, chroot, guest) and tears it down.
+import type { ShellSession } from '../shell/session.js'
+
+export interface Target {
+  readonly name: string
+  readonly kind: 'host' | 'chroot' | 'guest'
+  readonly description: string
+  /** Start the shell. Notes are things the log should say (e.g. sudo pass-through). */
+  open(): Promise<{ session: ShellSession; notes: string[] }>
+  /** End the shell and free what the target made for itself (temp dirs). Idempotent. */
+  close(): Promise<void>
+}
