@@ -12,7 +12,7 @@ export class TranscriptReporter {
 
   async on(e: RunEvent): Promise<void> {
     this.model.apply(e)
-    if (e.type === 'block-end' || e.type === 'run-end' || e.type === 'run-start' || e.type === 'block-start') await this.write()
+    if (e.type === 'block-end' || e.type === 'run-end' || e.type === 'run-start') await this.write()
   }
 
   async write(): Promise<void> {

@@ -6,6 +6,12 @@ export interface Channel {
   readonly description: string
   /** True when the stream is a terminal line (echo, CRLF, line limits): uploads use base64. */
   readonly tty: boolean
+  /**
+   * For targets that share docrun's file system (host, chroot): the host path of a path in
+   * the target, so scripts and dumps are written and read directly instead of through the
+   * stream. Undefined for guests.
+   */
+  readonly localPath?: (pathInTarget: string) => string
   write(data: string | Buffer): void
   onData(listener: (chunk: Buffer) => void): void
   /** Called once when the stream ends; `reason` says why (exit code, QEMU gone, panic...). */

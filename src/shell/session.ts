@@ -1,5 +1,6 @@
 // One persistent shell spoken to through the framed protocol (see script.ts).
 import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Channel } from './channel.js'
 import { Framer, type EndFrame } from './framer.js'
 import { INIT_SCRIPT } from './script.js'
@@ -121,6 +122,13 @@ export class ShellSession {
   /** The session's state dump (variables, functions, cwd) as the last block left it. */
   async snapshot(): Promise<string> {
     if (!this.lastImported) return ''
+    if (this.channel.localPath) {
+      try {
+        return readFileSync(`${this.channel.localPath(this.dir)}/${this.lastImported}.env`, 'utf8')
+      } catch {
+        return ''
+      }
+    }
     const res = await this.exec(`cat "$__dr_d/${this.lastImported}.env" 2>/dev/null || :`)
     return res.output
   }
@@ -147,6 +155,13 @@ export class ShellSession {
   /** Lines that make `$__dr_d/NAME` hold exactly `data`. */
   private uploadLines(name: string, data: Buffer): string[] {
     const target = `"$__dr_d/${name}"`
+    if (this.channel.localPath) {
+      // Same file system: write it directly (no fork of cat, no bytes through the pipe).
+      const dir = this.channel.localPath(this.dir)
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      writeFileSync(`${dir}/${name}`, data, { mode: 0o600 })
+      return []
+    }
     if (!this.channel.tty) {
       // Pipes carry bytes as they are; a random delimiter cannot occur in the text.
       const eof = `__DR_EOF_${nonce()}`
@@ -174,7 +189,8 @@ export class ShellSession {
 
   private send(lines: string[]): void {
     if (this.closed) throw new SessionError(`${this.channel.description} is gone: ${this.closed}`)
-    this.channel.write(`${lines.join('\n')}\n`)
+    // Protocol text is ASCII; heredoc bodies are latin1-decoded bytes: latin1 restores them exactly.
+    this.channel.write(Buffer.from(`${lines.join('\n')}\n`, 'latin1'))
   }
 
   private interruptTimer: NodeJS.Timeout | undefined

@@ -28,6 +28,7 @@ export class HostTarget implements Target {
       env: {},
       cwd: this.opts.workspace,
       description: this.description,
+      localRoot: '',
       ...(this.opts.onNoise ? { onStderr: this.opts.onNoise } : {}),
     })
     this.session = new ShellSession(channel, this.dir, this.opts.onNoise)

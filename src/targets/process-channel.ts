@@ -10,6 +10,8 @@ export interface ProcessChannelOptions {
   cleanEnv?: boolean
   cwd?: string
   description: string
+  /** Where the target's `/` is on the host ('' for the host itself, the root for a chroot). */
+  localRoot?: string
   /** Bytes the shell writes to its own stderr (job notices, its own errors): not block output. */
   onStderr?: (chunk: Buffer) => void
 }
@@ -17,6 +19,7 @@ export interface ProcessChannelOptions {
 export class ProcessChannel implements Channel {
   readonly tty = false
   readonly description: string
+  readonly localPath: (p: string) => string
   private readonly proc: ResultPromise
   private dataListeners: ((c: Buffer) => void)[] = []
   private closeListeners: ((r: string) => void)[] = []
@@ -24,6 +27,8 @@ export class ProcessChannel implements Channel {
 
   constructor(opts: ProcessChannelOptions) {
     this.description = opts.description
+    const root = (opts.localRoot ?? '').replace(/\/+$/, '')
+    this.localPath = (p) => `${root}${p}`
     this.proc = execa(opts.file, opts.args, {
       env: opts.env,
       extendEnv: !opts.cleanEnv,
