@@ -95,16 +95,19 @@ export async function statusCommand(path: string, opts: { workspace?: string; js
     return { id: s.id, section: s.section?.label ?? '', status, exitCode: b?.exitCode ?? null, durationMs: b?.durationMs, finishedAt: b?.finishedAt, message: b?.message }
   })
   if (opts.json) {
-    out(JSON.stringify({ runbook: path, lastRun: state.lastRun, blocks: rows }, null, 2))
+    out(JSON.stringify({ runbook: path, lastRun: state.lastRun, blocks: rows, resources: state.resources }, null, 2))
     return EXIT.ok
   }
   const mark: Record<string, string> = { done: STATUS_MARK.passed!, failed: STATUS_MARK.failed!, 'timed-out': STATUS_MARK['timed-out']!, interrupted: STATUS_MARK.interrupted!, stale: '♻️', 'not run': STATUS_MARK['not run']!, skipped: STATUS_MARK.skipped! }
   out(`${path}${state.lastRun ? `  (last run ${state.lastRun})` : '  (never run here)'}`)
   let section = ''
+  const res = state.resources.map((r) => `${r.kind === 'mount' ? `mount ${r.source} on ${r.mountPoint}` : `loop ${r.device} → ${r.backFile}`} (block ${r.block}${r.keep ? ', kept' : ''})`)
   for (const r of rows) {
     if (r.section !== section) out(`  ${(section = r.section)}`)
     out(`    ${mark[r.status] ?? '?'} ${r.status.padEnd(11)} ${r.id}${r.durationMs !== undefined && r.status !== 'stale' ? `  ${formatDuration(r.durationMs)}` : ''}${r.message && r.status !== 'done' ? `  — ${r.message}` : ''}`)
   }
+  if (res.length) out(`resources (\`docrun clean\` removes them):\n${res.map((l) => `  ${l}`).join('\n')}`)
+  if (state.pending) out(`a docrun died while block ${state.pending.block} ran: \`docrun clean\` or \`docrun run --resume\` cleans up after it`)
   return EXIT.ok
 }
 

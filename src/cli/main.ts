@@ -6,6 +6,7 @@ import { EXIT } from '../exit-codes.js'
 import { CliError } from './load.js'
 import { runCommand } from './run.js'
 import { lintCommand, listCommand, statusCommand, transcriptCommand } from './info.js'
+import { cleanCommand } from './clean.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
 
@@ -56,6 +57,15 @@ program
   .option('--json', 'print as JSON')
   .action(async (runbook: string, opts) => {
     process.exitCode = await statusCommand(runbook, opts)
+  })
+
+program
+  .command('clean')
+  .description('tear down the mounts and loop devices the runbook\'s runs left (kept ones too), innermost first')
+  .argument('<runbook>')
+  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .action(async (runbook: string, opts) => {
+    process.exitCode = await cleanCommand(runbook, opts)
   })
 
 program

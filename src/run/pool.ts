@@ -2,6 +2,7 @@
 import type { TargetRef } from '../plan/types.js'
 import type { ShellSession } from '../shell/session.js'
 import { HostTarget } from '../targets/host.js'
+import { ChrootTarget } from '../targets/chroot.js'
 import { prepareSession, reapplySession } from '../targets/prepare.js'
 import type { Target } from '../targets/target.js'
 
@@ -20,8 +21,8 @@ export const defaultTargetFactory: TargetFactory = (ref, opts) => {
   switch (ref.kind) {
     case 'host':
       return new HostTarget({ workspace: opts.workspace, ...(opts.onNoise ? { onNoise: (c) => opts.onNoise!('host', c) } : {}) })
-    default:
-      throw new Error(`target kind ${ref.kind} is not available`)
+    case 'chroot':
+      return new ChrootTarget({ name: ref.name, root: ref.root, workspace: opts.workspace, ...(opts.onNoise ? { onNoise: (c) => opts.onNoise!(ref.name, c) } : {}) })
   }
 }
 

@@ -11,6 +11,7 @@ import { EventBus, now, type BlockResult, type BlockStatus, type HostFacts } fro
 import { TargetPool, type TargetFactory } from './pool.js'
 import { EXIT } from '../exit-codes.js'
 import { printfFormat } from '../shell/encode.js'
+import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, teardown, type Resource } from '../resources/ledger.js'
 
 export interface RunOptions {
   plan: Plan
@@ -84,6 +85,23 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     opts.targetFactory,
   )
 
+  const note = (message: string, level: 'info' | 'warn' = 'info', step?: string) => bus.emit({ type: 'note', time: now(), level, message, ...(step ? { step } : {}) })
+  if (state.pending) {
+    // docrun died while this block ran: what it created is not in the ledger yet.
+    const orphans = orphansOf(state.pending, await probe(), paths.workspace)
+    await note(`a docrun died while block ${state.pending.block} ran${orphans.length ? `; it left ${orphans.map(describeResource).join(', ')}` : ''}`, 'warn')
+    state.resources.push(...orphans)
+    delete state.pending
+    await saveState(paths, state)
+  }
+  const leftover = state.resources.filter((r) => !r.keep)
+  if (leftover.length) {
+    const rep = await teardown(leftover)
+    await reportTeardown(rep, note, 'left by an earlier run')
+    state.resources = state.resources.filter((r) => r.keep || rep.failed.some((f) => f.includes(resourcePath(r))))
+    await saveState(paths, state)
+  }
+
   let outcome: RunOutcome = { status: 'passed', exitCode: EXIT.ok, counts }
   try {
     for (const step of plan.steps) {
@@ -101,7 +119,19 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
         outcome = { status: 'interrupted', exitCode: EXIT.interrupted, counts, failed: step.id }
         break
       }
+      const before = await probe()
+      state.pending = pendingFrom(before, step.id, opts.runId, step.attrs.keep === true)
+      await saveState(paths, state)
       const result = await runStep(step, pool, opts)
+      const after = await probe()
+      const created = diff(state.pending, after)
+      delete state.pending
+      if (created.length) {
+        state.resources.push(...created)
+        const slaved = await isolateShared(created, after)
+        if (slaved.length) await note(`made ${slaved.join(', ')} a slave mount, so unmounting it never unmounts the host's own mounts`, 'info', step.id)
+        await note(`ledger: ${created.map(describeResource).join('; ')}${step.attrs.keep ? ' (kept after the run)' : ''}`, 'info', step.id)
+      }
       counts[result.status]++
       state.blocks[step.id] = {
         hash: step.hash,
@@ -129,8 +159,27 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     await pool.closeAll()
+    // Everything this run created goes, innermost first, unless its block said {keep}.
+    const mine = state.resources.filter((r) => !r.keep)
+    if (mine.length) {
+      const rep = await teardown(mine)
+      await reportTeardown(rep, note, 'created by this run')
+      state.resources = state.resources.filter((r) => r.keep || rep.failed.some((f) => f.includes(resourcePath(r))))
+    }
+    const kept = state.resources.filter((r) => r.keep)
+    if (kept.length) await note(`kept (by {keep}; \`docrun clean\` removes them): ${kept.map(describeResource).join('; ')}`)
+    await saveState(paths, state)
   }
   return outcome
+}
+
+export function resourcePath(r: Resource): string {
+  return r.kind === 'mount' ? r.mountPoint : r.device
+}
+
+async function reportTeardown(rep: { removed: string[]; failed: string[] }, note: (m: string, l?: 'info' | 'warn') => Promise<void>, what: string): Promise<void> {
+  if (rep.removed.length) await note(`cleaned up what was ${what}: ${rep.removed.join('; ')}`)
+  if (rep.failed.length) await note(`could not clean up: ${rep.failed.join('; ')} — see \`docrun clean\``, 'warn')
 }
 
 interface StepOutcome {

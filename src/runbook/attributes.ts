@@ -22,6 +22,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   skip: { kind: 'flag', description: 'leave the block out of runs' },
   excludeFromRunAll: { kind: 'boolean', description: 'Runme: leave out of a full run; runnable with --only' },
   cwd: { kind: 'string', description: 'directory to run the block in (the shell returns to its own afterwards)' },
+  keep: { kind: 'flag', description: 'keep the mounts and loop devices this block creates after the run (docrun clean removes them)' },
   capture: { kind: 'identifier', description: "store the block's last output line in this shell variable" },
 }
 

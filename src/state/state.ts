@@ -6,6 +6,7 @@ import type { BlockStatus } from '../run/events.js'
 import type { Paths } from './paths.js'
 import { safeName } from './paths.js'
 import { writeAtomic } from './atomic.js'
+import type { PendingProbe, Resource } from '../resources/ledger.js'
 
 export const STATE_FORMAT = 'docrun-state'
 export const STATE_VERSION = 1
@@ -31,10 +32,14 @@ export interface State {
   updatedAt: string
   lastRun?: string
   blocks: Record<string, BlockState>
+  /** Mounts and loop devices the runs created and have not torn down (kept, or left by a crash). */
+  resources: Resource[]
+  /** Set while a block runs: what the system looked like before it (crash recovery). */
+  pending?: PendingProbe
 }
 
 export function emptyState(runbookPath: string, sha: string): State {
-  return { format: STATE_FORMAT, version: STATE_VERSION, runbook: { path: runbookPath, sha256: sha }, updatedAt: new Date().toISOString(), blocks: {} }
+  return { format: STATE_FORMAT, version: STATE_VERSION, runbook: { path: runbookPath, sha256: sha }, updatedAt: new Date().toISOString(), blocks: {}, resources: [] }
 }
 
 export interface LoadedState {
@@ -58,7 +63,7 @@ export async function loadState(paths: Paths, runbookPath: string, sha: string):
     if (data.format !== STATE_FORMAT) reason = 'it is not a docrun state file'
     else if (data.version !== STATE_VERSION) reason = `it was written by another docrun version (state format ${String(data.version)}, this docrun reads ${STATE_VERSION})`
     else if (!data.blocks || typeof data.blocks !== 'object' || !data.runbook) reason = 'it is incomplete'
-    else return { state: data as State }
+    else return { state: { ...(data as State), resources: data.resources ?? [] } }
   } catch (error) {
     reason = `it is not valid JSON (${(error as Error).message})`
   }

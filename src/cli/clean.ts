@@ -1,0 +1,48 @@
+// `docrun clean`: tear down every resource the runbook's runs left (kept ones too), innermost
+// mount first, then loop devices, and say what was done.
+import { resolve } from 'node:path'
+import { loadRunbook } from '../runbook/parse.js'
+import { acquireLock, LockedError } from '../state/lock.js'
+import { workspacePaths } from '../state/paths.js'
+import { loadState, saveState } from '../state/state.js'
+import { describe, orphansOf, probe, teardown } from '../resources/ledger.js'
+import { EXIT } from '../exit-codes.js'
+import { CliError } from './load.js'
+
+export async function cleanCommand(path: string, opts: { workspace?: string }): Promise<number> {
+  const { runbook } = await loadRunbook(path).catch((e: Error) => {
+    throw new CliError(`cannot read ${path}: ${e.message}`)
+  })
+  const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
+  let lock
+  try {
+    lock = acquireLock(paths.lock)
+  } catch (error) {
+    if (error instanceof LockedError) throw new CliError(error.message, EXIT.locked)
+    throw error
+  }
+  try {
+    const { state } = await loadState(paths, path, runbook.sha256)
+    if (state.pending) {
+      const orphans = orphansOf(state.pending, await probe(), paths.workspace)
+      if (orphans.length) process.stdout.write(`a docrun died while block ${state.pending.block} ran; it left: ${orphans.map(describe).join('; ')}\n`)
+      state.resources.push(...orphans)
+      delete state.pending
+    }
+    if (!state.resources.length) {
+      process.stdout.write('nothing to clean: the ledger is empty\n')
+      await saveState(paths, state)
+      return EXIT.ok
+    }
+    const rep = await teardown(state.resources)
+    for (const r of rep.removed) process.stdout.write(`${r}\n`)
+    for (const f of rep.failed) process.stderr.write(`failed: ${f}\n`)
+    const gone = state.resources.length - rep.failed.length
+    state.resources = rep.failed.length ? state.resources.filter((r) => rep.failed.some((f) => f.includes(r.kind === 'mount' ? r.mountPoint : r.device))) : []
+    await saveState(paths, state)
+    process.stdout.write(`clean: ${rep.removed.length} removed, ${gone - rep.removed.length} already gone, ${rep.failed.length} failed\n`)
+    return rep.failed.length ? EXIT.failed : EXIT.ok
+  } finally {
+    lock.release()
+  }
+}

@@ -1,0 +1,83 @@
+// A chroot: one persistent shell inside ROOT, as after `sudo chroot ./s390-toolchain`.
+// The environment is clean and predictable; host variables do not leak in.
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { ShellSession } from '../shell/session.js'
+import { ProcessChannel } from './process-channel.js'
+import type { Target } from './target.js'
+import { assertNothingMountedBelow } from '../resources/guard.js'
+
+export const CHROOT_ENV: Record<string, string> = {
+  HOME: '/root',
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  LANG: 'C.UTF-8',
+  LC_ALL: 'C.UTF-8',
+  TERM: 'dumb',
+  DEBIAN_FRONTEND: 'noninteractive',
+}
+
+export interface ChrootTargetOptions {
+  name: string
+  /** The chroot directory, resolved against the workspace. */
+  root: string
+  workspace: string
+  /** Host variables to pass in (names); everything else stays out. */
+  passEnv?: string[]
+  onNoise?: (chunk: Buffer) => void
+}
+
+export class ChrootTarget implements Target {
+  readonly kind = 'chroot' as const
+  readonly name: string
+  readonly description: string
+  readonly root: string
+  private dir: string | undefined
+  private session: ShellSession | undefined
+
+  constructor(private readonly opts: ChrootTargetOptions) {
+    this.name = opts.name
+    this.root = resolve(opts.workspace, opts.root)
+    this.description = `chroot ${opts.root}`
+  }
+
+  async open() {
+    const root = this.root
+    if (!existsSync(root)) throw new Error(`chroot directory ${root} does not exist (an earlier block should create it, e.g. with debootstrap)`)
+    const shell = ['/bin/bash', '/usr/bin/bash', '/bin/sh'].find((s) => existsSync(join(root, s)))
+    if (!shell) throw new Error(`${root} has no /bin/bash or /bin/sh: is it a root file system?`)
+    const tmp = join(root, 'tmp')
+    if (!existsSync(tmp)) throw new Error(`${root} has no /tmp`)
+    this.dir = await mkdtemp(join(tmp, 'docrun-'))
+    const inner = this.dir.slice(root.length)
+    const env: Record<string, string> = { ...CHROOT_ENV }
+    for (const name of this.opts.passEnv ?? []) if (process.env[name] !== undefined) env[name] = process.env[name]!
+    const args = shell.endsWith('bash') ? [root, shell, '--noprofile', '--norc'] : [root, shell]
+    const channel = new ProcessChannel({
+      file: 'chroot',
+      args,
+      env,
+      cleanEnv: true,
+      cwd: '/',
+      description: this.description,
+      localRoot: root,
+      ...(this.opts.onNoise ? { onStderr: this.opts.onNoise } : {}),
+    })
+    this.session = new ShellSession(channel, inner, this.opts.onNoise)
+    await this.session.start()
+    // As after `chroot DIR`: the shell starts in the chroot's /, here in root's home if it has one.
+    await this.session.sync(['cd / 2>/dev/null; cd "$HOME" 2>/dev/null || :'])
+    return { session: this.session, notes: [] }
+  }
+
+  async close() {
+    await this.session?.channel.close()
+    this.session = undefined
+    if (this.dir) {
+      // Our own directory under ROOT/tmp; refuse to recurse into it if anything got mounted there.
+      await assertNothingMountedBelow(this.dir)
+      await rm(this.dir, { recursive: true, force: true })
+    }
+    this.dir = undefined
+  }
+}
