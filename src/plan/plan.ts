@@ -1,4 +1,5 @@
 // Runbook + options → Plan. Pure: no processes, no file system.
+import { posix } from 'node:path'
 import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
@@ -38,7 +39,11 @@ export function resolveTarget(runbook: Runbook, block: Block, file: VFile): Targ
     return { kind: 'host', name: 'host' }
   }
   if (t === 'chroot') {
-    if (root) return { kind: 'chroot', name: `chroot:${root}`, root }
+    if (root) {
+      // The same directory is the same chroot, whether named in the front matter or not.
+      const named = Object.entries(chroots).find(([, dir]) => posix.normalize(dir) === posix.normalize(root))
+      return named ? { kind: 'chroot', name: named[0], root: named[1] } : { kind: 'chroot', name: `chroot:${posix.normalize(root)}`, root }
+    }
     const names = Object.keys(chroots)
     if (names.length === 1) return { kind: 'chroot', name: names[0]!, root: chroots[names[0]!]! }
     report(file, '`target=chroot` needs `root=DIR` (or exactly one chroot named in the front matter)', block.position.start, 'target-unknown', true)
