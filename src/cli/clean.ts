@@ -2,25 +2,18 @@
 // mount first, then loop devices, and say what was done.
 import { resolve } from 'node:path'
 import { loadRunbook } from '../runbook/parse.js'
-import { acquireLock, LockedError } from '../state/lock.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState } from '../state/state.js'
 import { describe, orphansOf, probe, teardown } from '../resources/ledger.js'
 import { EXIT } from '../exit-codes.js'
-import { CliError } from './load.js'
+import { CliError, lockWorkspace } from './load.js'
 
 export async function cleanCommand(path: string, opts: { workspace?: string }): Promise<number> {
   const { runbook } = await loadRunbook(path).catch((e: Error) => {
     throw new CliError(`cannot read ${path}: ${e.message}`)
   })
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
-  let lock
-  try {
-    lock = acquireLock(paths.lock)
-  } catch (error) {
-    if (error instanceof LockedError) throw new CliError(error.message, EXIT.locked)
-    throw error
-  }
+  const lock = lockWorkspace(paths.lock)
   try {
     const { state } = await loadState(paths, path, runbook.sha256)
     if (state.pending) {

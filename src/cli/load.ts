@@ -5,6 +5,7 @@ import { loadRunbook, hasErrors, type ParseResult } from '../runbook/parse.js'
 import { buildPlan, type PlanOptions } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
 import { EXIT } from '../exit-codes.js'
+import { acquireLock, LockedError, type Lock } from '../state/lock.js'
 
 export class CliError extends Error {
   constructor(message: string, readonly exitCode: number = EXIT.usage) {
@@ -39,4 +40,14 @@ export function parseSets(list: string[] | undefined): Record<string, string> {
     out[item.slice(0, eq)] = item.slice(eq + 1)
   }
   return out
+}
+
+/** Take the workspace lock, or fail with exit code 75 and who holds it. */
+export function lockWorkspace(path: string): Lock {
+  try {
+    return acquireLock(path)
+  } catch (error) {
+    if (error instanceof LockedError) throw new CliError(error.message, EXIT.locked)
+    throw error
+  }
 }

@@ -6,7 +6,6 @@ import { writeAtomic } from '../state/atomic.js'
 import { PlanError } from '../plan/plan.js'
 import { EventBus, now, type RunEvent } from '../run/events.js'
 import { executePlan } from '../run/runner.js'
-import { acquireLock, LockedError } from '../state/lock.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
 import { ConsoleReporter } from '../report/console.js'
@@ -14,7 +13,7 @@ import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
 import { Masker } from '../report/mask.js'
 import { EXIT } from '../exit-codes.js'
-import { CliError, loadForRun, parseSets } from './load.js'
+import { CliError, loadForRun, lockWorkspace, parseSets } from './load.js'
 
 export interface RunCliOptions {
   resume?: boolean
@@ -48,13 +47,7 @@ export async function runCommand(runbookPath: string, opts: RunCliOptions): Prom
   await mkdir(workspace, { recursive: true })
   const paths = workspacePaths(workspace, runbookPath)
 
-  let lock
-  try {
-    lock = acquireLock(paths.lock)
-  } catch (error) {
-    if (error instanceof LockedError) throw new CliError(error.message, EXIT.locked)
-    throw error
-  }
+  const lock = lockWorkspace(paths.lock)
   const controller = new AbortController()
   let signals = 0
   const onSignal = (sig: NodeJS.Signals) => {
