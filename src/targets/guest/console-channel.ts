@@ -1,0 +1,155 @@
+// A Channel over a QEMU process's serial console on stdio (-nographic / -serial stdio):
+// a terminal line, so it echoes and uses CRLF; bytes typed go to the guest's shell.
+// Watches for the guest dying (QEMU exit, kernel panic) and keeps the raw console log.
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { execa, type ResultPromise } from 'execa'
+import type { Channel } from '../../shell/channel.js'
+
+const PANIC = /Kernel panic - not syncing[^\n]*|---\[ end trace [0-9a-f]+ \]---/
+
+export interface ConsoleChannelOptions {
+  /** The start block's shell text, run by bash (on the host or inside a chroot). */
+  command: string
+  /** `chroot ROOT` prefix when QEMU comes from a chroot. */
+  chrootRoot?: string
+  cwd: string
+  env?: Record<string, string>
+  logFile: string
+  description: string
+}
+
+export class ConsoleChannel implements Channel {
+  readonly tty = true
+  readonly description: string
+  private readonly proc: ResultPromise
+  private readonly log: WriteStream
+  private dataListeners: ((c: Buffer) => void)[] = []
+  private closeListeners: ((r: string) => void)[] = []
+  private closedReason: string | undefined
+  private tail: string[] = []
+  private tailPartial = ''
+  private scanBuf = ''
+  /** True once the console said the kernel panicked. */
+  panic: string | undefined
+
+  constructor(opts: ConsoleChannelOptions) {
+    this.description = opts.description
+    this.log = createWriteStream(opts.logFile, { flags: 'a', mode: 0o600 })
+    const [file, args] = opts.chrootRoot ? ['chroot', [opts.chrootRoot, '/bin/sh', '-c', opts.command]] : ['bash', ['-c', opts.command]]
+    this.proc = execa(file, args, {
+      cwd: opts.cwd,
+      env: opts.env ?? {},
+      stdin: 'pipe',
+      stdout: 'pipe',
+      stderr: 'pipe',
+      buffer: false,
+      encoding: 'buffer',
+      reject: false,
+      detached: true,
+      cleanup: true,
+    })
+    const onData = (c: Buffer) => {
+      this.log.write(c)
+      this.remember(c.toString('latin1'))
+      for (const l of this.dataListeners) l(c)
+    }
+    this.proc.stdout!.on('data', onData)
+    this.proc.stderr!.on('data', (c: Buffer) => this.log.write(c))
+    this.proc.stdin!.on('error', () => {})
+    void this.proc.then((r) => {
+      const why = r.signal ? `QEMU was killed by ${r.signal}` : `QEMU exited with status ${r.exitCode ?? '?'}`
+      this.finish(this.panic ? `the guest kernel panicked (${this.panic}); ${why}` : why)
+    })
+  }
+
+  get pid(): number | undefined {
+    return this.proc.pid
+  }
+
+  /** The last lines the console printed (for failure reports). */
+  lastLines(n = 50): string[] {
+    return [...this.tail, this.tailPartial].filter((l, i, a) => l !== '' || i < a.length - 1).slice(-n)
+  }
+
+  private remember(text: string): void {
+    const parts = (this.tailPartial + text).split('\n')
+    this.tailPartial = parts.pop() ?? ''
+    for (const p of parts) this.tail.push(p.replace(/\r$/, ''))
+    if (this.tail.length > 200) this.tail.splice(0, this.tail.length - 200)
+    this.scanBuf = (this.scanBuf + text).slice(-4096)
+    const m = PANIC.exec(this.scanBuf)
+    if (m && !this.panic) {
+      this.panic = m[0].trim()
+      // Give the kernel a moment to print the rest of its report, then say so.
+      setTimeout(() => this.finish(`the guest kernel panicked: ${this.panic}`), 1000)
+    }
+  }
+
+  private finish(reason: string): void {
+    if (this.closedReason !== undefined) return
+    this.closedReason = reason
+    for (const l of this.closeListeners.splice(0)) l(reason)
+  }
+
+  write(data: string | Buffer): void {
+    if (this.proc.exitCode === null) this.proc.stdin!.write(data)
+  }
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.dataListeners.push(listener)
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedReason !== undefined) listener(this.closedReason)
+    else this.closeListeners.push(listener)
+  }
+
+  /** Ctrl-C on the console: reaches the shell's trap when it has a controlling terminal. */
+  interrupt(): void {
+    this.write(Buffer.from([0x03]))
+  }
+
+  get exited(): boolean {
+    return this.proc.exitCode !== null || this.proc.signalCode !== null
+  }
+
+  /**
+   * Shutdown ladder: sync and power off from inside, then QEMU's own quit (Ctrl-A x on the
+   * muxed stdio), then SIGTERM, then SIGKILL to QEMU's process group.
+   */
+  async close(): Promise<void> {
+    this.shutdownSteps = await this.shutdown()
+  }
+
+  /** What the last shutdown had to do, in order. */
+  shutdownSteps: string[] = []
+
+  async shutdown(graceMs = 10_000): Promise<string[]> {
+    const steps: string[] = []
+    const wait = (ms: number) => Promise.race([this.proc.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
+    if (!this.exited) {
+      this.write('\nsync; poweroff -f 2>/dev/null || echo o > /proc/sysrq-trigger\n')
+      steps.push('sync; poweroff -f')
+      if (!(await wait(graceMs))) {
+        this.write(Buffer.from([0x01, 0x78]))
+        steps.push("QEMU quit (Ctrl-A x)")
+        if (!(await wait(3000)) && this.proc.pid) {
+          try {
+            process.kill(-this.proc.pid, 'SIGTERM')
+          } catch {}
+          steps.push('SIGTERM')
+          if (!(await wait(3000))) {
+            try {
+              process.kill(-this.proc.pid, 'SIGKILL')
+            } catch {}
+            steps.push('SIGKILL')
+            await this.proc.catch(() => {})
+          }
+        }
+      }
+    }
+    this.proc.stdin!.end()
+    await new Promise<void>((r) => this.log.end(r))
+    return steps
+  }
+}
