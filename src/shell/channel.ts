@@ -21,3 +21,29 @@ export interface Channel {
   /** End the shell and free everything the channel holds. */
   close(): Promise<void>
 }
+
+/** Listener plumbing shared by channels: data fan-out and a close reason told exactly once. */
+export class ChannelEvents {
+  private dataListeners: ((c: Buffer) => void)[] = []
+  private closeListeners: ((r: string) => void)[] = []
+  protected closedReason: string | undefined
+
+  onData(listener: (chunk: Buffer) => void): void {
+    this.dataListeners.push(listener)
+  }
+
+  onClose(listener: (reason: string) => void): void {
+    if (this.closedReason !== undefined) listener(this.closedReason)
+    else this.closeListeners.push(listener)
+  }
+
+  protected emitData(chunk: Buffer): void {
+    for (const l of this.dataListeners) l(chunk)
+  }
+
+  protected finish(reason: string): void {
+    if (this.closedReason !== undefined) return
+    this.closedReason = reason
+    for (const l of this.closeListeners.splice(0)) l(reason)
+  }
+}

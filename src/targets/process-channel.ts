@@ -1,6 +1,6 @@
 // A Channel over a local process's pipes: bash on the host, or `chroot ROOT bash`.
 import { execa, type ResultPromise } from 'execa'
-import type { Channel } from '../shell/channel.js'
+import { ChannelEvents, type Channel } from '../shell/channel.js'
 
 export interface ProcessChannelOptions {
   file: string
@@ -16,16 +16,14 @@ export interface ProcessChannelOptions {
   onStderr?: (chunk: Buffer) => void
 }
 
-export class ProcessChannel implements Channel {
+export class ProcessChannel extends ChannelEvents implements Channel {
   readonly tty = false
   readonly description: string
   readonly localPath: (p: string) => string
   private readonly proc: ResultPromise
-  private dataListeners: ((c: Buffer) => void)[] = []
-  private closeListeners: ((r: string) => void)[] = []
-  private closedReason: string | undefined
 
   constructor(opts: ProcessChannelOptions) {
+    super()
     this.description = opts.description
     const root = (opts.localRoot ?? '').replace(/\/+$/, '')
     this.localPath = (p) => `${root}${p}`
@@ -43,15 +41,11 @@ export class ProcessChannel implements Channel {
       detached: true,
       cleanup: true,
     })
-    this.proc.stdout!.on('data', (c: Buffer) => {
-      for (const l of this.dataListeners) l(c)
-    })
+    this.proc.stdout!.on('data', (c: Buffer) => this.emitData(c))
     this.proc.stderr!.on('data', (c: Buffer) => opts.onStderr?.(c))
     this.proc.stdin!.on('error', () => {})
     void this.proc.then((r) => {
-      const reason = r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode ?? '?'}`
-      this.closedReason = reason
-      for (const l of this.closeListeners.splice(0)) l(reason)
+      this.finish(r.signal ? `killed by ${r.signal}` : `exited with status ${r.exitCode ?? '?'}`)
     })
   }
 
@@ -61,15 +55,6 @@ export class ProcessChannel implements Channel {
 
   write(data: string | Buffer): void {
     this.proc.stdin!.write(data)
-  }
-
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListeners.push(listener)
-  }
-
-  onClose(listener: (reason: string) => void): void {
-    if (this.closedReason !== undefined) listener(this.closedReason)
-    else this.closeListeners.push(listener)
   }
 
   interrupt(): void {

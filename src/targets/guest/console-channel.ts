@@ -3,7 +3,7 @@
 // Watches for the guest dying (QEMU exit, kernel panic) and keeps the raw console log.
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { execa, type ResultPromise } from 'execa'
-import type { Channel } from '../../shell/channel.js'
+import { ChannelEvents, type Channel } from '../../shell/channel.js'
 
 const PANIC = /Kernel panic - not syncing[^\n]*|---\[ end trace [0-9a-f]+ \]---/
 
@@ -18,14 +18,11 @@ export interface ConsoleChannelOptions {
   description: string
 }
 
-export class ConsoleChannel implements Channel {
+export class ConsoleChannel extends ChannelEvents implements Channel {
   readonly tty = true
   readonly description: string
   private readonly proc: ResultPromise
   private readonly log: WriteStream
-  private dataListeners: ((c: Buffer) => void)[] = []
-  private closeListeners: ((r: string) => void)[] = []
-  private closedReason: string | undefined
   private tail: string[] = []
   private tailPartial = ''
   private scanBuf = ''
@@ -33,6 +30,7 @@ export class ConsoleChannel implements Channel {
   panic: string | undefined
 
   constructor(opts: ConsoleChannelOptions) {
+    super()
     this.description = opts.description
     this.log = createWriteStream(opts.logFile, { flags: 'a', mode: 0o600 })
     const [file, args] = opts.chrootRoot ? ['chroot', [opts.chrootRoot, '/bin/sh', '-c', opts.command]] : ['bash', ['-c', opts.command]]
@@ -51,7 +49,7 @@ export class ConsoleChannel implements Channel {
     const onData = (c: Buffer) => {
       this.log.write(c)
       this.remember(c.toString('latin1'))
-      for (const l of this.dataListeners) l(c)
+      this.emitData(c)
     }
     this.proc.stdout!.on('data', onData)
     this.proc.stderr!.on('data', (c: Buffer) => this.log.write(c))
@@ -85,23 +83,8 @@ export class ConsoleChannel implements Channel {
     }
   }
 
-  private finish(reason: string): void {
-    if (this.closedReason !== undefined) return
-    this.closedReason = reason
-    for (const l of this.closeListeners.splice(0)) l(reason)
-  }
-
   write(data: string | Buffer): void {
     if (this.proc.exitCode === null) this.proc.stdin!.write(data)
-  }
-
-  onData(listener: (chunk: Buffer) => void): void {
-    this.dataListeners.push(listener)
-  }
-
-  onClose(listener: (reason: string) => void): void {
-    if (this.closedReason !== undefined) listener(this.closedReason)
-    else this.closeListeners.push(listener)
   }
 
   /** Ctrl-C on the console: reaches the shell's trap when it has a controlling terminal. */
