@@ -1,6 +1,7 @@
 // Protocol edge cases a real shell cannot produce on demand: split markers, CRLF, noise.
 import { describe, expect, it } from 'vitest'
 import { Framer } from '../src/shell/framer.js'
+import { TtyCleaner } from '../src/shell/tty-clean.js'
 
 function feed(f: Framer, text: string, sizes: number[]) {
   let i = 0
@@ -63,5 +64,44 @@ describe('framer', () => {
     f.push(Buffer.from('\n__DR_END_big:0:0\n'))
     await done
     expect(bytes).toBe(64 << 20)
+  })
+
+  it('shows a quiet block its last line at once: holds back only what may start the marker', () => {
+    const f = new Framer()
+    const out: string[] = []
+    void f.run('q1', (c) => out.push(c.toString('latin1')))
+    f.push(Buffer.from('__DR_BEGIN_q1\nstarted-long\r\n'))
+    expect(out.join('')).toBe('started-long\r')
+    f.push(Buffer.from('__DR_'))
+    expect(out.join('')).toBe('started-long\r')
+    f.push(Buffer.from('x more\n'))
+    expect(out.join('')).toBe('started-long\r\n__DR_x more')
+  })
+})
+
+describe('tty cleaner', () => {
+  const run = (chunks: (string | Buffer)[]) => {
+    const c = new TtyCleaner()
+    const seen: string[] = []
+    for (const ch of chunks) seen.push(c.push(ch))
+    seen.push(c.flush())
+    return seen
+  }
+
+  it('turns CRLF into LF and drops escape sequences split across chunks', () => {
+    const seen = run(['a\r', '\nb\x1b[', '6nc\x1b]0;title\x07d\r\n'])
+    expect(seen.join('')).toBe('a\nbcd\n')
+  })
+
+  it('drops printk lines but not output that merely starts with a bracket', () => {
+    const seen = run(['[  501.44] bpf_testmod: loaded\r\n', '[ok] done\r\n', '[   12.1', '] late printk\r\nafter\r\n'])
+    expect(seen.join('')).toBe('[ok] done\nafter\n')
+  })
+
+  it('emits a partial line at once, keeps UTF-8 split across chunks intact', () => {
+    const euro = Buffer.from('€', 'utf8')
+    const seen = run([Buffer.concat([Buffer.from('price '), euro.subarray(0, 1)]), euro.subarray(1), Buffer.from('5\r\n')])
+    expect(seen[0]).toBe('price ')
+    expect(seen.join('')).toBe('price €5\n')
   })
 })

@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { loadRunbook } from '../runbook/parse.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState } from '../state/state.js'
-import { describe, orphansOf, probe, teardown } from '../resources/ledger.js'
+import { describe, orphansOf, probe, resourcePath, teardown } from '../resources/ledger.js'
 import { EXIT } from '../exit-codes.js'
 import { CliError, lockWorkspace } from './load.js'
 
@@ -31,7 +31,7 @@ export async function cleanCommand(path: string, opts: { workspace?: string }): 
     for (const r of rep.removed) process.stdout.write(`${r}\n`)
     for (const f of rep.failed) process.stderr.write(`failed: ${f}\n`)
     const gone = state.resources.length - rep.failed.length
-    state.resources = rep.failed.length ? state.resources.filter((r) => rep.failed.some((f) => f.includes(r.kind === 'mount' ? r.mountPoint : r.device))) : []
+    state.resources = rep.failed.length ? state.resources.filter((r) => rep.failed.some((f) => f.includes(resourcePath(r)))) : []
     await saveState(paths, state)
     process.stdout.write(`clean: ${rep.removed.length} removed, ${gone - rep.removed.length} already gone, ${rep.failed.length} failed\n`)
     return rep.failed.length ? EXIT.failed : EXIT.ok

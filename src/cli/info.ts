@@ -1,4 +1,5 @@
 // `docrun list`, `docrun lint`, `docrun status`, `docrun transcript`: read-only commands.
+import { describe as describeResource } from '../resources/ledger.js'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { loadRunbook, hasErrors } from '../runbook/parse.js'
@@ -101,7 +102,7 @@ export async function statusCommand(path: string, opts: { workspace?: string; js
   const mark: Record<string, string> = { done: STATUS_MARK.passed!, failed: STATUS_MARK.failed!, 'timed-out': STATUS_MARK['timed-out']!, interrupted: STATUS_MARK.interrupted!, stale: '♻️', 'not run': STATUS_MARK['not run']!, skipped: STATUS_MARK.skipped! }
   out(`${path}${state.lastRun ? `  (last run ${state.lastRun})` : '  (never run here)'}`)
   let section = ''
-  const res = state.resources.map((r) => `${r.kind === 'mount' ? `mount ${r.source} on ${r.mountPoint}` : `loop ${r.device} → ${r.backFile}`} (block ${r.block}${r.keep ? ', kept' : ''})`)
+  const res = state.resources.map((r) => `${describeResource(r)} (block ${r.block}${r.keep ? ', kept' : ''})`)
   for (const r of rows) {
     if (r.section !== section) out(`  ${(section = r.section)}`)
     out(`    ${mark[r.status] ?? '?'} ${r.status.padEnd(11)} ${r.id}${r.durationMs !== undefined && r.status !== 'stale' ? `  ${formatDuration(r.durationMs)}` : ''}${r.message && r.status !== 'done' ? `  — ${r.message}` : ''}`)

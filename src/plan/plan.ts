@@ -4,7 +4,7 @@ import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
 import { report } from '../diagnostics.js'
-import type { Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
+import type { BootSpec, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
 export class PlanError extends Error {}
 
@@ -29,11 +29,29 @@ export function resolveParams(runbook: Runbook, sets: Record<string, string>): R
   })
 }
 
+/** Names of the guests the runbook starts (`{guest=NAME}` blocks). */
+export function guestNames(runbook: Runbook): string[] {
+  return [...new Set(runbook.blocks.flatMap((b) => (typeof b.attrs.guest === 'string' ? [b.attrs.guest] : [])))]
+}
+
 /** Where a block runs. Problems are reported into `file` with the block's position. */
 export function resolveTarget(runbook: Runbook, block: Block, file: VFile): TargetRef {
   const t = typeof block.attrs.target === 'string' ? block.attrs.target : 'host'
   const root = typeof block.attrs.root === 'string' ? block.attrs.root : undefined
   const chroots = runbook.frontmatter.chroots
+  const guests = guestNames(runbook)
+  const isStart = typeof block.attrs.guest === 'string'
+  if (!isStart && (guests.includes(t) || t === 'guest')) {
+    if (root) report(file, '`root=` only goes with `target=chroot`', block.position.start, 'attribute-value', true)
+    if (guests.includes(t)) return { kind: 'guest', name: t }
+    if (guests.length === 1) return { kind: 'guest', name: guests[0]! }
+    report(file, guests.length ? `\`target=guest\` is ambiguous: this runbook starts ${guests.length} guests (${guests.join(', ')}); name one` : '`target=guest` but no block starts a guest (mark the QEMU command `{guest=NAME}`)', block.position.start, 'target-unknown', true)
+    return { kind: 'host', name: 'host' }
+  }
+  if (isStart && (t === 'guest' || guests.includes(t))) {
+    report(file, 'A guest is started from the host or a chroot, not from inside a guest', block.position.start, 'target-unknown', true)
+    return { kind: 'host', name: 'host' }
+  }
   if (t === 'host') {
     if (root) report(file, '`root=` only goes with `target=chroot`', block.position.start, 'attribute-value', true)
     return { kind: 'host', name: 'host' }
@@ -50,7 +68,7 @@ export function resolveTarget(runbook: Runbook, block: Block, file: VFile): Targ
     return { kind: 'host', name: 'host' }
   }
   if (chroots[t]) return { kind: 'chroot', name: t, root: chroots[t] }
-  report(file, `Unknown target \`${t}\`: use host, chroot (with root=DIR) or a chroot named in the front matter`, block.position.start, 'target-unknown', true)
+  report(file, `Unknown target \`${t}\`: use host, chroot (with root=DIR), a chroot named in the front matter, or a guest started by a \`{guest=NAME}\` block`, block.position.start, 'target-unknown', true)
   return { kind: 'host', name: 'host' }
 }
 
@@ -66,7 +84,8 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
   const steps: Step[] = runbook.blocks.map((b) => {
     const section = b.section ? sectionById.get(b.section) : undefined
     const fileAttr = typeof b.attrs.file === 'string' ? { path: b.attrs.file, append: b.attrs.append === true } : undefined
-    const action = fileAttr ? 'file' : b.kind === 'shell' ? 'run' : 'none'
+    const boot = typeof b.attrs.guest === 'string' ? bootSpec(b) : undefined
+    const action = fileAttr ? 'file' : b.kind !== 'shell' ? 'none' : boot ? 'boot' : 'run'
     const timeout = typeof b.attrs.timeout === 'number' ? b.attrs.timeout : runbook.frontmatter.timeoutMs
     const step: Step = {
       id: b.id,
@@ -84,7 +103,10 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(typeof b.attrs.cwd === 'string' ? { cwd: b.attrs.cwd } : {}),
       ...(typeof b.attrs.capture === 'string' ? { capture: b.attrs.capture } : {}),
       ...(fileAttr ? { file: fileAttr } : {}),
+      ...(boot ? { boot } : {}),
+      ...(b.attrs.setup === true ? { setup: true } : {}),
     }
+    if (b.attrs.setup === true && step.target.kind !== 'guest') report(file, '`setup` marks a guest block that re-runs when its guest boots again; this block does not run in a guest', b.position.start, 'attribute-value', true)
     if (action === 'none') step.skip = `data block (${b.lang || 'no language'})`
     else if (b.attrs.skip === true) step.skip = 'marked skip'
     else if (b.attrs.excludeFromRunAll === true) step.skip = 'excludeFromRunAll'
@@ -97,6 +119,11 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     sections: runbook.sections.map(planSection),
     steps,
   }
+}
+
+function bootSpec(b: Block): BootSpec {
+  const str = (k: string) => (typeof b.attrs[k] === 'string' ? { [k]: b.attrs[k] as string } : {})
+  return { guest: b.attrs.guest as string, ...str('ready'), ...str('login'), ...str('password') }
 }
 
 /** Find one section for a --from/--to query, or throw a helpful PlanError. */

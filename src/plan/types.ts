@@ -5,8 +5,17 @@ import type { Attrs, Span } from '../runbook/types.js'
 export type TargetRef =
   | { kind: 'host'; name: 'host' }
   | { kind: 'chroot'; name: string; root: string }
+  | { kind: 'guest'; name: string }
 
-export type StepAction = 'run' | 'file' | 'none'
+/** Where a guest's QEMU runs and how docrun knows its shell is ready. */
+export interface BootSpec {
+  guest: string
+  ready?: string
+  login?: string
+  password?: string
+}
+
+export type StepAction = 'run' | 'file' | 'boot' | 'none'
 
 export interface PlanSection {
   id: string
@@ -32,6 +41,10 @@ export interface Step {
   cwd?: string
   capture?: string
   file?: { path: string; append: boolean }
+  /** action 'boot': the block is QEMU's command line; `target` is where QEMU runs. */
+  boot?: BootSpec
+  /** A guest block that re-runs whenever its guest boots again ({setup}). */
+  setup?: boolean
   /** Why the step will not run in this plan (data block, skip, outside the selection). */
   skip?: string
 }

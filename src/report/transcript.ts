@@ -161,7 +161,7 @@ export class TranscriptModel {
       if (r.exitCode !== null) parts.push(`exit ${r.exitCode}`)
       if (!opts.normalize) parts.push(formatDuration(r.durationMs))
       out.push(`> ${STATUS_MARK[r.status]} **${r.status}** · ${parts.join(' · ')}`)
-      if (r.message) out.push('>', `> ${r.message}`)
+      if (r.message) out.push('>', ...r.message.split('\n').map((l) => `> ${l}`))
     } else out.push(`> ${STATUS_MARK.running} **running** · ${parts.join(' · ')}`)
     for (const n of v.notes) out.push('>', `> ℹ️ ${n}`)
     out.push('')
@@ -174,6 +174,11 @@ export class TranscriptModel {
       const text = stripAnsi(body.join('\n'))
       const fence = '`'.repeat(Math.max(3, longestRun(text) + 1))
       out.push(`${fence}text`, text, fence, '')
+    }
+    if (r?.console?.length) {
+      const text = r.console.join('\n')
+      const fence = '`'.repeat(Math.max(3, longestRun(text) + 1))
+      out.push(`The guest's console, last ${r.console.length} lines:`, '', `${fence}text`, text, fence, '')
     }
     return out
   }

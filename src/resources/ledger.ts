@@ -1,11 +1,15 @@
 // The resource ledger: mounts and loop devices that a run's blocks created, read from the
 // kernel before and after each block. Teardown works from these facts, innermost first.
+import { readFileSync } from 'node:fs'
 import { execa } from 'execa'
+import { processStartTime } from '../state/lock.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
 
 export type Resource =
   | { kind: 'mount'; mountPoint: string; fsType: string; source: string; mountId: number; block: string; runId: string; keep: boolean }
   | { kind: 'loop'; device: string; backFile: string; block: string; runId: string; keep: boolean }
+  /** A process group docrun started that outlives a block (a guest's QEMU). */
+  | { kind: 'process'; pid: number; startTime: string; description: string; block: string; runId: string; keep: boolean }
 
 export interface Probe {
   mounts: MountEntry[]
@@ -64,9 +68,15 @@ export interface TeardownReport {
   failed: string[]
 }
 
-/** Unmount (deepest first), then detach loops. Only what is still there as recorded. */
+/** End processes (they may hold images and mounts), unmount (deepest first), then detach loops. Only what is still there as recorded. */
 export async function teardown(resources: Resource[]): Promise<TeardownReport> {
   const report: TeardownReport = { removed: [], failed: [] }
+  for (const p of resources.filter((r): r is Extract<Resource, { kind: 'process' }> => r.kind === 'process')) {
+    // Only the process we started: same pid and the same kernel start time.
+    if (processStartTime(p.pid) !== p.startTime) continue
+    if (await endProcessGroup(p.pid)) report.removed.push(`ended ${p.description} (pid ${p.pid})`)
+    else report.failed.push(`${p.description} (pid ${p.pid}) would not end`)
+  }
   const mounts = resources.filter((r): r is Extract<Resource, { kind: 'mount' }> => r.kind === 'mount')
   mounts.sort((a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountId - a.mountId)
   for (const m of mounts) {
@@ -110,11 +120,53 @@ export function orphansOf(pending: PendingProbe, now: Probe, workspace: string):
       if (ok) loopDevs.add(r.device)
       return ok
     }
-    return isWithin(r.mountPoint, workspace)
+    return r.kind === 'mount' && isWithin(r.mountPoint, workspace)
   })
-  return out.filter((r) => r.kind === 'loop' || isWithin(r.mountPoint, workspace) || loopDevs.has(r.source))
+  return out.filter((r) => r.kind !== 'mount' || isWithin(r.mountPoint, workspace) || loopDevs.has(r.source))
 }
 
 export function describe(r: Resource): string {
+  if (r.kind === 'process') return `${r.description} (pid ${r.pid})`
   return r.kind === 'mount' ? `mount ${r.source} on ${r.mountPoint} (${r.fsType})` : `loop ${r.device} → ${r.backFile}`
+}
+
+/** Where a resource lives, for messages and matching failures. */
+export function resourcePath(r: Resource): string {
+  return r.kind === 'mount' ? r.mountPoint : r.kind === 'loop' ? r.device : `pid ${r.pid}`
+}
+
+/** SIGTERM to the group, then SIGKILL after 3 s. True once the leader is gone. */
+export async function endProcessGroup(pid: number, graceMs = 3000): Promise<boolean> {
+  const startTime = processStartTime(pid)
+  const gone = () => processStartTime(pid) !== startTime || isZombie(pid)
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig)
+    } catch {
+      try {
+        process.kill(pid, sig)
+      } catch {}
+    }
+  }
+  if (gone()) return true
+  signal('SIGTERM')
+  for (let waited = 0; waited < graceMs; waited += 100) {
+    if (gone()) return true
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  signal('SIGKILL')
+  for (let waited = 0; waited < 2000; waited += 100) {
+    if (gone()) return true
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return gone()
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+  } catch {
+    return true
+  }
 }

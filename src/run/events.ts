@@ -16,6 +16,8 @@ export interface BlockResult {
   outputBytes: number
   /** What happened, in words, when it did not pass. */
   message?: string
+  /** A guest's last console lines, when the guest failed under the block. */
+  console?: string[]
 }
 
 export interface HostFacts {

@@ -1,21 +1,29 @@
 // Opens one session per target on first use, and closes them all, innermost last-opened first.
-import type { TargetRef } from '../plan/types.js'
+// Guests are opened only by their start block (boot); every other target opens on demand.
+import { join } from 'node:path'
+import type { Step, TargetRef } from '../plan/types.js'
 import type { ShellSession } from '../shell/session.js'
 import { HostTarget } from '../targets/host.js'
-import { ChrootTarget } from '../targets/chroot.js'
+import { ChrootTarget, CHROOT_ENV } from '../targets/chroot.js'
+import { GuestError, GuestTarget } from '../targets/guest/guest.js'
 import { prepareSession, reapplySession } from '../targets/prepare.js'
 import type { Target } from '../targets/target.js'
+import { safeName } from '../state/paths.js'
 
 export interface PoolOptions {
   workspace: string
   params: Record<string, string>
+  /** Where console logs go (the run directory). */
+  runDir?: string
   onNoise?: (target: string, chunk: Buffer) => void
   /** Called after a target's session opened: returns the snapshot to restore, if any. */
   snapshotFor?: (target: string) => Promise<{ dump: string; block: string } | undefined>
   note?: (message: string) => Promise<void>
+  /** A process that outlives a block started (a guest's QEMU): for the resource ledger. */
+  onProcess?: (p: { pid: number; startTime: string; description: string }) => Promise<void>
 }
 
-export type TargetFactory = (ref: TargetRef, opts: PoolOptions) => Target
+export type TargetFactory = (ref: Exclude<TargetRef, { kind: 'guest' }>, opts: PoolOptions) => Target
 
 export const defaultTargetFactory: TargetFactory = (ref, opts) => {
   switch (ref.kind) {
@@ -26,22 +34,99 @@ export const defaultTargetFactory: TargetFactory = (ref, opts) => {
   }
 }
 
+export interface BootOptions {
+  onOutput?: (chunk: Buffer) => void
+  signal?: AbortSignal
+  /** Boot timeout (the start block's timeout=). */
+  timeoutMs?: number
+}
+
+/** Where a guest stands: never booted in this run, running, or stopped (and why). */
+export type GuestStatus = { state: 'never' } | { state: 'running' } | { state: 'stopped'; reason: string }
+
 export class TargetPool {
   private open = new Map<string, { target: Target; session: ShellSession }>()
   private order: string[] = []
+  private guests = new Map<string, GuestTarget>()
 
   constructor(private readonly opts: PoolOptions, private readonly factory: TargetFactory = defaultTargetFactory) {}
 
   async get(ref: TargetRef): Promise<ShellSession> {
     const have = this.open.get(ref.name)
     if (have && !have.session.isClosed) return have.session
+    if (ref.kind === 'guest') {
+      const st = this.guestStatus(ref.name)
+      throw new Error(st.state === 'stopped' ? `guest ${ref.name} is gone: ${st.reason}` : `guest ${ref.name} is not running: its start block must run first`)
+    }
     if (have) await this.closeOne(ref.name)
     const target = this.factory(ref, this.opts)
     const { session, notes } = await target.open()
-    this.open.set(ref.name, { target, session })
-    this.order.push(ref.name)
+    return this.adopt(ref.name, target, session, notes)
+  }
+
+  /** Run a `{guest=NAME}` block: start QEMU from its text on its target, wait for the shell. */
+  async boot(step: Step, opts: BootOptions = {}): Promise<ShellSession> {
+    const spec = step.boot!
+    if (this.open.has(spec.guest)) {
+      await this.opts.note?.(`guest ${spec.guest} is booted again by ${step.id}: shutting down the running one first`)
+      await this.closeOne(spec.guest)
+    }
+    const where = step.target
+    const outer = await this.get(where)
+    // QEMU's command sees what earlier blocks on its target set (variables, cwd, PATH).
+    const script = await outer.detachedScript(step.content)
+    const shell = outer.info?.shell.startsWith('bash') ? ['bash', '--noprofile', '--norc'] : ['sh']
+    const launch =
+      where.kind === 'chroot'
+        ? { file: 'chroot', args: [this.chrootRoot(where.name), `/bin/${shell[0]}`, ...shell.slice(1), script], env: CHROOT_ENV, cleanEnv: true, cwd: '/', where: `in chroot ${where.root}` }
+        : { file: shell[0]!, args: [...shell.slice(1), script], cwd: this.opts.workspace, where: 'on the host' }
+    const target = new GuestTarget({
+      spec,
+      launch,
+      logFile: join(this.opts.runDir ?? this.opts.workspace, `console-${safeName(spec.guest)}.log`),
+      bootTimeoutMs: opts.timeoutMs ?? 5 * 60_000,
+      ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(this.opts.onNoise ? { onNoise: (c: Buffer) => this.opts.onNoise!(spec.guest, c) } : {}),
+    })
+    this.guests.set(spec.guest, target)
+    const opening = target.open()
+    if (target.process) await this.opts.onProcess?.({ ...target.process, description: `QEMU of guest ${spec.guest}` })
+    let opened: Awaited<typeof opening>
+    try {
+      opened = await opening
+    } catch (error) {
+      const why = await target.close()
+      if (why) await this.opts.note?.(why)
+      throw error
+    }
+    return this.adopt(spec.guest, target, opened.session, opened.notes)
+  }
+
+  guestStatus(name: string): GuestStatus {
+    const g = this.guests.get(name)
+    if (!g) return { state: 'never' }
+    if (g.running) return { state: 'running' }
+    const session = this.open.get(name)?.session
+    return { state: 'stopped', reason: session?.closedReason ?? 'it was shut down' }
+  }
+
+  /** The last console lines of a guest, for a failure report. */
+  consoleTail(name: string, n = 50): string[] {
+    return this.guests.get(name)?.consoleTail(n) ?? []
+  }
+
+  private chrootRoot(name: string): string {
+    const t = this.open.get(name)?.target
+    if (t instanceof ChrootTarget) return t.root
+    throw new Error(`chroot ${name} is not open`)
+  }
+
+  private async adopt(name: string, target: Target, session: ShellSession, notes: string[]): Promise<ShellSession> {
+    this.open.set(name, { target, session })
+    this.order.push(name)
     notes.push(...(await prepareSession(session, this.opts.params)))
-    const snap = await this.opts.snapshotFor?.(ref.name)
+    const snap = await this.opts.snapshotFor?.(name)
     if (snap) {
       await session.restore(snap.dump)
       await reapplySession(session, this.opts.params)
@@ -55,10 +140,13 @@ export class TargetPool {
     const entry = this.open.get(name)
     this.open.delete(name)
     this.order = this.order.filter((n) => n !== name)
-    await entry?.target.close()
+    const said = await entry?.target.close()
+    if (said) await this.opts.note?.(said)
   }
 
   async closeAll(): Promise<void> {
     for (const name of [...this.order].reverse()) await this.closeOne(name)
   }
 }
+
+export { GuestError }

@@ -8,10 +8,10 @@ import { formatDuration } from '../runbook/durations.js'
 import { safeName, type Paths } from '../state/paths.js'
 import { readSnapshot, saveSnapshot, saveState, type State } from '../state/state.js'
 import { EventBus, now, type BlockResult, type BlockStatus, type HostFacts } from './events.js'
-import { TargetPool, type TargetFactory } from './pool.js'
+import { GuestError, TargetPool, type TargetFactory } from './pool.js'
 import { EXIT } from '../exit-codes.js'
 import { printfFormat } from '../shell/encode.js'
-import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, teardown, type Resource } from '../resources/ledger.js'
+import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, resourcePath, teardown } from '../resources/ledger.js'
 
 export interface RunOptions {
   plan: Plan
@@ -67,7 +67,12 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     {
       workspace: paths.workspace,
       params,
+      runDir: opts.runDir,
       note: (message) => bus.emit({ type: 'note', time: now(), level: 'info', message }),
+      onProcess: async (p) => {
+        state.resources.push({ kind: 'process', ...p, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
+        await saveState(paths, state)
+      },
       // Resuming (or starting mid-document): the shell state the last good block before us left.
       snapshotFor: async (target) => {
         if (!firstToRun) return undefined
@@ -102,6 +107,75 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     await saveState(paths, state)
   }
 
+  const runAndRecord = async (step: Step): Promise<StepOutcome> => {
+    const before = await probe()
+    state.pending = pendingFrom(before, step.id, opts.runId, step.attrs.keep === true)
+    await saveState(paths, state)
+    const result = await runStep(step, pool, opts)
+    const after = await probe()
+    const created = diff(state.pending, after)
+    delete state.pending
+    if (created.length) {
+      state.resources.push(...created)
+      const slaved = await isolateShared(created, after)
+      if (slaved.length) await note(`made ${slaved.join(', ')} a slave mount, so unmounting it never unmounts the host's own mounts`, 'info', step.id)
+      await note(`ledger: ${created.map(describeResource).join('; ')}${step.attrs.keep ? ' (kept after the run)' : ''}`, 'info', step.id)
+    }
+    counts[result.status]++
+    state.blocks[step.id] = {
+      hash: step.hash,
+      status: result.status,
+      exitCode: result.exitCode,
+      durationMs: result.durationMs,
+      finishedAt: now(),
+      runId: opts.runId,
+      target: step.target.name,
+      ...(result.snapshot ? { snapshot: true } : {}),
+      ...(result.capture ? { capture: result.capture } : {}),
+      ...(result.message ? { message: result.message } : {}),
+    }
+    state.lastRun = opts.runId
+    await saveState(paths, state)
+    await bus.emit({ type: 'block-end', time: now(), step: step.id, result: result.result })
+    return result
+  }
+
+  /** Before a guest block: the guest must be running; boot it if this run has not. */
+  const ensureGuest = async (step: Step): Promise<RunOutcome | undefined> => {
+    const name = step.target.name
+    const st = pool.guestStatus(name)
+    if (st.state === 'running') return undefined
+    if (st.state === 'stopped') {
+      // It died between blocks: say so and stop, never boot a fresh one behind the user's back.
+      const message = `guest ${name} is gone: ${st.reason}`
+      await failWithoutRunning(step, message, pool.consoleTail(name))
+      return { status: 'failed', exitCode: EXIT.failed, counts, failed: step.id }
+    }
+    const start = [...plan.steps].reverse().find((s) => s.index < step.index && s.boot?.guest === name)
+    if (!start || (start.skip && start.skip !== 'not selected')) {
+      await failWithoutRunning(step, `guest ${name} is not running and no block before this one starts it (a block marked {guest=${name}})`)
+      return { status: 'failed', exitCode: EXIT.failed, counts, failed: step.id }
+    }
+    const setups = plan.steps.filter((s) => s.setup && s.target.name === name && s.index > start.index && s.index < step.index && (!s.skip || s.skip === 'not selected'))
+    await note(`guest ${name} is not running (a guest does not outlive docrun): booting it again with ${start.id}${setups.length ? `, then its setup block${setups.length > 1 ? 's' : ''} ${setups.map((s) => s.id).join(', ')}` : ''}`, 'info', step.id)
+    for (const s of [start, ...setups]) {
+      const r = await runAndRecord(s)
+      if (r.status !== 'passed') return { status: r.status === 'interrupted' ? 'interrupted' : 'failed', exitCode: r.status === 'interrupted' ? EXIT.interrupted : EXIT.failed, counts, failed: s.id }
+    }
+    return undefined
+  }
+
+  /** A block that cannot start: recorded and reported as failed with the reason. */
+  const failWithoutRunning = async (step: Step, message: string, consoleTail: string[] = []) => {
+    const time = now()
+    await bus.emit({ type: 'block-start', time, step: step.id, target: step.target.name, attempt: 1 })
+    counts.failed++
+    state.blocks[step.id] = { hash: step.hash, status: 'failed', exitCode: null, durationMs: 0, finishedAt: time, runId: opts.runId, target: step.target.name, message }
+    await saveState(paths, state)
+    const result: BlockResult = { status: 'failed', exitCode: null, timedOut: false, interrupted: false, durationMs: 0, startedAt: time, outputBytes: 0, message, ...(consoleTail.length ? { console: consoleTail } : {}) }
+    await bus.emit({ type: 'block-end', time: now(), step: step.id, result })
+  }
+
   let outcome: RunOutcome = { status: 'passed', exitCode: EXIT.ok, counts }
   try {
     for (const step of plan.steps) {
@@ -119,35 +193,15 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
         outcome = { status: 'interrupted', exitCode: EXIT.interrupted, counts, failed: step.id }
         break
       }
-      const before = await probe()
-      state.pending = pendingFrom(before, step.id, opts.runId, step.attrs.keep === true)
-      await saveState(paths, state)
-      const result = await runStep(step, pool, opts)
-      const after = await probe()
-      const created = diff(state.pending, after)
-      delete state.pending
-      if (created.length) {
-        state.resources.push(...created)
-        const slaved = await isolateShared(created, after)
-        if (slaved.length) await note(`made ${slaved.join(', ')} a slave mount, so unmounting it never unmounts the host's own mounts`, 'info', step.id)
-        await note(`ledger: ${created.map(describeResource).join('; ')}${step.attrs.keep ? ' (kept after the run)' : ''}`, 'info', step.id)
+      if (step.target.kind === 'guest') {
+        // A guest does not outlive docrun: boot it again (start block, then {setup} blocks).
+        const failed = await ensureGuest(step)
+        if (failed) {
+          outcome = failed
+          break
+        }
       }
-      counts[result.status]++
-      state.blocks[step.id] = {
-        hash: step.hash,
-        status: result.status,
-        exitCode: result.exitCode,
-        durationMs: result.durationMs,
-        finishedAt: now(),
-        runId: opts.runId,
-        target: step.target.name,
-        ...(result.snapshot ? { snapshot: true } : {}),
-        ...(result.capture ? { capture: result.capture } : {}),
-        ...(result.message ? { message: result.message } : {}),
-      }
-      state.lastRun = opts.runId
-      await saveState(paths, state)
-      await bus.emit({ type: 'block-end', time: now(), step: step.id, result: result.result })
+      const result = await runAndRecord(step)
       if (result.status === 'interrupted') {
         outcome = { status: 'interrupted', exitCode: EXIT.interrupted, counts, failed: step.id }
         break
@@ -171,10 +225,6 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     await saveState(paths, state)
   }
   return outcome
-}
-
-export function resourcePath(r: Resource): string {
-  return r.kind === 'mount' ? r.mountPoint : r.device
 }
 
 async function reportTeardown(rep: { removed: string[]; failed: string[] }, note: (m: string, l?: 'info' | 'warn') => Promise<void>, what: string): Promise<void> {
@@ -227,10 +277,13 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<
 
   let res: ShellRunResult
   let session: ShellSession | undefined
+  let consoleTail: string[] | undefined
   let message: string | undefined
   try {
-    session = await pool.get(step.target)
-    if (step.action === 'file') {
+    if (step.action === 'boot') {
+      session = await pool.boot(step, { onOutput, signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) })
+      res = { status: 0, timedOut: false, interrupted: false }
+    } else if ((session = await pool.get(step.target)) && step.action === 'file') {
       const content = Buffer.from(step.content.endsWith('\n') ? step.content : `${step.content}\n`, 'utf8')
       res = await session.writeFile(step.file!.path, content, step.file!.append)
       if (res.status === 0) onOutput(Buffer.from(`${step.file!.append ? 'appended to' : 'wrote'} ${step.file!.path} (${content.length} bytes)\n`))
@@ -248,7 +301,10 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<
     }
   } catch (error) {
     res = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }
+    if (error instanceof GuestError) consoleTail = error.consoleTail
   }
+  // A guest that failed under a block: what its console said last is the best clue.
+  if (res.error && !consoleTail && step.target.kind === 'guest') consoleTail = pool.consoleTail(step.target.name)
   await flush()
   await new Promise<void>((resolve) => out.end(resolve))
   lastLine = tail.replace(/\n+$/, '').split('\n').pop() ?? ''
@@ -304,6 +360,7 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<
       outputFile,
       outputBytes: bytes,
       ...(message ? { message } : {}),
+      ...(consoleTail?.length ? { console: consoleTail } : {}),
     },
   }
 }

@@ -24,6 +24,11 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   cwd: { kind: 'string', description: 'directory to run the block in (the shell returns to its own afterwards)' },
   keep: { kind: 'flag', description: 'keep the mounts and loop devices this block creates after the run (docrun clean removes them)' },
   capture: { kind: 'identifier', description: "store the block's last output line in this shell variable" },
+  guest: { kind: 'name', description: 'this block starts a QEMU guest of this name (its console becomes target=NAME); timeout= is the boot timeout' },
+  ready: { kind: 'regex', description: "with guest=: the console text that says the guest's shell is ready (default: a shell prompt)" },
+  login: { kind: 'string', description: 'with guest=: user name to type at a `login:` prompt' },
+  password: { kind: 'string', description: 'with guest=: password to type at a `Password:` prompt (masked in logs)' },
+  setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
 }
 
 export interface AttrProblem {
@@ -175,6 +180,10 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
         break
     }
   }
+  for (const k of ['ready', 'login', 'password'] as const) {
+    if (norm[k] !== undefined && norm.guest === undefined) problems.push({ message: `\`${k}\` only goes with \`guest=NAME\``, ruleId: 'attribute-value', offset: offsets[k] })
+  }
+  if (norm.guest !== undefined && norm.file !== undefined) problems.push({ message: '`guest=` starts a guest from the block; it cannot also be `file=`', ruleId: 'attribute-value', offset: offsets.guest })
   if (norm.append && norm.file === undefined) problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
   return { attrs: norm, problems }
 }

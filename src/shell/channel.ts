@@ -13,7 +13,8 @@ export interface Channel {
    */
   readonly localPath?: (pathInTarget: string) => string
   write(data: string | Buffer): void
-  onData(listener: (chunk: Buffer) => void): void
+  /** Returns a function that removes the listener. */
+  onData(listener: (chunk: Buffer) => void): () => void
   /** Called once when the stream ends; `reason` says why (exit code, QEMU gone, panic...). */
   onClose(listener: (reason: string) => void): void
   /** Ask the running command to stop (the shell's trap escalates INT → TERM → KILL). */
@@ -28,8 +29,11 @@ export class ChannelEvents {
   private closeListeners: ((r: string) => void)[] = []
   protected closedReason: string | undefined
 
-  onData(listener: (chunk: Buffer) => void): void {
+  onData(listener: (chunk: Buffer) => void): () => void {
     this.dataListeners.push(listener)
+    return () => {
+      this.dataListeners = this.dataListeners.filter((l) => l !== listener)
+    }
   }
 
   onClose(listener: (reason: string) => void): void {

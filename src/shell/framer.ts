@@ -81,10 +81,11 @@ export class Framer {
       const marker = `\n__DR_END_${w.nonce}:`
       const at = this.buf.indexOf(marker)
       if (at < 0) {
-        const keep = marker.length + 1
+        // Hold back only what could still become the marker, so a quiet block's last line shows.
+        const keep = markerPrefixAtEnd(this.buf, marker)
         if (this.buf.length > keep) {
-          w.onOutput(Buffer.from(this.buf.slice(0, -keep), 'latin1'))
-          this.buf = this.buf.slice(-keep)
+          w.onOutput(Buffer.from(this.buf.slice(0, this.buf.length - keep), 'latin1'))
+          this.buf = this.buf.slice(this.buf.length - keep)
         }
         return
       }
@@ -117,4 +118,12 @@ function findLineStart(buf: string, token: string): number {
     if (before === '\n' || before === '\r') return at
     from = at + 1
   }
+}
+
+/** Length of the longest end of `buf` that is a proper prefix of `marker`. */
+function markerPrefixAtEnd(buf: string, marker: string): number {
+  for (let k = Math.min(marker.length - 1, buf.length); k > 0; k--) {
+    if (buf.endsWith(marker.slice(0, k))) return k
+  }
+  return 0
 }

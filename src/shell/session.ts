@@ -5,6 +5,7 @@ import type { Channel } from './channel.js'
 import { Framer, type EndFrame } from './framer.js'
 import { INIT_SCRIPT } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
+import { TtyCleaner } from './tty-clean.js'
 
 export interface ShellInfo {
   shell: string
@@ -28,6 +29,10 @@ export interface ShellRunResult extends EndFrame {
 }
 
 export class SessionError extends Error {}
+
+function emitText(sink: (c: Buffer) => void, text: string): void {
+  if (text) sink(Buffer.from(text, 'utf8'))
+}
 
 const nonce = () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')
 
@@ -61,6 +66,11 @@ export class ShellSession {
     return this.closed !== undefined
   }
 
+  /** Why the stream ended, once it has. */
+  get closedReason(): string | undefined {
+    return this.closed
+  }
+
   /** Type the protocol's functions and learn what the shell can do. */
   async start(timeoutMs = 30_000): Promise<ShellInfo> {
     const token = nonce()
@@ -86,17 +96,34 @@ export class ShellSession {
       const post = opts.importState === false ? '' : ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;`
       lines.push(`__dr_run ${id} ${opts.errexit === false ? 0 : 1} ${secs}${size};${post} __dr_end ${id}`)
       if (opts.importState !== false) this.lastImported = id
-      const done = this.framer.run(id, opts.onOutput ?? (() => {}))
-      const onAbort = () => this.interruptLoop()
+      const sink = opts.onOutput ?? (() => {})
+      // A terminal line adds CRLF, escape sequences and printk lines: clean them per block.
+      const cleaner = this.channel.tty ? new TtyCleaner() : undefined
+      const onOutput = cleaner ? (c: Buffer) => emitText(sink, cleaner.push(c)) : sink
+      const done = this.framer.run(id, onOutput).then((end) => {
+        if (cleaner) emitText(sink, cleaner.flush())
+        return end
+      })
+      let giveUp: NodeJS.Timeout | undefined
+      let rejectLate: ((e: Error) => void) | undefined
+      const late = new Promise<never>((_, reject) => (rejectLate = reject))
+      late.catch(() => {})
+      const onAbort = () => {
+        this.interruptLoop()
+        // A command that ignores INT, TERM and KILL (or a console whose ^C reaches nobody) must not hang the run.
+        giveUp ??= setTimeout(() => rejectLate?.(new SessionError(`${this.channel.description} did not stop the block within ${ANSWER_GRACE_MS / 1000}s of the interrupt`)), ANSWER_GRACE_MS)
+      }
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       if (opts.signal?.aborted) onAbort()
       this.send(lines)
       try {
         const limit = opts.timeoutMs ? opts.timeoutMs + ANSWER_GRACE_MS : undefined
-        return await this.guard(done, limit, 'finish the block')
+        return await this.guard(Promise.race([done, late]), limit, 'finish the block')
       } catch (error) {
+        this.framer.cancel()
         return { status: -1, timedOut: false, interrupted: opts.signal?.aborted ?? false, error: (error as Error).message }
       } finally {
+        if (giveUp) clearTimeout(giveUp)
         opts.signal?.removeEventListener('abort', onAbort)
         this.stopInterrupts()
       }
@@ -131,6 +158,23 @@ export class ShellSession {
     }
     const res = await this.exec(`cat "$__dr_d/${this.lastImported}.env" 2>/dev/null || :`)
     return res.output
+  }
+
+  /**
+   * A script file in the target that, run by a new shell, starts from this session's state
+   * (variables, functions, cwd) and then runs `script`: how a guest's QEMU command line sees
+   * what earlier blocks set. Returns its path inside the target. The file removes the state
+   * dump (it may hold secrets) as soon as it has read it.
+   */
+  async detachedScript(script: string): Promise<string> {
+    const id = nonce()
+    const env = `'${this.dir.replace(/'/g, `'\\''`)}/${id}.env'`
+    const body = `. ${env}; rm -f ${env}\n${script.endsWith('\n') ? script : `${script}\n`}`
+    const lines = this.uploadLines(`${id}.detached.sh`, Buffer.from(body, 'utf8'))
+    // __dr_dump writes the top-level shell's state to $__dr_d/$__dr_n.env (see script.ts).
+    lines.push(`__dr_n=${id}; __dr_dump`)
+    await this.sync(lines)
+    return `${this.dir}/${id}.detached.sh`
   }
 
   /** Source a snapshot at the session's top level (resume). */

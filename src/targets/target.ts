@@ -7,6 +7,6 @@ export interface Target {
   readonly description: string
   /** Start the shell. Notes are things the log should say (e.g. sudo pass-through). */
   open(): Promise<{ session: ShellSession; notes: string[] }>
-  /** End the shell and free what the target made for itself (temp dirs). Idempotent. */
-  close(): Promise<void>
+  /** End the shell and free what the target made for itself (temp dirs). Idempotent. May say what it did. */
+  close(): Promise<string | void>
 }

@@ -3,17 +3,19 @@
 // Watches for the guest dying (QEMU exit, kernel panic) and keeps the raw console log.
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { execa, type ResultPromise } from 'execa'
+import stripAnsi from 'strip-ansi'
 import { ChannelEvents, type Channel } from '../../shell/channel.js'
 
 const PANIC = /Kernel panic - not syncing[^\n]*|---\[ end trace [0-9a-f]+ \]---/
 
 export interface ConsoleChannelOptions {
-  /** The start block's shell text, run by bash (on the host or inside a chroot). */
-  command: string
-  /** `chroot ROOT` prefix when QEMU comes from a chroot. */
-  chrootRoot?: string
-  cwd: string
+  /** The program that runs QEMU (a shell running the start block's text, maybe via chroot). */
+  file: string
+  args: string[]
   env?: Record<string, string>
+  /** Replace docrun's environment instead of extending it (a chroot's clean environment). */
+  cleanEnv?: boolean
+  cwd: string
   logFile: string
   description: string
 }
@@ -33,16 +35,17 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
     super()
     this.description = opts.description
     this.log = createWriteStream(opts.logFile, { flags: 'a', mode: 0o600 })
-    const [file, args] = opts.chrootRoot ? ['chroot', [opts.chrootRoot, '/bin/sh', '-c', opts.command]] : ['bash', ['-c', opts.command]]
-    this.proc = execa(file, args, {
+    this.proc = execa(opts.file, opts.args, {
       cwd: opts.cwd,
       env: opts.env ?? {},
+      extendEnv: !opts.cleanEnv,
       stdin: 'pipe',
       stdout: 'pipe',
       stderr: 'pipe',
       buffer: false,
       encoding: 'buffer',
       reject: false,
+      // QEMU and the shell around it form one process group, ended together.
       detached: true,
       cleanup: true,
     })
@@ -52,7 +55,11 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
       this.emitData(c)
     }
     this.proc.stdout!.on('data', onData)
-    this.proc.stderr!.on('data', (c: Buffer) => this.log.write(c))
+    // QEMU's own complaints (bad options, missing files) go to stderr: keep them in the log and the tail.
+    this.proc.stderr!.on('data', (c: Buffer) => {
+      this.log.write(c)
+      this.remember(c.toString('latin1'))
+    })
     this.proc.stdin!.on('error', () => {})
     void this.proc.then((r) => {
       const why = r.signal ? `QEMU was killed by ${r.signal}` : `QEMU exited with status ${r.exitCode ?? '?'}`
@@ -72,7 +79,7 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
   private remember(text: string): void {
     const parts = (this.tailPartial + text).split('\n')
     this.tailPartial = parts.pop() ?? ''
-    for (const p of parts) this.tail.push(p.replace(/\r$/, ''))
+    for (const p of parts) this.tail.push(stripAnsi(p.replace(/\r+$/, '')))
     if (this.tail.length > 200) this.tail.splice(0, this.tail.length - 200)
     this.scanBuf = (this.scanBuf + text).slice(-4096)
     const m = PANIC.exec(this.scanBuf)

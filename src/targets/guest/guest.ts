@@ -1,0 +1,137 @@
+// A QEMU guest: its start block runs in the background with the serial console attached to
+// docrun; once the shell is ready, blocks run in it through the same framed protocol as on
+// the host. Process (ConsoleChannel), readiness (waitReady) and protocol (ShellSession) are
+// kept apart, as in the NixOS test driver's Machine.
+import { randomBytes } from 'node:crypto'
+import type { BootSpec } from '../../plan/types.js'
+import { formatDuration } from '../../runbook/durations.js'
+import { ShellSession } from '../../shell/session.js'
+import type { Target } from '../target.js'
+import { ConsoleChannel } from './console-channel.js'
+import { BootError, waitReady } from './wait-ready.js'
+import { processStartTime } from '../../state/lock.js'
+
+export interface GuestLaunch {
+  file: string
+  args: string[]
+  env?: Record<string, string>
+  cleanEnv?: boolean
+  cwd: string
+  /** Where QEMU runs, for messages ("on the host", "in chroot tc"). */
+  where: string
+}
+
+export interface GuestTargetOptions {
+  spec: BootSpec
+  launch: GuestLaunch
+  logFile: string
+  bootTimeoutMs: number
+  onOutput?: (chunk: Buffer) => void
+  onNoise?: (chunk: Buffer) => void
+  signal?: AbortSignal
+}
+
+/** A failure that comes with what the console last said. */
+export class GuestError extends Error {
+  constructor(message: string, readonly consoleTail: string[]) {
+    super(message)
+  }
+}
+
+export class GuestTarget implements Target {
+  readonly kind = 'guest' as const
+  readonly name: string
+  readonly description: string
+  private channel: ConsoleChannel | undefined
+  private session: ShellSession | undefined
+  private startedAt = 0
+  /** The QEMU process group, for the resource ledger. */
+  process: { pid: number; startTime: string } | undefined
+
+  constructor(private readonly opts: GuestTargetOptions) {
+    this.name = opts.spec.guest
+    this.description = `guest ${opts.spec.guest}`
+  }
+
+  async open() {
+    const { launch } = this.opts
+    this.startedAt = performance.now()
+    this.channel = new ConsoleChannel({ ...launch, logFile: this.opts.logFile, description: `guest ${this.name}'s console` })
+    const pid = this.channel.pid
+    if (pid) this.process = { pid, startTime: processStartTime(pid) }
+    try {
+      await waitReady(this.channel, {
+        spec: this.opts.spec,
+        timeoutMs: this.opts.bootTimeoutMs,
+        ...(this.opts.onOutput ? { onOutput: this.opts.onOutput } : {}),
+        ...(this.opts.signal ? { signal: this.opts.signal } : {}),
+      })
+      const bootMs = performance.now() - this.startedAt
+      const jobControl = await this.takeTerminal()
+      this.session = new ShellSession(this.channel, `/tmp/docrun-${randomBytes(6).toString('hex')}`, this.opts.onNoise)
+      const info = await this.session.start(60_000)
+      const notes = [
+        `QEMU (pid ${pid ?? '?'}) started ${launch.where}; the shell was ready after ${formatDuration(bootMs)}; console log: ${this.opts.logFile.split('/').slice(-1)[0]}`,
+        `${info.shell === 'sh' ? 'POSIX sh' : info.shell}${info.base64 ? '' : ' without base64 (uploads use printf)'}; ${jobControl}`,
+      ]
+      return { session: this.session, notes }
+    } catch (error) {
+      const message = error instanceof BootError ? error.message : `the guest's shell did not start: ${(error as Error).message}`
+      throw new GuestError(message, this.consoleTail())
+    }
+  }
+
+  /**
+   * A shell that runs as init (the document's first boot, `init=/bin/sh`) has no controlling
+   * terminal: a typed ^C reaches nobody and job control is off. `setsid -c sh` gives the
+   * console to a child shell (not `exec`: as PID 1 that would panic the kernel when it ends).
+   */
+  private async takeTerminal(): Promise<string> {
+    const channel = this.channel!
+    const token = randomBytes(6).toString('hex')
+    const mark = (v: number) => `printf '%s_%s:%s\\n' __DR_UP ${token} ${v}`
+    const line = `if [ "$$" = 1 ] && command -v setsid >/dev/null 2>&1; then setsid -c sh -c '${mark(1).replace(/'/g, '"')}; exec sh -i' || ${mark(0)}; else ${mark(0)}; fi\n`
+    let buf = ''
+    let off = () => {}
+    const framerless = new Promise<string>((resolve) => {
+      const re = new RegExp(`(?:^|\\n)__DR_UP_${token}:(\\d)`)
+      off = channel.onData((c) => {
+        buf = (buf + c.toString('latin1')).slice(-4096)
+        const m = re.exec(buf)
+        if (m) resolve(m[1]!)
+      })
+    })
+    // The line may be typed before the shell reads its terminal: type it again if nothing comes.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      channel.write(line)
+      const got = await Promise.race([framerless, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))])
+      if (got !== undefined) off()
+      if (got === '1') return 'job control: a `setsid -c sh` shell owns the console (^C reaches blocks)'
+      if (got === '0') return 'the shell owns its terminal'
+      if (channel.exited) break
+    }
+    off()
+    throw new BootError("the guest's shell did not answer on the console")
+  }
+
+  /** What the console said last: for a failure report. */
+  consoleTail(n = 50): string[] {
+    return this.channel?.lastLines(n) ?? []
+  }
+
+  /** True while QEMU runs and the shell answers. */
+  get running(): boolean {
+    return !!this.channel && !this.channel.exited && !this.session?.isClosed
+  }
+
+  async close(): Promise<string | void> {
+    const channel = this.channel
+    if (!channel) return
+    this.channel = undefined
+    this.session = undefined
+    const was = channel.exited
+    const steps = await channel.shutdown()
+    const life = formatDuration(performance.now() - this.startedAt)
+    return was ? `guest ${this.name} had already stopped (up ${life})` : `guest ${this.name} shut down after ${life} (${steps.join(' → ') || 'it stopped by itself'})`
+  }
+}
