@@ -47,7 +47,7 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   }
   const printSteps = (steps: Plan['steps'] | undefined, indent: string) => {
     for (const s of steps ?? []) {
-      const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : 'run'
+      const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : s.action === 'boot' ? `boot guest ${s.boot!.guest}` : 'run'
       const attrs = attrsText(s.attrs)
       out(`${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${s.skip})` : ''}  line ${s.position.start.line}`)
     }
@@ -96,7 +96,7 @@ export async function statusCommand(path: string, opts: { workspace?: string; js
     return { id: s.id, section: s.section?.label ?? '', status, exitCode: b?.exitCode ?? null, durationMs: b?.durationMs, finishedAt: b?.finishedAt, message: b?.message }
   })
   if (opts.json) {
-    out(JSON.stringify({ runbook: path, lastRun: state.lastRun, blocks: rows, resources: state.resources }, null, 2))
+    out(JSON.stringify({ runbook: path, lastRun: state.lastRun, blocks: rows, resources: state.resources, guests: state.guests ?? {} }, null, 2))
     return EXIT.ok
   }
   const mark: Record<string, string> = { done: STATUS_MARK.passed!, failed: STATUS_MARK.failed!, 'timed-out': STATUS_MARK['timed-out']!, interrupted: STATUS_MARK.interrupted!, stale: '♻️', 'not run': STATUS_MARK['not run']!, skipped: STATUS_MARK.skipped! }
@@ -106,6 +106,10 @@ export async function statusCommand(path: string, opts: { workspace?: string; js
   for (const r of rows) {
     if (r.section !== section) out(`  ${(section = r.section)}`)
     out(`    ${mark[r.status] ?? '?'} ${r.status.padEnd(11)} ${r.id}${r.durationMs !== undefined && r.status !== 'stale' ? `  ${formatDuration(r.durationMs)}` : ''}${r.message && r.status !== 'done' ? `  — ${r.message}` : ''}`)
+  }
+  for (const [name, g] of Object.entries(state.guests ?? {})) {
+    const ready = g.readyAfterMs !== undefined ? `, shell ready after ${formatDuration(g.readyAfterMs)}` : ''
+    out(`guest ${name}: QEMU pid ${g.pid} started ${g.startedAt} (run ${g.runId}${ready}); ${g.stoppedAt ? `ended ${g.stoppedAt}: ${g.end ?? ''}` : 'still running or ended with its docrun'}`)
   }
   if (res.length) out(`resources (\`docrun clean\` removes them):\n${res.map((l) => `  ${l}`).join('\n')}`)
   if (state.pending) out(`a docrun died while block ${state.pending.block} ran: \`docrun clean\` or \`docrun run --resume\` cleans up after it`)

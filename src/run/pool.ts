@@ -21,6 +21,8 @@ export interface PoolOptions {
   note?: (message: string) => Promise<void>
   /** A process that outlives a block started (a guest's QEMU): for the resource ledger. */
   onProcess?: (p: { pid: number; startTime: string; description: string }) => Promise<void>
+  /** A guest's lifetime: booted (ready after ms) or ended (how). */
+  onGuest?: (name: string, e: { pid: number; readyAfterMs: number } | { end: string }) => Promise<void>
 }
 
 export type TargetFactory = (ref: Exclude<TargetRef, { kind: 'guest' }>, opts: PoolOptions) => Target
@@ -98,8 +100,10 @@ export class TargetPool {
     } catch (error) {
       const why = await target.close()
       if (why) await this.opts.note?.(why)
+      await this.opts.onGuest?.(spec.guest, { end: `did not boot: ${(error as Error).message}` })
       throw error
     }
+    await this.opts.onGuest?.(spec.guest, { pid: target.process?.pid ?? 0, readyAfterMs: target.readyAfterMs })
     return this.adopt(spec.guest, target, opened.session, opened.notes)
   }
 
@@ -142,6 +146,7 @@ export class TargetPool {
     this.order = this.order.filter((n) => n !== name)
     const said = await entry?.target.close()
     if (said) await this.opts.note?.(said)
+    if (entry?.target instanceof GuestTarget) await this.opts.onGuest?.(name, { end: said || 'stopped' })
   }
 
   async closeAll(): Promise<void> {

@@ -68,7 +68,14 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
       workspace: paths.workspace,
       params,
       runDir: opts.runDir,
-      note: (message) => bus.emit({ type: 'note', time: now(), level: 'info', message }),
+      // What a target says while a block runs (a guest booting, a shell restored) belongs to that block.
+      note: (message) => bus.emit({ type: 'note', time: now(), level: 'info', message, ...(state.pending ? { step: state.pending.block } : {}) }),
+      onGuest: async (name, e) => {
+        state.guests ??= {}
+        if ('pid' in e) state.guests[name] = { pid: e.pid, runId: opts.runId, startedAt: new Date(Date.now() - e.readyAfterMs).toISOString(), readyAfterMs: Math.round(e.readyAfterMs) }
+        else if (state.guests[name]) Object.assign(state.guests[name]!, { stoppedAt: now(), end: e.end })
+        await saveState(paths, state)
+      },
       onProcess: async (p) => {
         state.resources.push({ kind: 'process', ...p, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
         await saveState(paths, state)

@@ -25,6 +25,16 @@ export interface BlockState {
   message?: string
 }
 
+export interface GuestLife {
+  pid: number
+  runId: string
+  startedAt: string
+  readyAfterMs?: number
+  stoppedAt?: string
+  /** How it ended: the shutdown steps, or why it died. */
+  end?: string
+}
+
 export interface State {
   format: typeof STATE_FORMAT
   version: number
@@ -36,6 +46,8 @@ export interface State {
   resources: Resource[]
   /** Set while a block runs: what the system looked like before it (crash recovery). */
   pending?: PendingProbe
+  /** Each guest's last lifetime: when its QEMU started, when its shell answered, how it ended. */
+  guests?: Record<string, GuestLife>
 }
 
 export function emptyState(runbookPath: string, sha: string): State {

@@ -2,9 +2,14 @@
 // a terminal line, so it echoes and uses CRLF; bytes typed go to the guest's shell.
 // Watches for the guest dying (QEMU exit, kernel panic) and keeps the raw console log.
 import { createWriteStream, type WriteStream } from 'node:fs'
+import { constants } from 'node:os'
 import { execa, type ResultPromise } from 'execa'
 import stripAnsi from 'strip-ansi'
 import { ChannelEvents, type Channel } from '../../shell/channel.js'
+
+function signalName(n: number): string | undefined {
+  return Object.entries(constants.signals).find(([, v]) => v === n)?.[0]
+}
 
 const PANIC = /Kernel panic - not syncing[^\n]*|---\[ end trace [0-9a-f]+ \]---/
 
@@ -62,7 +67,9 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
     })
     this.proc.stdin!.on('error', () => {})
     void this.proc.then((r) => {
-      const why = r.signal ? `QEMU was killed by ${r.signal}` : `QEMU exited with status ${r.exitCode ?? '?'}`
+      // The start block's shell reports a killed QEMU as 128+N.
+      const sig = r.signal ?? (r.exitCode && r.exitCode > 128 ? signalName(r.exitCode - 128) : undefined)
+      const why = sig ? `QEMU was killed by ${sig}` : `QEMU exited with status ${r.exitCode ?? '?'}`
       this.finish(this.panic ? `the guest kernel panicked (${this.panic}); ${why}` : why)
     })
   }

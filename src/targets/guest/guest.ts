@@ -45,6 +45,8 @@ export class GuestTarget implements Target {
   private channel: ConsoleChannel | undefined
   private session: ShellSession | undefined
   private startedAt = 0
+  /** How long the boot took until the shell prompt. */
+  readyAfterMs = 0
   /** The QEMU process group, for the resource ledger. */
   process: { pid: number; startTime: string } | undefined
 
@@ -66,7 +68,7 @@ export class GuestTarget implements Target {
         ...(this.opts.onOutput ? { onOutput: this.opts.onOutput } : {}),
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       })
-      const bootMs = performance.now() - this.startedAt
+      const bootMs = (this.readyAfterMs = performance.now() - this.startedAt)
       const jobControl = await this.takeTerminal()
       this.session = new ShellSession(this.channel, `/tmp/docrun-${randomBytes(6).toString('hex')}`, this.opts.onNoise)
       const info = await this.session.start(60_000)
