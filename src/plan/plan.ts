@@ -112,12 +112,29 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     else if (b.attrs.excludeFromRunAll === true) step.skip = 'excludeFromRunAll'
     return step
   })
+  applyAlternatives(steps, file)
   applySelection(runbook, steps, opts.selection ?? {})
   return {
     runbook: { path: runbook.path, sha256: runbook.sha256, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
     params,
     sections: runbook.sections.map(planSection),
     steps,
+  }
+}
+
+/**
+ * `{interactive alt=B}`: docrun runs unattended, so the interactive block gives way to its
+ * alternative B; a block named by some alt= runs only in that role.
+ */
+function applyAlternatives(steps: Step[], file: VFile): void {
+  const byId = new Map(steps.map((s) => [s.id, s]))
+  for (const s of steps) {
+    if (s.attrs.interactive !== true) continue
+    const alt = typeof s.attrs.alt === 'string' ? byId.get(s.attrs.alt) : undefined
+    if (typeof s.attrs.alt === 'string' && !alt) report(file, `\`alt=${s.attrs.alt}\`: no block has that name`, s.position.start, 'alt-unknown', true)
+    if (alt) {
+      s.skip ??= `interactive: needs a person at a terminal; its alternative ${alt.id} runs instead`
+    } else s.refuse = 'interactive: this block needs a person at a terminal, and the runbook gives no alt= block that does the same unattended'
   }
 }
 

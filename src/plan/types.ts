@@ -45,6 +45,8 @@ export interface Step {
   boot?: BootSpec
   /** A guest block that re-runs whenever its guest boots again ({setup}). */
   setup?: boolean
+  /** Why the step cannot run unattended: it fails at once with this message. */
+  refuse?: string
   /** Why the step will not run in this plan (data block, skip, outside the selection). */
   skip?: string
 }

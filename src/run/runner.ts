@@ -200,6 +200,11 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
         outcome = { status: 'interrupted', exitCode: EXIT.interrupted, counts, failed: step.id }
         break
       }
+      if (step.refuse) {
+        await failWithoutRunning(step, step.refuse)
+        outcome = { status: 'failed', exitCode: EXIT.failed, counts, failed: step.id }
+        break
+      }
       if (step.target.kind === 'guest') {
         // A guest does not outlive docrun: boot it again (start block, then {setup} blocks).
         const failed = await ensureGuest(step)

@@ -28,6 +28,8 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   ready: { kind: 'regex', description: "with guest=: the console text that says the guest's shell is ready (default: a shell prompt)" },
   login: { kind: 'string', description: 'with guest=: user name to type at a `login:` prompt' },
   password: { kind: 'string', description: 'with guest=: password to type at a `Password:` prompt (masked in logs)' },
+  interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
+  alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
 }
 
