@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // docrun's command line: thin commands over runbook → plan → run.
+import { verifyCommand } from './verify.js'
 import { Command, Option } from 'commander'
 import { VERSION } from '../version.js'
 import { EXIT } from '../exit-codes.js'
@@ -57,6 +58,16 @@ program
   .option('--json', 'print as JSON')
   .action(async (runbook: string, opts) => {
     process.exitCode = await statusCommand(runbook, opts)
+  })
+
+program
+  .command('verify')
+  .description('run only the postconditions of the blocks already done: is this machine still as the runbook left it?')
+  .argument('<runbook>')
+  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .option('--section <section>', 'only this section (number, title or slug)')
+  .action(async (runbook: string, opts) => {
+    process.exitCode = await verifyCommand(runbook, opts)
   })
 
 program

@@ -6,6 +6,8 @@ import { writeAtomic } from '../state/atomic.js'
 import { PlanError } from '../plan/plan.js'
 import { EventBus, now, type RunEvent } from '../run/events.js'
 import { executePlan } from '../run/runner.js'
+import type { RegisteredCheck } from '../checks/api.js'
+import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
 import { ConsoleReporter } from '../report/console.js'
@@ -43,6 +45,13 @@ export async function runCommand(runbookPath: string, opts: RunCliOptions): Prom
     throw error
   }
   const { plan, runbook } = loaded
+  let checks: RegisteredCheck[]
+  try {
+    checks = (await loadChecks(runbookPath, runbook.frontmatter.checks)).checks
+  } catch (error) {
+    if (error instanceof ChecksLoadError) throw new CliError(error.message)
+    throw error
+  }
   const workspace = resolve(opts.workspace ?? process.cwd())
   await mkdir(workspace, { recursive: true })
   const paths = workspacePaths(workspace, runbookPath)
@@ -102,7 +111,7 @@ export async function runCommand(runbookPath: string, opts: RunCliOptions): Prom
 
     let outcome
     try {
-      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal })
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal, checks })
     } catch (error) {
       await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
       return EXIT.internal

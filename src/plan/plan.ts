@@ -1,4 +1,5 @@
 // Runbook + options → Plan. Pure: no processes, no file system.
+import { createHash } from 'node:crypto'
 import { posix } from 'node:path'
 import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
@@ -112,6 +113,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     else if (b.attrs.excludeFromRunAll === true) step.skip = 'excludeFromRunAll'
     return step
   })
+  attachChecks(steps, file)
   applyAlternatives(steps, file)
   applySelection(runbook, steps, opts.selection ?? {})
   return {
@@ -119,6 +121,32 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     params,
     sections: runbook.sections.map(planSection),
     steps,
+  }
+}
+
+/**
+ * `{check}` and `{expect}` blocks belong to the runnable block before them: they become its
+ * postconditions (and part of its hash, so editing a check re-runs the block on --resume).
+ */
+function attachChecks(steps: Step[], file: VFile): void {
+  let last: Step | undefined
+  for (const s of steps) {
+    const kind = s.attrs.check === true ? 'check' : s.attrs.expect === true ? 'expect' : undefined
+    if (!kind) {
+      if (s.action !== 'none') last = s
+      continue
+    }
+    if (!last) {
+      report(file, `\`{${kind}}\` needs a block before it to check`, s.position.start, 'check-orphan', true)
+      continue
+    }
+    const n = (last.checks ?? []).filter((c) => c.kind === kind).length + 1
+    // An unnamed check is named after what it checks: `make:check`, `make:expect2`.
+    const id = typeof s.attrs.name === 'string' ? s.id : `${last.id}:${kind}${n > 1 ? n : ''}`
+    ;(last.checks ??= []).push({ id, kind, content: s.content, position: s.position })
+    last.hash = createHash('sha256').update(`${last.hash}\0${kind}\0${s.content}`).digest('hex')
+    s.action = 'none'
+    s.skip = `${kind} of ${last.id}`
   }
 }
 

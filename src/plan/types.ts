@@ -7,6 +7,14 @@ export type TargetRef =
   | { kind: 'chroot'; name: string; root: string }
   | { kind: 'guest'; name: string }
 
+/** A `{check}` or `{expect}` block attached to the step it follows. */
+export interface InlineCheck {
+  id: string
+  kind: 'check' | 'expect'
+  content: string
+  position: Span
+}
+
 /** Where a guest's QEMU runs and how docrun knows its shell is ready. */
 export interface BootSpec {
   guest: string
@@ -43,6 +51,8 @@ export interface Step {
   file?: { path: string; append: boolean }
   /** action 'boot': the block is QEMU's command line; `target` is where QEMU runs. */
   boot?: BootSpec
+  /** Postconditions written in the runbook right after the block. */
+  checks?: InlineCheck[]
   /** A guest block that re-runs whenever its guest boots again ({setup}). */
   setup?: boolean
   /** Why the step cannot run unattended: it fails at once with this message. */

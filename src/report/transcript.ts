@@ -164,7 +164,25 @@ export class TranscriptModel {
       if (r.message) out.push('>', ...r.message.split('\n').map((l) => `> ${l}`))
     } else out.push(`> ${STATUS_MARK.running} **running** · ${parts.join(' · ')}`)
     for (const n of v.notes) out.push('>', `> ℹ️ ${volatile(n, opts)}`)
+    for (const c of r?.checks ?? []) {
+      const what = c.kind === 'expect' ? 'expected output' : c.kind === 'check' ? 'check' : 'postcondition'
+      if (c.skipped) out.push('>', `> ⏭️ ${what} \`${c.name}\` not run: ${c.skipped}`)
+      else if (c.passed) out.push('>', `> ☑️ ${what} \`${c.name}\` holds`)
+      else out.push('>', `> ❌ ${what} \`${c.name}\` failed${c.message && !c.message.includes('\n') && !c.diff ? `: ${c.message}` : ''}`)
+    }
     out.push('')
+    if (r?.report) {
+      const t = r.report
+      out.push(`| ${t.format} | passed | failed | skipped |`, '|---|---|---|---|', `| ${t.total} run | ${t.passed} | ${t.failed} | ${t.skipped} |`, '')
+      if (t.failures.length) out.push(`Failing: ${t.failures.slice(0, 20).map((f) => `\`${f}\``).join(', ')}${t.failures.length > 20 ? ` and ${t.failures.length - 20} more` : ''}`, '')
+    }
+    for (const c of r?.checks ?? []) {
+      if (c.passed) continue
+      const body = c.diff ?? c.output ?? (c.message?.includes('\n') ? c.message : undefined)
+      if (!body) continue
+      const fence = '`'.repeat(Math.max(3, longestRun(body) + 1))
+      out.push(`\`${c.name}\`:`, '', `${fence}${c.diff ? 'diff' : 'text'}`, body, fence, '')
+    }
     const w = v.output.view()
     if (v.output.bytes > 0) {
       const body = [...w.head]

@@ -1,5 +1,7 @@
 // One typed event stream; every reporter (terminal, transcript, events.jsonl) subscribes to it.
 import type { Plan, Step } from '../plan/types.js'
+import type { CheckResult } from '../checks/postconditions.js'
+import type { TestReport } from '../checks/reports.js'
 
 export type BlockStatus = 'passed' | 'failed' | 'timed-out' | 'interrupted' | 'skipped'
 
@@ -18,6 +20,10 @@ export interface BlockResult {
   message?: string
   /** A guest's last console lines, when the guest failed under the block. */
   console?: string[]
+  /** Postconditions run after the block ({check}, {expect}, the checks module). */
+  checks?: CheckResult[]
+  /** A test report found in the output (TAP, test_verifier, test_progs). */
+  report?: TestReport
 }
 
 export interface HostFacts {

@@ -1,6 +1,9 @@
 // Plan → results. Knows the plan, targets, state and the event stream; nothing about Markdown.
 import { createWriteStream, type WriteStream } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
+import type { RegisteredCheck } from '../checks/api.js'
+import { hasPostconditions, runPostconditions, type CheckResult } from '../checks/postconditions.js'
+import { detectReport, type TestReport } from '../checks/reports.js'
 import { join } from 'node:path'
 import type { Plan, Step } from '../plan/types.js'
 import type { ShellSession, ShellRunResult } from '../shell/session.js'
@@ -24,6 +27,8 @@ export interface RunOptions {
   resume: boolean
   signal: AbortSignal
   targetFactory?: TargetFactory
+  /** The runbook's checks module entries. */
+  checks?: RegisteredCheck[]
 }
 
 export interface RunOutcome {
@@ -32,6 +37,9 @@ export interface RunOutcome {
   counts: Record<BlockStatus, number>
   failed?: string
 }
+
+/** Output larger than this is not read back for reports and {expect} (a flood stays on disk). */
+const MAX_PARSED_OUTPUT = 64 * 1024 * 1024
 
 /** Blocks already done, given the state: an edited block invalidates itself and all after it. */
 export function doneSteps(plan: Plan, state: State): Set<string> {
@@ -118,7 +126,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     const before = await probe()
     state.pending = pendingFrom(before, step.id, opts.runId, step.attrs.keep === true)
     await saveState(paths, state)
-    const result = await runStep(step, pool, opts)
+    const result = await runStep(step, pool, opts, params)
     const after = await probe()
     const created = diff(state.pending, after)
     delete state.pending
@@ -254,7 +262,7 @@ interface StepOutcome {
   capture?: { name: string; value: string }
 }
 
-async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<StepOutcome> {
+async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: Record<string, string>): Promise<StepOutcome> {
   const { bus, signal } = opts
   const startedAt = now()
   const t0 = performance.now()
@@ -336,6 +344,22 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<
     message = `exited with status ${res.status}`
   } else status = 'passed'
 
+  // Postconditions and test reports read the block's whole output (bounded: a flood is not parsed).
+  let checks: CheckResult[] | undefined
+  let report: TestReport | undefined
+  const env = { plan: opts.plan, params, checks: opts.checks ?? [], session: (ref: Step['target']) => pool.get(ref) }
+  const wantChecks = status === 'passed' && hasPostconditions(env, step)
+  if ((wantChecks || status === 'passed' || status === 'failed') && bytes > 0 && bytes <= MAX_PARSED_OUTPUT) {
+    const text = await readFile(join(opts.runDir, outputFile), 'utf8')
+    report = detectReport(text)
+    if (wantChecks) checks = await runPostconditions(env, step, { exitCode: res.status >= 0 ? res.status : null, output: text })
+  } else if (wantChecks) checks = await runPostconditions(env, step, { exitCode: res.status >= 0 ? res.status : null, output: '' })
+  const failedCheck = checks?.find((c) => !c.passed)
+  if (failedCheck) {
+    status = 'failed'
+    message = `postcondition ${failedCheck.name} failed${failedCheck.message ? `: ${failedCheck.message.split('\n')[0]}` : ''}`
+  }
+
   let snapshot = false
   let capture: StepOutcome['capture']
   if (status === 'passed' && session && !session.isClosed) {
@@ -373,6 +397,8 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions): Promise<
       outputBytes: bytes,
       ...(message ? { message } : {}),
       ...(consoleTail?.length ? { console: consoleTail } : {}),
+      ...(checks?.length ? { checks } : {}),
+      ...(report ? { report } : {}),
     },
   }
 }

@@ -28,6 +28,8 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   ready: { kind: 'regex', description: "with guest=: the console text that says the guest's shell is ready (default: a shell prompt)" },
   login: { kind: 'string', description: 'with guest=: user name to type at a `login:` prompt' },
   password: { kind: 'string', description: 'with guest=: password to type at a `Password:` prompt (masked in logs)' },
+  check: { kind: 'flag', description: "the block is a postcondition of the block before it: run on the same target, in a subshell; its exit status decides" },
+  expect: { kind: 'flag', description: 'the expected output of the block before it (literal lines, `...` for any lines, `REGEX (re)` lines)' },
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
@@ -186,6 +188,7 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
     if (norm[k] !== undefined && norm.guest === undefined) problems.push({ message: `\`${k}\` only goes with \`guest=NAME\``, ruleId: 'attribute-value', offset: offsets[k] })
   }
   if (norm.guest !== undefined && norm.file !== undefined) problems.push({ message: '`guest=` starts a guest from the block; it cannot also be `file=`', ruleId: 'attribute-value', offset: offsets.guest })
+  if (norm.check && norm.expect) problems.push({ message: 'a block is either `check` or `expect`, not both', ruleId: 'attribute-value', offset: offsets.expect })
   if (norm.append && norm.file === undefined) problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
   return { attrs: norm, problems }
 }

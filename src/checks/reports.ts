@@ -1,0 +1,57 @@
+// Test reports in a block's output, as counts: kselftest's TAP (run_kselftest.sh), and the
+// `Summary:` lines that test_verifier and test_progs print. TAP is read by node-tap's own
+// parser; the two Summary formats are one line each (tools/testing/selftests/bpf).
+import { Parser, type FinalResults } from 'tap-parser'
+
+export interface TestReport {
+  format: 'tap' | 'test_verifier' | 'test_progs'
+  passed: number
+  failed: number
+  skipped: number
+  /** Tests run (TAP: points; test_progs: top-level tests). */
+  total: number
+  /** Names of the failing tests, as the report gives them. */
+  failures: string[]
+}
+
+/** kselftest TAP: `TAP version 13`, `1..N`, `ok 1 selftests: bpf: test_verifier`, `# SKIP`. */
+export function parseTap(text: string): TestReport | undefined {
+  if (!/^(?:TAP version \d+|1\.\.\d+)\s*$/m.test(text)) return undefined
+  let results: FinalResults | undefined
+  const parser = new Parser({ passes: false })
+  parser.on('complete', (r: FinalResults) => (results = r))
+  parser.end(text.endsWith('\n') ? text : `${text}\n`)
+  if (!results || results.count === 0) return undefined
+  return {
+    format: 'tap',
+    passed: results.pass - results.skip,
+    failed: results.fail,
+    skipped: results.skip,
+    total: results.count,
+    failures: results.failures.filter((f) => f.name).map((f) => f.name.trim()),
+  }
+}
+
+/** test_verifier: `Summary: 791 PASSED, 0 SKIPPED, 0 FAILED`; failures are `#12/u name FAIL` lines. */
+export function parseTestVerifier(text: string): TestReport | undefined {
+  const m = /^Summary: (\d+) PASSED, (\d+) SKIPPED, (\d+) FAILED\s*$/m.exec(text)
+  if (!m) return undefined
+  const [passed, skipped, failed] = [Number(m[1]), Number(m[2]), Number(m[3])]
+  const failures = [...text.matchAll(/^#(\d+\/[a-z]) (.*?) FAIL\b/gm)].map((f) => `#${f[1]} ${f[2]}`)
+  return { format: 'test_verifier', passed, failed, skipped, total: passed + skipped + failed, failures }
+}
+
+/** test_progs: `Summary: 437/3284 PASSED, 31 SKIPPED, 2 FAILED` (tests/subtests); failures are `#N name:FAIL`. */
+export function parseTestProgs(text: string): TestReport | undefined {
+  const m = /^Summary: (\d+)\/(\d+) PASSED, (\d+) SKIPPED, (\d+) FAILED\s*$/m.exec(text)
+  if (!m) return undefined
+  const [passed, skipped, failed] = [Number(m[1]), Number(m[3]), Number(m[4])]
+  // The run lists each test once as it ends; "All error logs:" repeats the failures: dedupe.
+  const failures = [...new Set([...text.matchAll(/^#(\d+(?:\/\d+)?)\s+(\S+):FAIL\s*$/gm)].map((f) => f[2]!))]
+  return { format: 'test_progs', passed, failed, skipped, total: passed + skipped + failed, failures }
+}
+
+/** Whatever report the output holds: test_progs, test_verifier, then TAP. */
+export function detectReport(text: string): TestReport | undefined {
+  return parseTestProgs(text) ?? parseTestVerifier(text) ?? parseTap(text)
+}
