@@ -37,6 +37,7 @@ export function targetHandle(name: string, session: () => Promise<ShellSession>)
       return MACHINES[m] ?? `EM_${m}`
     },
     fsType: async (p) => (await out(`blkid -p -o value -s TYPE ${q(p)} 2>/dev/null || blkid -o value -s TYPE ${q(p)}`)) || undefined,
-    mounted: async (p) => (await exec(`awk -v p=${q(p)} '$5 == p { f = 1 } END { exit !f }' /proc/self/mountinfo`)).exitCode === 0,
+    // Relative paths are the target's (its shell's working directory), resolved there.
+    mounted: async (p) => (await exec(`p=$(cd -P -- ${q(p)} 2>/dev/null && pwd) && awk -v p="$p" '$5 == p { f = 1 } END { exit !f }' /proc/self/mountinfo`)).exitCode === 0,
   }
 }

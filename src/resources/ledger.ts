@@ -21,9 +21,14 @@ export interface PendingProbe {
   block: string
   runId: string
   keep: boolean
-  maxMountId: number
+  /** Mounts present before the block, as `id\0mountPoint`: the kernel reuses mount ids. */
+  mounts?: string[]
+  /** Older state files: the highest mount id before the block. */
+  maxMountId?: number
   loops: string[]
 }
+
+const mountKey = (m: { id: number; mountPoint: string }) => `${m.id}\0${m.mountPoint}`
 
 export async function probe(): Promise<Probe> {
   const [mounts, loops] = await Promise.all([readMounts(), readLoops()])
@@ -31,18 +36,24 @@ export async function probe(): Promise<Probe> {
 }
 
 export function pendingFrom(p: Probe, block: string, runId: string, keep: boolean): PendingProbe {
-  return { block, runId, keep, maxMountId: Math.max(0, ...p.mounts.map((m) => m.id)), loops: p.loops.map((l) => `${l.name}\0${l.backFile}`) }
+  return { block, runId, keep, mounts: p.mounts.map(mountKey), loops: p.loops.map((l) => `${l.name}\0${l.backFile}`) }
+}
+
+/** Is this recorded mount still the one mounted (same id at the same place)? Ids alone are reused. */
+export function stillMounted(r: Extract<Resource, { kind: 'mount' }>, current: MountEntry[]): boolean {
+  return current.some((c) => c.id === r.mountId && c.mountPoint === r.mountPoint)
 }
 
 /** Resources present now that were not there at `before`. */
 export function diff(before: PendingProbe, after: Probe): Resource[] {
   const out: Resource[] = []
+  const had = before.mounts ? new Set(before.mounts) : undefined
   for (const m of after.mounts) {
-    if (m.id > before.maxMountId) out.push({ kind: 'mount', mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, mountId: m.id, block: before.block, runId: before.runId, keep: before.keep })
+    if (had ? !had.has(mountKey(m)) : m.id > (before.maxMountId ?? Infinity)) out.push({ kind: 'mount', mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, mountId: m.id, block: before.block, runId: before.runId, keep: before.keep })
   }
-  const had = new Set(before.loops)
+  const hadLoops = new Set(before.loops)
   for (const l of after.loops) {
-    if (!had.has(`${l.name}\0${l.backFile}`)) out.push({ kind: 'loop', device: l.name, backFile: l.backFile, block: before.block, runId: before.runId, keep: before.keep })
+    if (!hadLoops.has(`${l.name}\0${l.backFile}`)) out.push({ kind: 'loop', device: l.name, backFile: l.backFile, block: before.block, runId: before.runId, keep: before.keep })
   }
   return out
 }
@@ -81,8 +92,9 @@ export async function teardown(resources: Resource[]): Promise<TeardownReport> {
   mounts.sort((a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountId - a.mountId)
   for (const m of mounts) {
     const current = await readMounts()
-    // Only the mount we recorded (same id); a path mounted again since is not ours.
-    if (!current.some((c) => c.id === m.mountId)) continue
+    // Only the mount we recorded (same id at the same place): the kernel hands a freed id to
+    // the next mount, which may be anyone's.
+    if (!stillMounted(m, current)) continue
     const below = current.filter((c) => c.id !== m.mountId && isWithin(c.mountPoint, m.mountPoint) && c.mountPoint !== m.mountPoint)
     for (const b of below.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) {
       // Submounts that came with an rbind: unmount them first, never recursively through a shared mount.

@@ -14,7 +14,7 @@ import { EventBus, now, type BlockResult, type BlockStatus, type HostFacts } fro
 import { GuestError, TargetPool, type TargetFactory } from './pool.js'
 import { EXIT } from '../exit-codes.js'
 import { printfFormat } from '../shell/encode.js'
-import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, resourcePath, teardown } from '../resources/ledger.js'
+import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, resourcePath, stillMounted, teardown, type Resource } from '../resources/ledger.js'
 
 export interface RunOptions {
   plan: Plan
@@ -63,7 +63,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   const counts: Record<BlockStatus, number> = { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 }
   const done = opts.resume ? doneSteps(plan, state) : new Set<string>()
   const params = Object.fromEntries(plan.params.map((p) => [p.name, p.value]))
-  const firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
+  let firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
   await mkdir(join(opts.runDir, 'output'), { recursive: true, mode: 0o700 })
 
   if (!opts.resume) {
@@ -113,6 +113,28 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     state.resources.push(...orphans)
     delete state.pending
     await saveState(paths, state)
+  }
+  // Kept resources (a chroot's rbind mounts) that vanished (a reboot, a manual umount) make
+  // their block run again; kept resources of a block that runs again go first, so the block
+  // starts from a clean slate instead of stacking a second set.
+  {
+    const now0 = await probe()
+    const gone = (r: Resource) => (r.kind === 'mount' ? !stillMounted(r, now0.mounts) : r.kind === 'loop' ? !now0.loops.some((l) => l.name === r.device && l.backFile === r.backFile) : false)
+    for (const r of state.resources) {
+      if (r.keep && done.has(r.block) && gone(r)) {
+        done.delete(r.block)
+        await note(`block ${r.block} runs again: what it made and kept is gone (${describeResource(r)})`, 'warn')
+      }
+    }
+    firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
+    const rerun = new Set(plan.steps.filter((s) => !s.skip && s.action !== 'none' && !done.has(s.id)).map((s) => s.id))
+    const redo = state.resources.filter((r) => r.keep && rerun.has(r.block))
+    if (redo.length) {
+      const rep = await teardown(redo)
+      await reportTeardown(rep, note, 'kept by blocks that run again')
+      state.resources = state.resources.filter((r) => !redo.includes(r) || rep.failed.some((f) => f.includes(resourcePath(r))))
+      await saveState(paths, state)
+    }
   }
   const leftover = state.resources.filter((r) => !r.keep)
   if (leftover.length) {

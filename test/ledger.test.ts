@@ -1,0 +1,60 @@
+// The resource ledger against the kernel's real mount table: mount ids are reused, so a
+// recorded mount is only "ours" at the same id and the same place; kept mounts that vanished
+// make their block run again.
+import { execa } from 'execa'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { readMounts } from '../src/resources/mountinfo.js'
+import { teardown, type Resource } from '../src/resources/ledger.js'
+import { docrun, events, workspace } from './helpers/cli.js'
+
+const made: string[] = []
+afterEach(async () => {
+  for (const m of made.splice(0).reverse()) await execa('umount', ['-l', m], { reject: false })
+})
+
+async function mountTmpfs(dir: string) {
+  mkdirSync(dir, { recursive: true })
+  await execa('mount', ['-t', 'tmpfs', 'docrun-test', dir])
+  made.push(dir)
+  const m = (await readMounts()).find((x) => x.mountPoint === dir)!
+  return m
+}
+
+describe('ledger', () => {
+  it('never unmounts a mount that reuses the id of one it recorded', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
+    const ws = workspace()
+    const a = await mountTmpfs(join(ws, 'a'))
+    const recorded: Resource = { kind: 'mount', mountPoint: a.mountPoint, fsType: 'tmpfs', source: 'docrun-test', mountId: a.id, block: 'x', runId: 'r', keep: false }
+    await execa('umount', [a.mountPoint])
+    // The kernel hands out the lowest free id: the next mount gets a's id back.
+    const b = await mountTmpfs(join(ws, 'b'))
+    expect(b.id).toBe(a.id)
+    const rep = await teardown([recorded])
+    expect(rep.removed).toEqual([])
+    expect((await readMounts()).some((m) => m.id === b.id && m.mountPoint === b.mountPoint)).toBe(true)
+  })
+
+  it('a kept mount that vanished makes its block run again on --resume, without stacking', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
+    const ws = workspace()
+    writeFileSync(
+      join(ws, 'rb.md'),
+      "# Keep\n\n```sh {name=mnt keep}\nmkdir -p m && mount -t tmpfs kept m\n```\n\n```sh {name=use}\ntest -n \"$ok\" && mountpoint -q m && echo using m\n```\n",
+    )
+    const r1 = await docrun(['run', 'rb.md'], { cwd: ws })
+    expect(r1.exitCode, r1.all).toBe(1)
+    await execa('umount', [join(ws, 'm')])
+    const r2 = await docrun(['run', 'rb.md', '--resume'], { cwd: ws, env: { ok: 'yes' } })
+    expect(r2.exitCode, r2.all).toBe(0)
+    expect(r2.all).toContain('block mnt runs again: what it made and kept is gone')
+    expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['mnt', 'use'])
+    const mine = (await readMounts()).filter((m) => m.mountPoint === join(ws, 'm'))
+    made.push(join(ws, 'm'))
+    expect(mine).toHaveLength(1)
+    await docrun(['clean', 'rb.md'], { cwd: ws })
+    expect((await readMounts()).filter((m) => m.mountPoint === join(ws, 'm'))).toHaveLength(0)
+  })
+})
