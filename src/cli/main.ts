@@ -90,6 +90,12 @@ program
     process.exitCode = await transcriptCommand(opts)
   })
 
+// `docrun list RUNBOOK | head`: a reader that stops early is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+  throw e
+})
+
 try {
   await program.parseAsync(process.argv)
 } catch (error) {
