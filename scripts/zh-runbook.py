@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fill the Chinese runbook's prose template with the English runbook's blocks, byte for byte.
 
-  python3 scripts/zh-runbook.py TEMPLATE > runbooks/s390-bpf.zh.md
+  python3 scripts/zh-runbook.py scripts/s390-bpf.zh.template.md > runbooks/s390-bpf.zh.md
 """
 import re, sys
 
