@@ -28,7 +28,8 @@ export function parseTap(text: string): TestReport | undefined {
     failed: results.fail,
     skipped: results.skip,
     total: results.count,
-    failures: results.failures.filter((f) => f.name).map((f) => f.name.trim()),
+    // kselftest appends ` # exit=1` to a failed point: a comment, not part of the name.
+    failures: results.failures.filter((f) => f.name).map((f) => f.name.replace(/\s+#\s.*$/, '').trim()),
   }
 }
 

@@ -1,0 +1,37 @@
+// The test-report parsers on real outputs (see test/fixtures/reports/README.md), and the
+// report table a block's output gets in the transcript.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { detectReport, parseTap, parseTestProgs, parseTestVerifier } from '../src/checks/reports.js'
+import { docrun, FIXTURES, transcript, workspace } from './helpers/cli.js'
+
+const fixture = (name: string) => readFileSync(join(FIXTURES, 'reports', name), 'utf8')
+
+describe('test reports', () => {
+  it("reads kselftest's TAP from run_kselftest.sh", () => {
+    const r = parseTap(fixture('kselftest-runner-7.2.txt'))
+    expect(r).toEqual({ format: 'tap', passed: 1, failed: 1, skipped: 1, total: 3, failures: ['selftests: demo: fails.sh'] })
+  })
+
+  it("reads test_progs' Summary and failing tests (from its printed format)", () => {
+    const r = parseTestProgs(fixture('test_progs.from-format.txt'))
+    expect(r).toEqual({ format: 'test_progs', passed: 2, failed: 2, skipped: 1, total: 5, failures: ['atomics/sub', 'atomics', 'xdp_bonding'] })
+  })
+
+  it('finds nothing in output that is no report', () => {
+    expect(detectReport('make: Nothing to be done for all.\nok, done\n')).toBeUndefined()
+  })
+
+  it('shows a report found in a block’s output as a table in the transcript', async () => {
+    const ws = workspace()
+    const src = join(FIXTURES, 'reports', 'kselftest-runner-7.2.txt')
+    expect(existsSync(src)).toBe(true)
+    writeFileSync(join(ws, 'rb.md'), `# Report\n\n\`\`\`sh {name=suite}\ncat ${JSON.stringify(src)}\n\`\`\`\n`)
+    const r = await docrun(['run', 'rb.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    const t = transcript(ws)
+    expect(t).toContain('| tap | passed | failed | skipped |\n|---|---|---|---|\n| 3 run | 1 | 1 | 1 |')
+    expect(t).toContain('Failing: `selftests: demo: fails.sh`')
+  })
+})
