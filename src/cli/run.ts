@@ -13,7 +13,8 @@ import { loadState } from '../state/state.js'
 import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
-import { Masker } from '../report/mask.js'
+import { runSecrets } from '../report/mask.js'
+import { escapesWorkspace } from '../state/confine.js'
 import { EXIT } from '../exit-codes.js'
 import { CliError, loadForRun, lockWorkspace, parseSets } from './load.js'
 
@@ -55,6 +56,10 @@ export async function runCommand(runbookPath: string, opts: RunCliOptions): Prom
   const workspace = resolve(opts.workspace ?? process.cwd())
   await mkdir(workspace, { recursive: true })
   const paths = workspacePaths(workspace, runbookPath)
+  for (const p of plan.params) {
+    const why = p.path ? escapesWorkspace(workspace, p.value) : undefined
+    if (why) throw new CliError(`param ${p.name}: ${why}; a path param must stay inside the workspace (no .. or symlink out of it)`)
+  }
 
   const lock = lockWorkspace(paths.lock)
   const controller = new AbortController()
@@ -82,18 +87,21 @@ export async function runCommand(runbookPath: string, opts: RunCliOptions): Prom
       await rm(paths.latest, { force: true })
       await symlink(runId, paths.latest)
     }
-    const runbookText = await readFile(runbookPath, 'utf8')
+    const secrets = runSecrets(plan.params)
+    // A secret's default may sit in the runbook's own front matter: the record masks it too.
+    const runbookText = secrets.mask(await readFile(runbookPath, 'utf8'))
     // The run record holds the runbook as it ran, so its transcript can be rendered again.
     await writeAtomic(join(runDir, 'runbook.md'), runbookText)
-    const secrets = new Masker(plan.params.filter((p) => p.secret).map((p) => p.value))
     const bus = new EventBus()
     const transcript = new TranscriptReporter(runDir, runbookText, { normalize: opts.normalize === true })
     const jsonl = new JsonlReporter(runDir)
     const consoleR = new ConsoleReporter({ quiet: opts.quiet === true })
+    // Output is masked at its source (the runner, per stream); notes and messages here.
     const masked = (e: RunEvent): RunEvent => {
       if (!secrets.active) return e
-      if (e.type === 'output') return { ...e, data: secrets.mask(e.data) }
       if (e.type === 'note') return { ...e, message: secrets.mask(e.message) }
+      if (e.type === 'block-end' && e.result.message) return { ...e, result: { ...e.result, message: secrets.mask(e.result.message), ...(e.result.console ? { console: e.result.console.map((l) => secrets.mask(l)) } : {}) } }
+      if (e.type === 'run-end' && e.message) return { ...e, message: secrets.mask(e.message) }
       return e
     }
     bus.subscribe((e) => jsonl.on(masked(e)))
@@ -111,7 +119,7 @@ export async function runCommand(runbookPath: string, opts: RunCliOptions): Prom
 
     let outcome
     try {
-      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal, checks })
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal, checks, secrets })
     } catch (error) {
       await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
       return EXIT.internal

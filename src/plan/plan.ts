@@ -26,7 +26,7 @@ export function resolveParams(runbook: Runbook, sets: Record<string, string>): R
     const set = Object.hasOwn(sets, p.name)
     const value = set ? sets[p.name]! : p.default
     if (p.choices && !p.choices.includes(value)) throw new PlanError(`--set ${p.name}=${value}: must be one of ${p.choices.join(', ')}`)
-    return { name: p.name, value, source: set ? 'set' : 'default', secret: p.secret === true, ...(p.description ? { description: p.description } : {}) }
+    return { name: p.name, value, source: set ? 'set' : 'default', secret: p.secret === true, ...(p.path ? { path: true } : {}), ...(p.description ? { description: p.description } : {}) }
   })
 }
 

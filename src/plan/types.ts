@@ -66,6 +66,8 @@ export interface ResolvedParam {
   value: string
   source: 'default' | 'set'
   secret: boolean
+  /** Declared `path: true`: docrun may write there, so it must stay inside the workspace. */
+  path?: boolean
   description?: string
 }
 

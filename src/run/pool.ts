@@ -9,12 +9,15 @@ import { GuestError, GuestTarget } from '../targets/guest/guest.js'
 import { prepareSession, reapplySession } from '../targets/prepare.js'
 import type { Target } from '../targets/target.js'
 import { safeName } from '../state/paths.js'
+import type { Masker } from '../report/mask.js'
 
 export interface PoolOptions {
   workspace: string
   params: Record<string, string>
   /** Where console logs go (the run directory). */
   runDir?: string
+  /** Secret values, masked in console logs. */
+  secrets?: Masker
   onNoise?: (target: string, chunk: Buffer) => void
   /** Called after a target's session opened: returns the snapshot to restore, if any. */
   snapshotFor?: (target: string) => Promise<{ dump: string; block: string } | undefined>
@@ -86,6 +89,7 @@ export class TargetPool {
       spec,
       launch,
       logFile: join(this.opts.runDir ?? this.opts.workspace, `console-${safeName(spec.guest)}.log`),
+      ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}),
       bootTimeoutMs: opts.timeoutMs ?? 5 * 60_000,
       ...(opts.onOutput ? { onOutput: opts.onOutput } : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),

@@ -2,6 +2,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { RegisteredCheck } from '../checks/api.js'
+import type { Masker } from '../report/mask.js'
 import { hasPostconditions, runPostconditions, type CheckResult } from '../checks/postconditions.js'
 import { detectReport, type TestReport } from '../checks/reports.js'
 import { join } from 'node:path'
@@ -29,6 +30,8 @@ export interface RunOptions {
   targetFactory?: TargetFactory
   /** The runbook's checks module entries. */
   checks?: RegisteredCheck[]
+  /** Secret values: masked in output files, events and console logs. */
+  secrets?: Masker
 }
 
 export interface RunOutcome {
@@ -76,6 +79,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
       workspace: paths.workspace,
       params,
       runDir: opts.runDir,
+      ...(opts.secrets?.active ? { secrets: opts.secrets } : {}),
       // What a target says while a block runs (a guest booting, a shell restored) belongs to that block.
       note: (message) => bus.emit({ type: 'note', time: now(), level: 'info', message, ...(state.pending ? { step: state.pending.block } : {}) }),
       onGuest: async (name, e) => {
@@ -307,7 +311,9 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
     pendingBytes = 0
     await bus.emit({ type: 'output', time: now(), step: step.id, data })
   }
-  const onOutput = (chunk: Buffer) => {
+  const masker = opts.secrets?.active ? opts.secrets.stream() : undefined
+  const onOutput = (raw: Buffer) => {
+    const chunk = masker ? masker.push(raw) : raw
     bytes += chunk.length
     out.write(chunk)
     tail = (tail + chunk.toString('utf8')).slice(-4096)
@@ -347,6 +353,15 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   }
   // A guest that failed under a block: what its console said last is the best clue.
   if (res.error && !consoleTail && step.target.kind === 'guest') consoleTail = pool.consoleTail(step.target.name)
+  if (masker) {
+    const rest = masker.end()
+    if (rest.length) {
+      bytes += rest.length
+      out.write(rest)
+      tail = (tail + rest.toString('utf8')).slice(-4096)
+      pending.push(rest)
+    }
+  }
   await flush()
   await new Promise<void>((resolve) => out.end(resolve))
   lastLine = tail.replace(/\n+$/, '').split('\n').pop() ?? ''

@@ -5,6 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { constants } from 'node:os'
 import { execa, type ResultPromise } from 'execa'
 import stripAnsi from 'strip-ansi'
+import type { Masker, StreamMasker } from '../../report/mask.js'
 import { ChannelEvents, type Channel } from '../../shell/channel.js'
 
 function signalName(n: number): string | undefined {
@@ -23,6 +24,8 @@ export interface ConsoleChannelOptions {
   cwd: string
   logFile: string
   description: string
+  /** Secret values to mask in the raw console log. */
+  secrets?: Masker
 }
 
 export class ConsoleChannel extends ChannelEvents implements Channel {
@@ -33,6 +36,7 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
   private tail: string[] = []
   private tailPartial = ''
   private scanBuf = ''
+  private logMask: (StreamMasker | undefined)[] = []
   /** True once the console said the kernel panicked. */
   panic: string | undefined
 
@@ -54,15 +58,18 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
       detached: true,
       cleanup: true,
     })
+    const logMask = opts.secrets?.active ? opts.secrets.stream() : undefined
+    const errMask = opts.secrets?.active ? opts.secrets.stream() : undefined
+    this.logMask = [logMask, errMask]
     const onData = (c: Buffer) => {
-      this.log.write(c)
+      this.log.write(logMask ? logMask.push(c) : c)
       this.remember(c.toString('latin1'))
       this.emitData(c)
     }
     this.proc.stdout!.on('data', onData)
     // QEMU's own complaints (bad options, missing files) go to stderr: keep them in the log and the tail.
     this.proc.stderr!.on('data', (c: Buffer) => {
-      this.log.write(c)
+      this.log.write(errMask ? errMask.push(c) : c)
       this.remember(c.toString('latin1'))
     })
     this.proc.stdin!.on('error', () => {})
@@ -146,6 +153,7 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
       }
     }
     this.proc.stdin!.end()
+    for (const m of this.logMask) if (m) this.log.write(m.end())
     await new Promise<void>((r) => this.log.end(r))
     return steps
   }

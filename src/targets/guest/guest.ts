@@ -10,6 +10,7 @@ import type { Target } from '../target.js'
 import { ConsoleChannel } from './console-channel.js'
 import { BootError, waitReady } from './wait-ready.js'
 import { processStartTime } from '../../state/lock.js'
+import type { Masker } from '../../report/mask.js'
 
 export interface GuestLaunch {
   file: string
@@ -25,6 +26,8 @@ export interface GuestTargetOptions {
   spec: BootSpec
   launch: GuestLaunch
   logFile: string
+  /** Secret values: the console log masks them (params are typed into the guest). */
+  secrets?: Masker
   bootTimeoutMs: number
   onOutput?: (chunk: Buffer) => void
   onNoise?: (chunk: Buffer) => void
@@ -58,7 +61,7 @@ export class GuestTarget implements Target {
   async open() {
     const { launch } = this.opts
     this.startedAt = performance.now()
-    this.channel = new ConsoleChannel({ ...launch, logFile: this.opts.logFile, description: `guest ${this.name}'s console` })
+    this.channel = new ConsoleChannel({ ...launch, logFile: this.opts.logFile, description: `guest ${this.name}'s console`, ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}) })
     const pid = this.channel.pid
     if (pid) this.process = { pid, startTime: processStartTime(pid) }
     try {
