@@ -9,6 +9,7 @@ import { formatDuration } from '../runbook/durations.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
 import { doneSteps } from '../run/runner.js'
+import { lintPlan } from '../lint/lint.js'
 import type { RunEvent } from '../run/events.js'
 import { TranscriptModel, STATUS_MARK } from '../report/transcript.js'
 import { EXIT } from '../exit-codes.js'
@@ -67,7 +68,7 @@ export async function lintCommand(paths: string[]): Promise<number> {
       throw new CliError(`cannot read ${path}: ${e.message}`)
     })
     try {
-      buildPlan(runbook, file)
+      lintPlan(runbook, buildPlan(runbook, file), file)
     } catch (error) {
       if (!(error instanceof PlanError)) throw error
     }

@@ -1,4 +1,5 @@
 // Shared by the commands: read a runbook, report its diagnostics, build the plan.
+import { refuseUnattended } from '../lint/lint.js'
 import { reporter } from 'vfile-reporter'
 import type { VFile } from 'vfile'
 import { loadRunbook, hasErrors, type ParseResult } from '../runbook/parse.js'
@@ -25,6 +26,7 @@ export async function loadForRun(path: string, opts: PlanOptions = {}): Promise<
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`)
   }
   const plan = buildPlan(parsed.runbook, parsed.file, opts)
+  refuseUnattended(plan)
   if (hasErrors(parsed.file)) {
     throw new CliError(`${formatDiagnostics(parsed.file)}\n\ndocrun: ${path} has errors; nothing was run.`)
   }

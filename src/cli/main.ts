@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // docrun's command line: thin commands over runbook → plan → run.
 import { verifyCommand } from './verify.js'
+import { importCommand } from './import.js'
 import { Command, Option } from 'commander'
 import { VERSION } from '../version.js'
 import { EXIT } from '../exit-codes.js'
@@ -58,6 +59,15 @@ program
   .option('--json', 'print as JSON')
   .action(async (runbook: string, opts) => {
     process.exitCode = await statusCommand(runbook, opts)
+  })
+
+program
+  .command('import')
+  .description('convert a reStructuredText (or Markdown) document into a runbook, with pandoc')
+  .argument('<document>')
+  .option('-o, --output <file>', 'write the runbook here (default: standard output)')
+  .action(async (doc: string, opts) => {
+    process.exitCode = await importCommand(doc, opts)
   })
 
 program

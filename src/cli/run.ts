@@ -14,6 +14,7 @@ import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
 import { runSecrets } from '../report/mask.js'
+import { importForRun, isImportable } from './import.js'
 import { escapesWorkspace } from '../state/confine.js'
 import { EXIT } from '../exit-codes.js'
 import { CliError, loadForRun, lockWorkspace, parseSets } from './load.js'
@@ -36,7 +37,9 @@ export function newRunId(): string {
   return `${d.getFullYear()}${p(d.getMonth() + 1)}${p(d.getDate())}-${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}-${randomBytes(2).toString('hex')}`
 }
 
-export async function runCommand(runbookPath: string, opts: RunCliOptions): Promise<number> {
+export async function runCommand(givenPath: string, opts: RunCliOptions): Promise<number> {
+  // A document as it is (`docrun run s390.rst`): imported on the fly into the workspace.
+  const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, resolve(opts.workspace ?? process.cwd())) : givenPath
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   let loaded
   try {

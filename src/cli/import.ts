@@ -1,0 +1,45 @@
+// `docrun import DOC -o RUNBOOK.md`, and the on-the-fly import behind `docrun run DOC.rst`.
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { basename, dirname, join, resolve } from 'node:path'
+import { ImportError, importDocument } from '../import/rst.js'
+import { EXIT } from '../exit-codes.js'
+import { CliError } from './load.js'
+
+export function isImportable(path: string): boolean {
+  return /\.(rst|rest)$/i.test(path)
+}
+
+export async function convert(path: string): Promise<string> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (error) {
+    throw new CliError(`cannot read ${path}: ${(error as Error).message}`)
+  }
+  try {
+    return await importDocument(text, path)
+  } catch (error) {
+    if (error instanceof ImportError) throw new CliError(error.message)
+    throw error
+  }
+}
+
+export async function importCommand(path: string, opts: { output?: string }): Promise<number> {
+  const md = await convert(path)
+  if (!opts.output) process.stdout.write(md)
+  else {
+    await mkdir(dirname(resolve(opts.output)), { recursive: true })
+    await writeFile(opts.output, md)
+    process.stderr.write(`docrun: ${path} → ${opts.output}\n`)
+  }
+  return EXIT.ok
+}
+
+/** `docrun run DOC.rst`: the imported runbook, kept in the workspace so resume finds it again. */
+export async function importForRun(path: string, workspace: string): Promise<string> {
+  const out = join(workspace, '.docrun', 'imports', `${basename(path).replace(/\.(rst|rest)$/i, '')}.md`)
+  await mkdir(dirname(out), { recursive: true })
+  await writeFile(out, await convert(path))
+  process.stderr.write(`docrun: imported ${path} as it is → ${out}\n`)
+  return out
+}

@@ -1,0 +1,71 @@
+// `docrun import DOC -o RUNBOOK.md`: a reStructuredText (or plain Markdown) document becomes a
+// Markdown runbook with the same sections, every literal block a fenced block — shell commands
+// as `sh`, Kconfig lines and other content as data. pandoc does the conversion (a real RST
+// parser); a Lua filter gives each code block its language.
+import { execa } from 'execa'
+import { basename, extname } from 'node:path'
+
+export class ImportError extends Error {}
+
+/** Lua filter: a code block without a language is Kconfig when every line is NAME=value, else shell. */
+const LANG_FILTER = String.raw`
+function CodeBlock(el)
+  if #el.classes > 0 then return nil end
+  local data = true
+  local any = false
+  for line in (el.text .. "\n"):gmatch("(.-)\n") do
+    if line:match("%S") then
+      any = true
+      if not line:match("^%s*[A-Z][A-Z0-9_]*=%S*%s*$") then data = false end
+    end
+  end
+  el.classes = { (any and data) and "kconfig" or "sh" }
+  return el
+end
+`
+
+/**
+ * The Chinese edition has no `::`: its commands are indented blocks after a paragraph ending
+ * in a full-width colon, which RST reads as block quotes (and whose trailing backslashes it
+ * would eat as escapes). Such a block is a literal block: say so with an expanded `::`.
+ */
+export function literalAfterFullWidthColon(rst: string): string {
+  const lines = rst.split('\n')
+  const out: string[] = []
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!
+    out.push(line)
+    const next = lines[i + 1]
+    const block = lines[i + 2]
+    if (/^\S.*：\s*$/.test(line) && next !== undefined && next.trim() === '' && block !== undefined && /^\s+\S/.test(block) && !/^\s+(?:[*+-]|\d+\.)\s/.test(block)) {
+      out.push('', '::')
+    }
+  }
+  return out.join('\n')
+}
+
+export async function pandocVersion(): Promise<string> {
+  const r = await execa('pandoc', ['--version'], { reject: false })
+  if (r.exitCode !== 0 || r.failed) throw new ImportError('pandoc is not installed: `apt-get install pandoc` (docrun uses it to read reStructuredText)')
+  return r.stdout.split('\n')[0] ?? 'pandoc'
+}
+
+/** Convert a document's text to a runbook's text. `from`: rst or markdown (by extension). */
+export async function importDocument(text: string, sourcePath: string): Promise<string> {
+  await pandocVersion()
+  const ext = extname(sourcePath).toLowerCase()
+  const from = ext === '.rst' || ext === '.rest' || ext === '.txt' ? 'rst' : 'markdown'
+  const input = from === 'rst' ? literalAfterFullWidthColon(text) : text
+  const filter = `/tmp/docrun-codeblocks-${process.pid}.lua`
+  const { writeFile, rm } = await import('node:fs/promises')
+  await writeFile(filter, LANG_FILTER)
+  try {
+    const r = await execa('pandoc', ['-f', from, '-t', 'gfm', '--wrap=none', `--lua-filter=${filter}`], { input, reject: false })
+    if (r.exitCode !== 0) throw new ImportError(`pandoc could not convert ${sourcePath}: ${r.stderr.trim()}`)
+    const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
+    const head = ['---', ...(title ? [`title: ${JSON.stringify(title)}`] : []), `imported-from: ${JSON.stringify(basename(sourcePath))}`, '---', '']
+    return `${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`
+  } finally {
+    await rm(filter, { force: true })
+  }
+}
