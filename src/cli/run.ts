@@ -14,6 +14,7 @@ import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
 import { runSecrets } from '../report/mask.js'
+import { LiveReporter } from '../report/live.js'
 import { importForRun, isImportable } from './import.js'
 import { escapesWorkspace } from '../state/confine.js'
 import { EXIT } from '../exit-codes.js'
@@ -29,6 +30,7 @@ export interface RunCliOptions {
   out?: string
   normalize?: boolean
   quiet?: boolean
+  verbose?: boolean
 }
 
 export function newRunId(): string {
@@ -98,7 +100,9 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     const bus = new EventBus()
     const transcript = new TranscriptReporter(runDir, runbookText, { normalize: opts.normalize === true })
     const jsonl = new JsonlReporter(runDir)
-    const consoleR = new ConsoleReporter({ quiet: opts.quiet === true })
+    // A terminal gets a live progress region; logs, CI and --verbose get plain timestamped lines.
+    const live = process.stdout.isTTY && !opts.verbose && !opts.quiet
+    const consoleR = live ? new LiveReporter(process.stdout) : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
     // Output is masked at its source (the runner, per stream); notes and messages here.
     const masked = (e: RunEvent): RunEvent => {
       if (!secrets.active) return e

@@ -1,5 +1,5 @@
-// Plain terminal output: block headers, live output, outcomes. (Live progress lines for
-// terminals build on the same events.)
+// Plain output (logs, CI, --verbose): timestamped block headers, the blocks' output as it
+// comes, outcomes. Terminals get live.ts instead.
 import type { Plan } from '../plan/types.js'
 import { formatDuration } from '../runbook/durations.js'
 import type { RunEvent } from '../run/events.js'
@@ -7,6 +7,8 @@ import { STATUS_MARK } from './transcript.js'
 
 export interface ConsoleOptions {
   quiet?: boolean
+  /** Prefix status lines with the time (plain output for logs and CI). */
+  timestamps?: boolean
   write?: (text: string) => void
 }
 
@@ -20,7 +22,8 @@ export class ConsoleReporter {
 
   private line(text: string): void {
     if (!this.atLineStart) this.write('\n')
-    this.write(`${text}\n`)
+    const stamp = this.opts.timestamps ? `[${new Date().toISOString().slice(11, 19)}] ` : ''
+    this.write(text.startsWith('\n') ? `\n${stamp}${text.slice(1)}\n` : `${stamp}${text}\n`)
     this.atLineStart = true
   }
 

@@ -69,6 +69,8 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   let firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
   await mkdir(join(opts.runDir, 'output'), { recursive: true, mode: 0o700 })
 
+  // How long each block took when it last passed: progress shows it as an estimate.
+  const previousMs = new Map(Object.entries(state.blocks).filter(([, b]) => b.status === 'passed').map(([id, b]) => [id, b.durationMs]))
   if (!opts.resume) {
     // A fresh run: earlier results of the blocks it will run no longer describe the machine.
     for (const s of plan.steps) if (!s.skip && s.action !== 'none') delete state.blocks[s.id]
@@ -152,7 +154,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     const before = await probe()
     state.pending = pendingFrom(before, step.id, opts.runId, step.attrs.keep === true)
     await saveState(paths, state)
-    const result = await runStep(step, pool, opts, params)
+    const result = await runStep(step, pool, opts, params, previousMs.get(step.id))
     const after = await probe()
     const created = diff(state.pending, after)
     delete state.pending
@@ -288,11 +290,11 @@ interface StepOutcome {
   capture?: { name: string; value: string }
 }
 
-async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: Record<string, string>): Promise<StepOutcome> {
+async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: Record<string, string>, expectedMs?: number): Promise<StepOutcome> {
   const { bus, signal } = opts
   const startedAt = now()
   const t0 = performance.now()
-  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1 })
+  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}) })
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const out: WriteStream = createWriteStream(join(opts.runDir, outputFile), { mode: 0o600 })
   let bytes = 0
