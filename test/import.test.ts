@@ -74,4 +74,14 @@ describe('import', () => {
     // Nothing of it ran: no debootstrap into the workspace, no mounts.
     expect(existsSync(join(ws, 's390-toolchain'))).toBe(false)
   })
+
+  it('a plain Markdown document runs its indented code blocks as shell, and keeps Kconfig-only ones as data', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'plain.md'), '# Plain\n\n## 1. Do\n\nRun this:\n\n    echo from an indented block > made.txt\n\nConfig:\n\n    CONFIG_X=y\n    CONFIG_Y=m\n')
+    const r = await docrun(['run', 'plain.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(readFileSync(join(ws, 'made.txt'), 'utf8')).toBe('from an indented block\n')
+    const list = await docrun(['list', '--json', 'plain.md'], { cwd: ws })
+    expect((JSON.parse(list.stdout) as { steps: { action: string }[] }).steps.map((s) => s.action)).toEqual(['run', 'none'])
+  })
 })

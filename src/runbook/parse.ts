@@ -94,7 +94,11 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
     for (const p of problems) report(file, p.message, placeOf(p.offset), p.ruleId, true)
 
     const lang = (node.lang ?? '').toLowerCase()
-    const effective = lang || (frontmatter.defaultLang ?? '').toLowerCase()
+    // An indented code block (no fence) is how plain documents show commands: shell, unless
+    // every line is NAME=value (a Kconfig fragment), which is data.
+    const fenced = /^\s{0,3}(```|~~~)/.test(lines[pos.start.line - 1] ?? '')
+    const indentedLang = fenced ? '' : /^(?:\s*[A-Z][A-Z0-9_]*=\S*\s*\n?)+$/.test(node.value) ? 'kconfig' : 'sh'
+    const effective = lang || (frontmatter.defaultLang ?? '').toLowerCase() || indentedLang
     const n = (perSection.get(section) ?? 0) + 1
     perSection.set(section, n)
     const name = typeof attrs.name === 'string' ? attrs.name : undefined
