@@ -1,6 +1,6 @@
 // The core through the real CLI: real bash, real files, real process groups.
 import { describe, expect, it } from 'vitest'
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { docrun, events, FIXTURES, transcript, workspace } from './helpers/cli.js'
 import { alive } from './helpers/proc.js'
@@ -62,6 +62,17 @@ describe('host runs', () => {
     const third = await docrun(['run', rb, '--resume'], { cwd: ws })
     expect(third.exitCode).toBe(0)
     expect(readFileSync(join(ws, 'log.txt'), 'utf8').split('\n').length).toBe(6)
+  })
+
+  it('a cwd= block returns the shell to its directory, and --resume restores that directory, not the block\'s', async () => {
+    const ws = workspace()
+    mkdirSync(join(ws, 'sub'))
+    writeFileSync(join(ws, 'rb.md'), "# C\n\n```sh {name=inside cwd=sub}\nINSIDE=$PWD\n```\n\n```sh {name=next}\ntest -e go\ncd sub\npwd > ../where.txt\n```\n")
+    expect((await docrun(['run', 'rb.md'], { cwd: ws })).exitCode).toBe(1)
+    writeFileSync(join(ws, 'go'), '')
+    const r = await docrun(['run', 'rb.md', '--resume'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(readFileSync(join(ws, 'where.txt'), 'utf8')).toBe(`${join(ws, 'sub')}\n`)
   })
 
   it('an edited block invalidates itself and every block after it', async () => {

@@ -347,7 +347,11 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
         onOutput,
         signal,
       })
-      if (cwd && !session.isClosed) await session.sync([cwd.leave])
+      if (cwd && !session.isClosed) {
+        await session.sync([cwd.leave])
+        // The block's own dump holds the directory it ran in: snapshot the shell as it is now.
+        await session.refreshState()
+      }
     }
   } catch (error) {
     res = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }

@@ -177,6 +177,13 @@ export class ShellSession {
     return `${this.dir}/${id}.detached.sh`
   }
 
+  /** Dump the session's state as it is now (after a cwd= block returned), as the state to snapshot. */
+  async refreshState(): Promise<void> {
+    const id = nonce()
+    await this.sync([`__dr_n=${id}; __dr_dump`])
+    this.lastImported = id
+  }
+
   /** Source a snapshot at the session's top level (resume). */
   async restore(dump: string): Promise<void> {
     const id = nonce()
