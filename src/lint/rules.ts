@@ -24,17 +24,30 @@ export interface Rule {
 }
 
 /** Each match of `re` on each line, as a finding. */
-function scan(lines: string[], re: RegExp, message: (m: RegExpExecArray) => string | undefined): Finding[] {
+function scan(lines: string[], re: RegExp, message: (m: RegExpExecArray, line: number) => string | undefined): Finding[] {
   const out: Finding[] = []
   lines.forEach((text, line) => {
     if (/^\s*#/.test(text)) return
     const g = new RegExp(re.source, re.flags.includes('g') ? re.flags : `${re.flags}g`)
     for (let m = g.exec(text); m; m = g.exec(text)) {
-      const msg = message(m)
+      const msg = message(m, line)
       if (msg) out.push({ line, column: m.index + (m[0].length - m[0].trimStart().length), message: msg })
       if (m[0] === '') g.lastIndex++
     }
   })
+  return out
+}
+
+/** For each line, the whole command it belongs to (backslash continuations joined). */
+function logicalLines(lines: string[]): string[] {
+  const out: string[] = []
+  let start = 0
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i]!.endsWith('\\') && i < lines.length - 1) continue
+    const cmd = lines.slice(start, i + 1).map((l) => l.replace(/\\$/, '')).join(' ')
+    for (let k = start; k <= i; k++) out[k] = cmd
+    start = i + 1
+  }
   return out
 }
 
@@ -61,7 +74,15 @@ export const RULES: Rule[] = [
         ...scan(lines, /^\s*(?:sudo\s+)?ssh\s+(?:-\S+\s+)*\S+\s*$/, () => 'a bare `ssh HOST` opens a shell for a person: give it the command to run'),
       ]
       if (!step.boot && step.action === 'run') {
-        out.push(...scan(lines, new RegExp(`${CMD}qemu-system-[\\w-]+`), (m) => (lines.join('\n').includes('-daemonize') ? undefined : `\`${m[0]}\` runs in the foreground and waits on its console: mark the block {guest=NAME} so docrun starts it and runs the following blocks inside`)))
+        // A VM that runs (not `--version`, `-cpu help`, or daemonized) holds the block on its console.
+        const commands = logicalLines(lines)
+        out.push(
+          ...scan(lines, new RegExp(`${CMD}qemu-system-[\\w-]+`), (m, line) => {
+            const cmd = commands[line] ?? ''
+            if (/\s(?:--?version|--?help|-daemonize)\b|\s\S+\s+(?:help|\?)(?:\s|$)/.test(cmd)) return undefined
+            return `\`${m[0].trim()}\` runs in the foreground and waits on its console: mark the block {guest=NAME} so docrun starts it and runs the following blocks inside`
+          }),
+        )
       }
       return out
     },
