@@ -9,8 +9,12 @@
 //
 // State: the subshell's EXIT trap dumps variables, functions and cwd; the session shell
 // sources that dump at top level (bash's `declare` would make locals inside a function).
+// Prompts are emptied first, and every marker starts with a newline: a shell without line
+// editing (dash) prints its prompt right before a command's output, and a marker must start
+// its line.
 
 export const INIT_SCRIPT = String.raw`
+PS1= PS2=
 __dr_job= __dr_intd=0 __dr_n= __dr_st=0 __dr_to=0
 mkdir -p "$__dr_d" && chmod 700 "$__dr_d"
 set -m 2>/dev/null; case $- in *m*) __dr_jc=1;; *) __dr_jc=;; esac
@@ -25,24 +29,9 @@ __dr_intr() {
 }
 trap __dr_intr USR1
 trap __dr_intr INT
-if [ -n "$BASH_VERSION" ]; then
-__dr_dump() {
-  local __dr_v __dr_k=()
-  # Prefix expansion lists variable names without forking (compgen in $(...) would fork).
-  for __dr_v in ${"$"}{!A*} ${"$"}{!B*} ${"$"}{!C*} ${"$"}{!D*} ${"$"}{!E*} ${"$"}{!F*} ${"$"}{!G*} ${"$"}{!H*} ${"$"}{!I*} ${"$"}{!J*} ${"$"}{!K*} ${"$"}{!L*} ${"$"}{!M*} \
-    ${"$"}{!N*} ${"$"}{!O*} ${"$"}{!P*} ${"$"}{!Q*} ${"$"}{!R*} ${"$"}{!S*} ${"$"}{!T*} ${"$"}{!U*} ${"$"}{!V*} ${"$"}{!W*} ${"$"}{!X*} ${"$"}{!Y*} ${"$"}{!Z*} \
-    ${"$"}{!a*} ${"$"}{!b*} ${"$"}{!c*} ${"$"}{!d*} ${"$"}{!e*} ${"$"}{!f*} ${"$"}{!g*} ${"$"}{!h*} ${"$"}{!i*} ${"$"}{!j*} ${"$"}{!k*} ${"$"}{!l*} ${"$"}{!m*} \
-    ${"$"}{!n*} ${"$"}{!o*} ${"$"}{!p*} ${"$"}{!q*} ${"$"}{!r*} ${"$"}{!s*} ${"$"}{!t*} ${"$"}{!u*} ${"$"}{!v*} ${"$"}{!w*} ${"$"}{!x*} ${"$"}{!y*} ${"$"}{!z*} ${"$"}{!_*}; do
-    case $__dr_v in __dr_*|BASH*|SHELLOPTS|EUID|UID|PPID|PIPESTATUS|FUNCNAME|GROUPS|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|EPOCH*|DIRSTACK|COMP_*|_|SHLVL|OPTIND|OPTARG|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|COLUMNS|LINES) ;;
-    *) __dr_k+=("$__dr_v");; esac
-  done
-  { declare -p "${"$"}{__dr_k[@]}"; declare -f; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
-}
-else
 __dr_dump() {
   { set | grep -v -e '^__dr_' -e '^PPID=' -e '^LINENO=' -e '^OPTIND=' -e '^_='; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
 }
-fi
 __dr_job_main() {
   trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
   trap '__dr_s=$?; __dr_dump; echo $__dr_s > "$__dr_d/$__dr_n.st"' EXIT
@@ -59,9 +48,9 @@ __dr_run() {
   # Nonces are never reused, so there is nothing stale to remove first (saves a fork).
   __dr_n=$1 __dr_intd=0 __dr_to=0 __dr_st=
   if [ -n "$4" ] && [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ]; then
-    __dr_st=254; printf '%s\n' "__DR_BEGIN_$1" 'docrun: the block arrived damaged (size mismatch)'; return 0
+    __dr_st=254; printf '\n%s\n' "__DR_BEGIN_$1" 'docrun: the block arrived damaged (size mismatch)'; return 0
   fi
-  printf '%s\n' "__DR_BEGIN_$1"
+  printf '\n%s\n' "__DR_BEGIN_$1"
   (__dr_job_main "$2") </dev/null 2>&1 &
   __dr_job=$!
   __dr_wd=
@@ -75,6 +64,22 @@ __dr_run() {
   return 0
 }
 __dr_end() { printf '\n%s\n' "__DR_END_$1:$__dr_st:$__dr_to"; }
-__dr_sync() { printf '%s\n' "__DR_SYNC_$1"; }
-__dr_probe() { printf '%s\n' "__DR_PROBE_$1:${"$"}{BASH_VERSION:-sh}:$(command -v base64 >/dev/null 2>&1 && echo b64):${"$"}{__dr_jc:-0}:$(id -u 2>/dev/null)"; }
+__dr_sync() { printf '\n%s\n' "__DR_SYNC_$1"; }
+__dr_probe() { printf '\n%s\n' "__DR_PROBE_$1:${"$"}{BASH_VERSION:-sh}:$(command -v base64 >/dev/null 2>&1 && echo b64):${"$"}{__dr_jc:-0}:$(id -u 2>/dev/null)"; }
+`
+
+/** Sent only to bash (after the probe): a full state dump. dash cannot even parse it. */
+export const BASH_EXTRAS = String.raw`
+__dr_dump() {
+  local __dr_v __dr_k=()
+  # Prefix expansion lists variable names without forking (compgen in $(...) would fork).
+  for __dr_v in ${"$"}{!A*} ${"$"}{!B*} ${"$"}{!C*} ${"$"}{!D*} ${"$"}{!E*} ${"$"}{!F*} ${"$"}{!G*} ${"$"}{!H*} ${"$"}{!I*} ${"$"}{!J*} ${"$"}{!K*} ${"$"}{!L*} ${"$"}{!M*} \
+    ${"$"}{!N*} ${"$"}{!O*} ${"$"}{!P*} ${"$"}{!Q*} ${"$"}{!R*} ${"$"}{!S*} ${"$"}{!T*} ${"$"}{!U*} ${"$"}{!V*} ${"$"}{!W*} ${"$"}{!X*} ${"$"}{!Y*} ${"$"}{!Z*} \
+    ${"$"}{!a*} ${"$"}{!b*} ${"$"}{!c*} ${"$"}{!d*} ${"$"}{!e*} ${"$"}{!f*} ${"$"}{!g*} ${"$"}{!h*} ${"$"}{!i*} ${"$"}{!j*} ${"$"}{!k*} ${"$"}{!l*} ${"$"}{!m*} \
+    ${"$"}{!n*} ${"$"}{!o*} ${"$"}{!p*} ${"$"}{!q*} ${"$"}{!r*} ${"$"}{!s*} ${"$"}{!t*} ${"$"}{!u*} ${"$"}{!v*} ${"$"}{!w*} ${"$"}{!x*} ${"$"}{!y*} ${"$"}{!z*} ${"$"}{!_*}; do
+    case $__dr_v in __dr_*|BASH*|SHELLOPTS|EUID|UID|PPID|PIPESTATUS|FUNCNAME|GROUPS|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|EPOCH*|DIRSTACK|COMP_*|_|SHLVL|OPTIND|OPTARG|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|COLUMNS|LINES) ;;
+    *) __dr_k+=("$__dr_v");; esac
+  done
+  { declare -p "${"$"}{__dr_k[@]}"; declare -f; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
+}
 `

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Channel } from './channel.js'
 import { Framer, type EndFrame } from './framer.js'
-import { INIT_SCRIPT } from './script.js'
+import { BASH_EXTRAS, INIT_SCRIPT } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
 import { TtyCleaner } from './tty-clean.js'
 
@@ -80,6 +80,7 @@ export class ShellSession {
     const line = await this.guard(probe, timeoutMs, 'start the shell protocol')
     const [shell, b64, jc, uid] = line.split(':')
     this.info = { shell: shell === 'sh' ? 'sh' : `bash ${shell}`, base64: b64 === 'b64', jobControl: jc === '1', uid: Number(uid) }
+    if (shell !== 'sh') await this.sync(BASH_EXTRAS.trim().split('\n'), timeoutMs)
     return this.info
   }
 
