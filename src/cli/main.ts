@@ -29,6 +29,7 @@ program
   .option('--out <dir>', 'write the run record here instead of .docrun/runs/<run-id>')
   .option('--normalize', 'write the transcript without times, durations and run ids')
   .option('-q, --quiet', 'print only failures and the summary')
+  .option('--junit <path>', 'also write the JUnit XML report here (it is always in the run directory)')
   .option('-v, --verbose', "stream every block's output (on a terminal too, instead of the live progress)")
   .action(async (runbook: string, opts) => {
     process.exitCode = await runCommand(runbook, opts)

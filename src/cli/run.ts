@@ -15,6 +15,7 @@ import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
 import { runSecrets } from '../report/mask.js'
 import { LiveReporter } from '../report/live.js'
+import { JunitReporter } from '../report/junit.js'
 import { importForRun, isImportable } from './import.js'
 import { escapesWorkspace } from '../state/confine.js'
 import { EXIT } from '../exit-codes.js'
@@ -31,6 +32,7 @@ export interface RunCliOptions {
   normalize?: boolean
   quiet?: boolean
   verbose?: boolean
+  junit?: string
 }
 
 export function newRunId(): string {
@@ -114,6 +116,8 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     bus.subscribe((e) => jsonl.on(masked(e)))
     bus.subscribe((e) => transcript.on(masked(e)))
     bus.subscribe((e) => consoleR.on(masked(e)))
+    const junit = new JunitReporter(runDir, opts.junit ? resolve(opts.junit) : undefined)
+    bus.subscribe((e) => junit.on(masked(e)))
 
     const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: '********' } : p)) }
     await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace })

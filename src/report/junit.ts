@@ -1,0 +1,102 @@
+// CI reports at the end of a run: junit.xml (one testsuite per section, one testcase per
+// block) and summary.json, beside transcript.md. The XML is built with xmlbuilder2, which
+// escapes and encodes what blocks print (ANSI, control bytes) correctly.
+import { create } from 'xmlbuilder2'
+import type { Plan } from '../plan/types.js'
+import type { BlockResult, RunEvent } from '../run/events.js'
+import { writeAtomic } from '../state/atomic.js'
+import { join } from 'node:path'
+import stripAnsi from 'strip-ansi'
+
+interface Case {
+  id: string
+  section: string
+  result?: BlockResult
+  skipped?: string
+  tail: string
+}
+
+// XML 1.0 cannot hold most control characters, even escaped.
+const xmlSafe = (s: string) => stripAnsi(s).replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')
+
+export class JunitReporter {
+  private plan: Plan | undefined
+  private runId = ''
+  private started = ''
+  private cases = new Map<string, Case>()
+
+  constructor(private readonly runDir: string, private readonly extraPath?: string) {}
+
+  private get(id: string): Case {
+    let c = this.cases.get(id)
+    if (!c) {
+      const step = this.plan?.steps.find((s) => s.id === id)
+      c = { id, section: step?.section?.label ?? '(no section)', tail: '' }
+      this.cases.set(id, c)
+    }
+    return c
+  }
+
+  async on(e: RunEvent): Promise<void> {
+    switch (e.type) {
+      case 'run-start':
+        this.plan = e.plan
+        this.runId = e.runId
+        this.started = e.time
+        break
+      case 'output': {
+        const c = this.get(e.step)
+        c.tail = (c.tail + e.data).slice(-4000)
+        break
+      }
+      case 'block-end':
+        this.get(e.step).result = e.result
+        break
+      case 'block-skip':
+        if (e.reason !== 'not selected') this.get(e.step).skipped = e.reason
+        break
+      case 'run-end':
+        await this.write(e)
+        break
+    }
+  }
+
+  private async write(end: Extract<RunEvent, { type: 'run-end' }>): Promise<void> {
+    const plan = this.plan
+    if (!plan) return
+    const bySection = new Map<string, Case[]>()
+    for (const step of plan.steps) {
+      const c = this.cases.get(step.id)
+      if (!c) continue
+      bySection.set(c.section, [...(bySection.get(c.section) ?? []), c])
+    }
+    const secs = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
+    const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: plan.runbook.path, tests: this.cases.size, time: secs([...this.cases.values()].reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
+    for (const [section, cases] of bySection) {
+      const failures = cases.filter((c) => c.result && c.result.status !== 'passed').length
+      const suite = root.ele('testsuite', { name: section, tests: cases.length, failures, skipped: cases.filter((c) => c.skipped).length, timestamp: this.started, time: secs(cases.reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
+      for (const c of cases) {
+        const tc = suite.ele('testcase', { name: c.id, classname: section, time: secs(c.result?.durationMs) })
+        if (c.skipped) tc.ele('skipped', { message: xmlSafe(c.skipped) })
+        else if (c.result && c.result.status !== 'passed') {
+          const failed = c.result.checks?.find((k) => !k.passed)
+          const message = c.result.message ?? c.result.status
+          tc.ele('failure', { message: xmlSafe(message), type: c.result.status }).txt(xmlSafe([`exit status: ${c.result.exitCode ?? 'none'}`, failed ? `postcondition ${failed.name}: ${failed.message ?? ''}\n${failed.diff ?? failed.output ?? ''}` : '', '--- output (tail) ---', c.tail].filter(Boolean).join('\n')))
+        }
+      }
+    }
+    const xml = root.end({ prettyPrint: true })
+    await writeAtomic(join(this.runDir, 'junit.xml'), xml)
+    if (this.extraPath) await writeAtomic(this.extraPath, xml)
+    const summary = {
+      runId: this.runId,
+      runbook: plan.runbook,
+      params: Object.fromEntries(plan.params.map((p) => [p.name, p.secret ? '********' : p.value])),
+      status: end.status,
+      exitCode: end.exitCode,
+      counts: end.counts,
+      blocks: [...this.cases.values()].map((c) => ({ id: c.id, section: c.section, status: c.skipped ? 'skipped' : (c.result?.status ?? 'not run'), exitCode: c.result?.exitCode ?? null, durationMs: Math.round(c.result?.durationMs ?? 0), ...(c.result?.report ? { report: c.result.report } : {}) })),
+    }
+    await writeAtomic(join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
+  }
+}
