@@ -1,31 +1,14 @@
 // Faults in the guest target, against the real s390x guest: Ctrl-C, docrun killed with -9,
 // a kernel panic, and a flood of output and binary garbage from the guest.
 import { execa } from 'execa'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CLI, docrun, events, latestRun, transcript, workspace } from './helpers/cli.js'
-import { guestKit, guestRunbook, qemuProcesses, type GuestKit } from './helpers/guest.js'
+import { guestRunbook, qemuProcesses, savedState, useGuest } from './helpers/guest.js'
 
-let kit: GuestKit
-beforeAll(async () => {
-  kit = await guestKit()
-}, 600_000)
-
-afterEach(async () => {
-  const left = await qemuProcesses(kit.initrd)
-  for (const pid of left) process.kill(pid, 'SIGKILL')
-  expect(left).toEqual([])
-})
-
-const state = (ws: string) => {
-  const dir = join(ws, '.docrun/state')
-  return JSON.parse(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('.json'))!), 'utf8')) as {
-    blocks: Record<string, { status: string; message?: string }>
-    resources: { kind: string }[]
-    pending?: unknown
-  }
-}
+const guest = useGuest()
+const state = savedState
 
 /** Wait until the named block has printed something. */
 async function waitForOutput(ws: string, step: string) {
@@ -43,13 +26,13 @@ const LONG = "## 2. Work\n\n```sh {target=vm name=long}\necho started\nsleep \"$
 describe('guest faults', () => {
   it('Ctrl-C during a guest block stops it, shuts the guest down, exits 130; --resume boots again and completes', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, kit, LONG, 'guest.md', '  nap: "600"\n')
+    const rb = guestRunbook(ws, guest(), LONG, 'guest.md', '  nap: "600"\n')
     const child = execa('node', [CLI, 'run', rb], { cwd: ws, reject: false })
     await waitForOutput(ws, 'long')
     child.kill('SIGINT')
     const r = await child
     expect(r.exitCode, r.stderr).toBe(130)
-    expect(await qemuProcesses(kit.initrd)).toEqual([])
+    expect(await qemuProcesses(guest().initrd)).toEqual([])
     expect(state(ws).blocks.long?.status).toBe('interrupted')
     const t = transcript(ws)
     expect(t).toContain('interrupted at long')
@@ -61,13 +44,13 @@ describe('guest faults', () => {
 
   it('kill -9 of docrun mid-block: the next --resume ends the orphaned QEMU, takes the stale lock and completes', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, kit, LONG, 'guest.md', '  nap: "600"\n')
+    const rb = guestRunbook(ws, guest(), LONG, 'guest.md', '  nap: "600"\n')
     const child = execa('node', [CLI, 'run', rb], { cwd: ws, reject: false })
     await waitForOutput(ws, 'long')
     child.kill('SIGKILL')
     await child
     // The guest outlived its docrun; the state says where it was and what it started.
-    expect((await qemuProcesses(kit.initrd)).length).toBe(1)
+    expect((await qemuProcesses(guest().initrd)).length).toBe(1)
     const st = state(ws)
     expect(st.pending).toBeTruthy()
     expect(st.resources.some((r) => r.kind === 'process')).toBe(true)
@@ -80,7 +63,7 @@ describe('guest faults', () => {
 
   it('a kernel panic fails the block at once with the reason and the console tail', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, kit, "## 2. Crash\n\n```sh {target=vm name=crash}\necho c > /proc/sysrq-trigger\nsleep 600\n```\n")
+    const rb = guestRunbook(ws, guest(), "## 2. Crash\n\n```sh {target=vm name=crash}\necho c > /proc/sysrq-trigger\nsleep 600\n```\n")
     const t0 = Date.now()
     const r = await docrun(['run', rb], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
@@ -95,7 +78,7 @@ describe('guest faults', () => {
     const ws = workspace()
     const rb = guestRunbook(
       ws,
-      kit,
+      guest(),
       "## 2. Noise\n\n```sh {target=vm name=flood}\nhead -c 20000000 /dev/zero | tr '\\000' x | fold -w 99\n```\n\n```sh {target=vm name=garbage}\nhead -c 300000 /dev/urandom\n```\n\n```sh {target=vm name=alive}\necho alive\n```\n",
     )
     const child = execa('node', [CLI, 'run', rb], { cwd: ws, reject: false })

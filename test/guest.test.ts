@@ -1,36 +1,21 @@
 // The guest target against a real s390x guest: Debian's s390x kernel and busybox booted in
 // qemu-system-s390x (TCG), blocks run over its serial console.
 import { createHash } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { docrun, events, latestRun, transcript, workspace } from './helpers/cli.js'
-import { guestKit, guestRunbook, qemuProcesses, type GuestKit } from './helpers/guest.js'
+import { guestRunbook, qemuProcesses, savedState, useGuest } from './helpers/guest.js'
 
-let kit: GuestKit
-beforeAll(async () => {
-  kit = await guestKit()
-}, 600_000)
-
-afterEach(async () => {
-  // Whatever a test did, no QEMU of ours may outlive it (end strays so later tests stay clean).
-  const left = await qemuProcesses(kit.initrd)
-  for (const pid of left) process.kill(pid, 'SIGKILL')
-  expect(left).toEqual([])
-})
-
-const state = (ws: string) => {
-  const dir = join(ws, '.docrun/state')
-  const f = readdirSync(dir).find((n) => n.endsWith('.json'))!
-  return JSON.parse(readFileSync(join(dir, f), 'utf8')) as { blocks: Record<string, { status: string; exitCode: number | null; message?: string }>; resources: unknown[] }
-}
+const guest = useGuest()
+const state = savedState
 
 describe('guest target', () => {
   it('runs blocks in the guest: exit codes, forged markers, 1 MiB byte-exact, cd persists', async () => {
     const ws = workspace()
     const rb = guestRunbook(
       ws,
-      kit,
+      guest(),
       `## 2. In the guest
 
 \`\`\`sh {target=vm name=ok}
@@ -96,7 +81,7 @@ exit 42
 
   it('exit status 1 comes back, and --only boots the guest for a guest block', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, kit, "## 2. Fail\n\n```sh {target=vm name=one}\nfalse\n```\n\n```sh {target=vm name=never}\necho never\n```\n")
+    const rb = guestRunbook(ws, guest(), "## 2. Fail\n\n```sh {target=vm name=one}\nfalse\n```\n\n```sh {target=vm name=never}\necho never\n```\n")
     const r = await docrun(['run', rb, '--only', 'one'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
     expect(state(ws).blocks.one).toMatchObject({ status: 'failed', exitCode: 1 })
@@ -122,7 +107,7 @@ pwd
 echo after-ran
 \`\`\`
 `
-    const rb = guestRunbook(ws, kit, body, 'guest.md', '  nap: "60"\n')
+    const rb = guestRunbook(ws, guest(), body, 'guest.md', '  nap: "60"\n')
     const t0 = Date.now()
     const r1 = await docrun(['run', rb], { cwd: ws })
     expect(r1.exitCode, r1.all).toBe(1)
@@ -143,7 +128,7 @@ echo after-ran
 
   it('killing QEMU mid-block fails the block at once with the reason and the console tail', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, kit, "## 2. Long\n\n```sh {target=vm name=long}\necho started-long\nsleep 600\n```\n")
+    const rb = guestRunbook(ws, guest(), "## 2. Long\n\n```sh {target=vm name=long}\necho started-long\nsleep 600\n```\n")
     const run = docrun(['run', rb], { cwd: ws })
     // Wait until the long block runs, then kill QEMU the hard way.
     let pids: number[] = []
@@ -157,7 +142,7 @@ echo after-ran
         }
       })()
       if (ev.some((e) => e.type === 'output' && e.step === 'long')) {
-        pids = await qemuProcesses(kit.initrd)
+        pids = await qemuProcesses(guest().initrd)
         break
       }
     }

@@ -2,7 +2,8 @@
 // s390x kernel and busybox (cached under the docrun cache dir) and build the initramfs, so
 // the tests boot exactly what `npm start` boots.
 import { execa } from 'execa'
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { afterEach, beforeAll, expect } from 'vitest'
 import { join } from 'node:path'
 import { CACHE, requireTool } from './chroot.js'
 import { docrun, ROOT } from './cli.js'
@@ -64,4 +65,34 @@ ${body}
 export async function qemuProcesses(needle: string): Promise<number[]> {
   const r = await execa('pgrep', ['-f', `qemu-system-s390x.*${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`], { reject: false })
   return r.stdout.split('\n').filter(Boolean).map(Number)
+}
+
+/**
+ * For a test file that boots the guest: the kit before the tests, and after each test the
+ * check that no QEMU of ours outlived it (strays are ended so later tests stay clean).
+ */
+export function useGuest(): () => GuestKit {
+  let kit: GuestKit | undefined
+  beforeAll(async () => {
+    kit = await guestKit()
+  }, 600_000)
+  afterEach(async () => {
+    if (!kit) return
+    const left = await qemuProcesses(kit.initrd)
+    for (const pid of left) process.kill(pid, 'SIGKILL')
+    expect(left).toEqual([])
+  })
+  return () => kit!
+}
+
+export interface SavedState {
+  blocks: Record<string, { status: string; exitCode: number | null; message?: string }>
+  resources: { kind: string }[]
+  pending?: unknown
+}
+
+/** The workspace's state file, as docrun saved it. */
+export function savedState(ws: string): SavedState {
+  const dir = join(ws, '.docrun/state')
+  return JSON.parse(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('.json'))!), 'utf8')) as SavedState
 }
