@@ -1,7 +1,7 @@
 // Progress: a live region on a terminal (a real pseudo-terminal: tmux), plain timestamped
 // lines when the output is a pipe, and --quiet.
 import { execa } from 'execa'
-import { writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { CLI, docrun, workspace } from './helpers/cli.js'
@@ -57,5 +57,40 @@ describe('progress', () => {
     expect(q.stdout).not.toContain('✅')
     expect(q.stdout).toMatch(/❌ last failed \(exit 3\)/)
     expect(q.stdout).toMatch(/docrun: failed \(2 passed, 1 failed\)/)
+  })
+
+  it('an {interactive} block gets the terminal when there is one (its alt= stays out), and its alt= runs when there is none', async () => {
+    await requireTool('tmux', 'tmux')
+    const ws = workspace()
+    writeFileSync(
+      join(ws, 'i.md'),
+      "# I\n\n```sh {name=pre}\nGREETING=hello; cd sub 2>/dev/null || { mkdir sub && cd sub; }\n```\n\n```sh {name=ask interactive alt=fallback}\nprintf 'your name? '; read -r answer; echo \"$GREETING $answer in $(basename \"$PWD\")\" > ../answer.txt\n```\n\n```sh {name=fallback}\necho fallback > ../fallback.txt\n```\n",
+    )
+    const session = `docrun-int-${process.pid}`
+    await execa('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-c', ws, `NO_COLOR=1 node ${CLI} run i.md; echo EXIT=$?; sleep 30`])
+    let pane = ''
+    for (let i = 0; i < 100 && !pane.includes('your name?'); i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      pane = await capture(session)
+    }
+    expect(pane).toContain('your name?')
+    await execa('tmux', ['send-keys', '-t', session, 'Ada', 'Enter'])
+    for (let i = 0; i < 100 && !pane.includes('EXIT='); i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      pane = await capture(session)
+    }
+    await execa('tmux', ['kill-session', '-t', session], { reject: false })
+    expect(pane).toContain('EXIT=0')
+    // It started from the session's state (variable, directory) and had the person's answer.
+    expect(readFileSync(join(ws, 'answer.txt'), 'utf8')).toBe('hello Ada in sub\n')
+    expect(existsSync(join(ws, 'fallback.txt'))).toBe(false)
+
+    const ws2 = workspace()
+    writeFileSync(join(ws2, 'i.md'), readFileSync(join(ws, 'i.md'), 'utf8'))
+    const r = await docrun(['run', 'i.md'], { cwd: ws2 })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(r.all).toContain('ask skipped: interactive: needs a person at a terminal; its alternative fallback runs instead')
+    expect(existsSync(join(ws2, 'fallback.txt'))).toBe(true)
+    expect(existsSync(join(ws2, 'answer.txt'))).toBe(false)
   })
 })

@@ -47,7 +47,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   let loaded
   try {
-    loaded = await loadForRun(runbookPath, { sets: parseSets(opts.set), selection })
+    loaded = await loadForRun(runbookPath, { sets: parseSets(opts.set), selection, terminal: !!process.stdin.isTTY && !!process.stdout.isTTY })
   } catch (error) {
     if (error instanceof PlanError) throw new CliError(error.message)
     throw error

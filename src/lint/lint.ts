@@ -62,7 +62,7 @@ export function lintPlan(runbook: Runbook, plan: Plan, file: VFile): void {
 export function refuseUnattended(plan: Plan): void {
   const rule = RULES.find((r) => r.id === 'interactive')!
   for (const step of plan.steps) {
-    if (step.action !== 'run' || step.skip || step.refuse) continue
+    if (step.action !== 'run' || step.skip || step.refuse || step.interactive) continue
     const lines = step.content.split('\n')
     const [f] = rule.check(step, lines, { defined: new Set() })
     if (f) step.refuse = `cannot run unattended (line ${step.position.start.line + 1 + f.line}): ${f.message}`

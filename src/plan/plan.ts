@@ -76,6 +76,8 @@ export function resolveTarget(runbook: Runbook, block: Block, file: VFile): Targ
 export interface PlanOptions {
   sets?: Record<string, string>
   selection?: Selection
+  /** A person is at a terminal: {interactive} blocks get it (else their alt= runs). */
+  terminal?: boolean
 }
 
 /** Build the plan. Document problems go into `file`; selection problems throw PlanError. */
@@ -114,7 +116,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     return step
   })
   attachChecks(steps, file)
-  applyAlternatives(steps, file)
+  applyAlternatives(steps, file, opts.terminal === true)
   applySelection(runbook, steps, opts.selection ?? {})
   return {
     runbook: { path: runbook.path, sha256: runbook.sha256, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
@@ -151,18 +153,23 @@ function attachChecks(steps: Step[], file: VFile): void {
 }
 
 /**
- * `{interactive alt=B}`: docrun runs unattended, so the interactive block gives way to its
- * alternative B; a block named by some alt= runs only in that role.
+ * `{interactive alt=B}`: with a person at a terminal the block gets the terminal and its
+ * alternative B stays out; unattended (no terminal) B runs instead. Without alt= an unattended
+ * interactive block fails at once, saying so.
  */
-function applyAlternatives(steps: Step[], file: VFile): void {
+function applyAlternatives(steps: Step[], file: VFile, terminal: boolean): void {
   const byId = new Map(steps.map((s) => [s.id, s]))
   for (const s of steps) {
     if (s.attrs.interactive !== true) continue
     const alt = typeof s.attrs.alt === 'string' ? byId.get(s.attrs.alt) : undefined
     if (typeof s.attrs.alt === 'string' && !alt) report(file, `\`alt=${s.attrs.alt}\`: no block has that name`, s.position.start, 'alt-unknown', true)
-    if (alt) {
-      s.skip ??= `interactive: needs a person at a terminal; its alternative ${alt.id} runs instead`
-    } else s.refuse = 'interactive: this block needs a person at a terminal, and the runbook gives no alt= block that does the same unattended'
+    if (s.action !== 'run') continue
+    if (terminal) {
+      if (s.target.kind === 'guest') s.refuse = 'interactive: a block can have the terminal on the host or in a chroot, not inside a guest (its console is docrun\'s)'
+      else s.interactive = true
+      if (alt) alt.skip ??= `the alternative to ${s.id}, which runs at the terminal`
+    } else if (alt) s.skip ??= `interactive: needs a person at a terminal; its alternative ${alt.id} runs instead`
+    else s.refuse = 'interactive: this block needs a person at a terminal, and the runbook gives no alt= block that does the same unattended'
   }
 }
 

@@ -55,6 +55,8 @@ export interface Step {
   checks?: InlineCheck[]
   /** A guest block that re-runs whenever its guest boots again ({setup}). */
   setup?: boolean
+  /** Runs with the user's terminal (stdin/stdout inherited), outside the framed protocol. */
+  interactive?: boolean
   /** Why the step cannot run unattended: it fails at once with this message. */
   refuse?: string
   /** Why the step will not run in this plan (data block, skip, outside the selection). */

@@ -73,6 +73,12 @@ export class LiveReporter {
         break
       case 'block-start': {
         const step = this.plan?.steps.find((s) => s.id === e.step)
+        if (e.interactive) {
+          // The block has the terminal: no redrawing over it until it ends.
+          this.print(`${STATUS_MARK.running} ${step?.section ? `${step.section.label} › ` : ''}${e.step} (${e.target}) has the terminal`)
+          this.live.clear()
+          break
+        }
         this.current = { id: e.step, label: `${step?.section ? `${step.section.label} › ` : ''}${e.step}`, target: e.target, start: Date.now(), last: '', ...(e.expectedMs ? { expectedMs: e.expectedMs } : {}) }
         this.render()
         break

@@ -1,6 +1,7 @@
 // Opens one session per target on first use, and closes them all, innermost last-opened first.
 // Guests are opened only by their start block (boot); every other target opens on demand.
 import { join } from 'node:path'
+import { execa } from 'execa'
 import type { Step, TargetRef } from '../plan/types.js'
 import type { ShellSession } from '../shell/session.js'
 import { HostTarget } from '../targets/host.js'
@@ -76,15 +77,8 @@ export class TargetPool {
       await this.opts.note?.(`guest ${spec.guest} is booted again by ${step.id}: shutting down the running one first`)
       await this.closeOne(spec.guest)
     }
-    const where = step.target
-    const outer = await this.get(where)
     // QEMU's command sees what earlier blocks on its target set (variables, cwd, PATH).
-    const script = await outer.detachedScript(step.content)
-    const shell = outer.info?.shell.startsWith('bash') ? ['bash', '--noprofile', '--norc'] : ['sh']
-    const launch =
-      where.kind === 'chroot'
-        ? { file: 'chroot', args: [this.chrootRoot(where.name), `/bin/${shell[0]}`, ...shell.slice(1), script], env: CHROOT_ENV, cleanEnv: true, cwd: '/', where: `in chroot ${where.root}` }
-        : { file: shell[0]!, args: [...shell.slice(1), script], cwd: this.opts.workspace, where: 'on the host' }
+    const launch = await this.detached(step.target, step.content)
     const target = new GuestTarget({
       spec,
       launch,
@@ -109,6 +103,27 @@ export class TargetPool {
     }
     await this.opts.onGuest?.(spec.guest, { pid: target.process?.pid ?? 0, readyAfterMs: target.readyAfterMs })
     return this.adopt(spec.guest, target, opened.session, opened.notes)
+  }
+
+  /**
+   * A process that runs `content` on a host or chroot target outside the session, starting
+   * from the session's state (variables, functions, cwd): a guest's QEMU, an interactive block.
+   */
+  private async detached(where: TargetRef, content: string) {
+    if (where.kind === 'guest') throw new Error('only a host or chroot target can start a process of its own')
+    const outer = await this.get(where)
+    const script = await outer.detachedScript(content)
+    const shell = outer.info?.shell.startsWith('bash') ? ['bash', '--noprofile', '--norc'] : ['sh']
+    return where.kind === 'chroot'
+      ? { file: 'chroot', args: [this.chrootRoot(where.name), `/bin/${shell[0]}`, ...shell.slice(1), script], env: CHROOT_ENV, cleanEnv: true, cwd: '/', where: `in chroot ${where.root}` }
+      : { file: shell[0]!, args: [...shell.slice(1), script], cwd: this.opts.workspace, where: 'on the host' }
+  }
+
+  /** Run an {interactive} block with the user's terminal (stdin, stdout, stderr inherited). */
+  async runAtTerminal(step: Step, signal?: AbortSignal): Promise<number> {
+    const l = await this.detached(step.target, step.content)
+    const r = await execa(l.file, l.args, { cwd: l.cwd, env: l.env ?? {}, extendEnv: !l.cleanEnv, stdio: 'inherit', reject: false, ...(signal ? { cancelSignal: signal } : {}) })
+    return r.exitCode ?? 128 + 2
   }
 
   guestStatus(name: string): GuestStatus {

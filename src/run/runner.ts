@@ -294,7 +294,7 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   const { bus, signal } = opts
   const startedAt = now()
   const t0 = performance.now()
-  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}) })
+  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}), ...(step.interactive ? { interactive: true } : {}) })
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const out: WriteStream = createWriteStream(join(opts.runDir, outputFile), { mode: 0o600 })
   let bytes = 0
@@ -330,7 +330,12 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   let consoleTail: string[] | undefined
   let message: string | undefined
   try {
-    if (step.action === 'boot') {
+    if (step.interactive) {
+      // The user's terminal, not the protocol: nothing to capture, the exit status decides.
+      onOutput(Buffer.from(`(ran at the terminal ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'}; its output is not recorded)\n`))
+      const status = await pool.runAtTerminal(step, signal)
+      res = { status, timedOut: false, interrupted: signal.aborted }
+    } else if (step.action === 'boot') {
       session = await pool.boot(step, { onOutput, signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) })
       res = { status: 0, timedOut: false, interrupted: false }
     } else if ((session = await pool.get(step.target)) && step.action === 'file') {
