@@ -40,6 +40,9 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
     return hasErrors(file) ? EXIT.usage : EXIT.ok
   }
   out(`${plan.runbook.title ?? path}  (sha256 ${plan.runbook.sha256.slice(0, 12)})`)
+  if (plan.runbook.dialect === 'runme' || plan.host.cwd || plan.host.shell !== 'bash') {
+    out(`${plan.runbook.dialect === 'runme' ? 'written for Runme; ' : ''}host blocks run in ${plan.host.shell}, starting in ${plan.host.cwd ?? 'the workspace'}`)
+  }
   if (plan.params.length) out(`params: ${plan.params.map((p) => `${p.name}=${p.secret ? '********' : JSON.stringify(p.value)}`).join(' ')}`)
   const bySection = new Map<string, Plan['steps']>()
   for (const s of plan.steps) {
@@ -48,7 +51,7 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   }
   const printSteps = (steps: Plan['steps'] | undefined, indent: string) => {
     for (const s of steps ?? []) {
-      const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : s.action === 'boot' ? `boot guest ${s.boot!.guest}` : 'run'
+      const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : s.action === 'boot' ? `boot guest ${s.boot!.guest}` : s.interpreter ? `run with ${s.interpreter}` : 'run'
       const attrs = attrsText(s.attrs)
       out(`${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${s.skip})` : ''}  line ${s.position.start.line}`)
     }

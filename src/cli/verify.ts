@@ -34,7 +34,7 @@ export async function verifyCommand(path: string, opts: { workspace?: string; se
   }
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
   const lock = lockWorkspace(paths.lock)
-  const pool = new TargetPool({ workspace: paths.workspace, params: Object.fromEntries(plan.params.map((p) => [p.name, p.value])) })
+  const pool = new TargetPool({ workspace: paths.workspace, host: plan.host, params: Object.fromEntries(plan.params.map((p) => [p.name, p.value])) })
   let failed = 0
   let ran = 0
   try {

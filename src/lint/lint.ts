@@ -6,6 +6,7 @@ import type { Plan } from '../plan/types.js'
 import type { Runbook } from '../runbook/types.js'
 import { SOURCE } from '../diagnostics.js'
 import { definedIn, RULES, type Severity } from './rules.js'
+import { runmeFindings } from './runme.js'
 
 export type SeverityConfig = Record<string, Severity | 'off'>
 
@@ -18,7 +19,7 @@ export function severities(runbook: Runbook, file: VFile): SeverityConfig {
     return out
   }
   for (const [rule, sev] of Object.entries(raw as Record<string, unknown>)) {
-    if (!RULES.some((r) => r.id === rule)) file.message(`\`lint\`: unknown rule \`${rule}\` (rules: ${RULES.map((r) => r.id).join(', ')})`, { place: { line: 1, column: 1 }, ruleId: 'frontmatter-value', source: SOURCE }).fatal = false
+    if (!RULES.some((r) => r.id === rule) && rule !== 'runme') file.message(`\`lint\`: unknown rule \`${rule}\` (rules: ${RULES.map((r) => r.id).join(', ')})`, { place: { line: 1, column: 1 }, ruleId: 'frontmatter-value', source: SOURCE }).fatal = false
     else if (sev === 'off' || sev === 'info' || sev === 'warning' || sev === 'error') out[rule] = sev
     else file.message(`\`lint.${rule}\` takes off, info, warning or error`, { place: { line: 1, column: 1 }, ruleId: 'frontmatter-value', source: SOURCE }).fatal = true
   }
@@ -35,9 +36,14 @@ export function lintPlan(runbook: Runbook, plan: Plan, file: VFile): void {
     if (!set) definedOn.set(target, (set = new Set(params)))
     return set
   }
+  const blocks = new Map(runbook.blocks.map((b) => [b.id, b]))
   for (const step of plan.steps) {
     if (step.action !== 'run' && step.action !== 'boot') continue
+    // The shell rules read shell; a block in another language (interpreter=) is not.
+    if (step.interpreter) continue
     const lines = step.content.split('\n')
+    // A `$ `-prompted block runs its commands only: map back to the lines as written.
+    const origins = blocks.get(step.id)?.prompted?.origins
     const target = step.boot ? step.target.name : step.target.name
     const ctx = { defined: defined(target) }
     for (const rule of RULES) {
@@ -45,13 +51,22 @@ export function lintPlan(runbook: Runbook, plan: Plan, file: VFile): void {
       if (sev === 'off') continue
       for (const f of rule.check(step, lines, ctx)) {
         // Content starts on the line after the opening fence.
-        const place = { line: step.position.start.line + 1 + f.line, column: f.column + 1 }
+        const o = origins?.[f.line]
+        const place = { line: step.position.start.line + 1 + (o ? o.line : f.line), column: f.column + 1 + (o ? o.column : 0) }
         const msg = file.message(f.message, { place, ruleId: rule.id, source: SOURCE })
         msg.fatal = sev === 'error' ? true : sev === 'warning' ? false : undefined
       }
     }
     for (const name of definedIn(lines)) ctx.defined.add(name)
     if (step.capture) ctx.defined.add(step.capture)
+  }
+  // Runme findings have their own severities; `lint: {runme: ...}` sets one for all.
+  if (config.runme !== 'off') {
+    for (const f of runmeFindings(runbook, plan)) {
+      const level = config.runme ?? f.severity
+      const msg = file.message(f.message, { place: f.block.position.start, ruleId: 'runme', source: SOURCE })
+      msg.fatal = level === 'error' ? true : level === 'warning' ? false : undefined
+    }
   }
 }
 

@@ -1,11 +1,11 @@
 // Runbook + options → Plan. Pure: no processes, no file system.
 import { createHash } from 'node:crypto'
-import { posix } from 'node:path'
+import { dirname, posix, resolve } from 'node:path'
 import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
 import { report } from '../diagnostics.js'
-import type { BootSpec, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
+import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
 export class PlanError extends Error {}
 
@@ -83,6 +83,7 @@ export interface PlanOptions {
 /** Build the plan. Document problems go into `file`; selection problems throw PlanError. */
 export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {}): Plan {
   const params = resolveParams(runbook, opts.sets ?? {})
+  const host = hostStart(runbook, file)
   const sectionById = new Map(runbook.sections.map((s) => [s.id, s]))
   const steps: Step[] = runbook.blocks.map((b) => {
     const section = b.section ? sectionById.get(b.section) : undefined
@@ -103,7 +104,9 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       position: b.position,
       errexit: b.attrs.errexit !== false,
       ...(timeout ? { timeoutMs: timeout } : {}),
-      ...(typeof b.attrs.cwd === 'string' ? { cwd: b.attrs.cwd } : {}),
+      // Runme combines a cell's cwd with the document's: `..` is relative to where blocks start.
+      ...(typeof b.attrs.cwd === 'string' ? { cwd: runbook.dialect === 'runme' && host.cwd ? resolve(host.cwd, b.attrs.cwd) : b.attrs.cwd } : {}),
+      ...(b.interpreter ? { interpreter: b.interpreter } : {}),
       ...(typeof b.attrs.capture === 'string' ? { capture: b.attrs.capture } : {}),
       ...(fileAttr ? { file: fileAttr } : {}),
       ...(boot ? { boot } : {}),
@@ -116,10 +119,11 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     return step
   })
   attachChecks(steps, file)
-  applyAlternatives(steps, file, opts.terminal === true)
+  applyAlternatives(steps, file, opts.terminal === true, runbook.dialect)
   applySelection(runbook, steps, opts.selection ?? {})
   return {
-    runbook: { path: runbook.path, sha256: runbook.sha256, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
+    runbook: { path: runbook.path, sha256: runbook.sha256, dialect: runbook.dialect, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
+    host,
     params,
     sections: runbook.sections.map(planSection),
     steps,
@@ -157,10 +161,12 @@ function attachChecks(steps: Step[], file: VFile): void {
  * alternative B stays out; unattended (no terminal) B runs instead. Without alt= an unattended
  * interactive block fails at once, saying so.
  */
-function applyAlternatives(steps: Step[], file: VFile, terminal: boolean): void {
+function applyAlternatives(steps: Step[], file: VFile, terminal: boolean, dialect: Plan['runbook']['dialect']): void {
   const byId = new Map(steps.map((s) => [s.id, s]))
   for (const s of steps) {
     if (s.attrs.interactive !== true) continue
+    // Runme's `interactive` (its default) only asks for a terminal: such a block runs unattended.
+    if (dialect === 'runme' && s.attrs.alt === undefined) continue
     const alt = typeof s.attrs.alt === 'string' ? byId.get(s.attrs.alt) : undefined
     if (typeof s.attrs.alt === 'string' && !alt) report(file, `\`alt=${s.attrs.alt}\`: no block has that name`, s.position.start, 'alt-unknown', true)
     if (s.action !== 'run') continue
@@ -171,6 +177,25 @@ function applyAlternatives(steps: Step[], file: VFile, terminal: boolean): void 
     } else if (alt) s.skip ??= `interactive: needs a person at a terminal; its alternative ${alt.id} runs instead`
     else s.refuse = 'interactive: this block needs a person at a terminal, and the runbook gives no alt= block that does the same unattended'
   }
+}
+
+const SHELLS: Record<string, HostStart['shell']> = { bash: 'bash', '/bin/bash': 'bash', '/usr/bin/bash': 'bash', sh: 'sh', '/bin/sh': 'sh', dash: 'sh', '/bin/dash': 'sh' }
+
+/**
+ * The host shell's program and starting directory. Runme starts commands in the document's
+ * directory (or its front matter's `cwd`, relative to it); docrun runbooks in the workspace.
+ */
+function hostStart(runbook: Runbook, file: VFile): HostStart {
+  const fm = runbook.frontmatter
+  let shell: HostStart['shell'] = 'bash'
+  if (fm.shell !== undefined) {
+    const known = SHELLS[fm.shell]
+    if (known) shell = known
+    else report(file, `\`shell: ${fm.shell}\`: docrun runs blocks in bash or sh; they run in bash`, { line: 1, column: 1 }, 'shell-unsupported', false)
+  }
+  const base = dirname(resolve(runbook.path))
+  const cwd = fm.cwd !== undefined ? resolve(base, fm.cwd) : runbook.dialect === 'runme' ? base : undefined
+  return { shell, ...(cwd ? { cwd } : {}) }
 }
 
 function bootSpec(b: Block): BootSpec {

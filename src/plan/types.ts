@@ -57,6 +57,8 @@ export interface Step {
   setup?: boolean
   /** Runs with the user's terminal (stdin/stdout inherited), outside the framed protocol. */
   interactive?: boolean
+  /** Runs through this program, the content on its stdin (Runme's `interpreter`). */
+  interpreter?: string
   /** Why the step cannot run unattended: it fails at once with this message. */
   refuse?: string
   /** Why the step will not run in this plan (data block, skip, outside the selection). */
@@ -73,8 +75,16 @@ export interface ResolvedParam {
   description?: string
 }
 
+/** How the host shell starts: in which program and directory (Runme's `shell` and `cwd`). */
+export interface HostStart {
+  shell: 'bash' | 'sh'
+  /** Absolute directory host blocks start in; the workspace when absent. */
+  cwd?: string
+}
+
 export interface Plan {
-  runbook: { path: string; sha256: string; title?: string }
+  runbook: { path: string; sha256: string; title?: string; dialect: 'docrun' | 'runme' }
+  host: HostStart
   params: ResolvedParam[]
   sections: PlanSection[]
   steps: Step[]

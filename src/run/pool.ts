@@ -2,7 +2,7 @@
 // Guests are opened only by their start block (boot); every other target opens on demand.
 import { join } from 'node:path'
 import { execa } from 'execa'
-import type { Step, TargetRef } from '../plan/types.js'
+import type { HostStart, Step, TargetRef } from '../plan/types.js'
 import type { ShellSession } from '../shell/session.js'
 import { HostTarget } from '../targets/host.js'
 import { ChrootTarget, CHROOT_ENV } from '../targets/chroot.js'
@@ -14,6 +14,8 @@ import type { Masker } from '../report/mask.js'
 
 export interface PoolOptions {
   workspace: string
+  /** The host shell's program and starting directory (default: bash in the workspace). */
+  host?: HostStart
   params: Record<string, string>
   /** Where console logs go (the run directory). */
   runDir?: string
@@ -34,7 +36,7 @@ export type TargetFactory = (ref: Exclude<TargetRef, { kind: 'guest' }>, opts: P
 export const defaultTargetFactory: TargetFactory = (ref, opts) => {
   switch (ref.kind) {
     case 'host':
-      return new HostTarget({ workspace: opts.workspace, ...(opts.onNoise ? { onNoise: (c) => opts.onNoise!('host', c) } : {}) })
+      return new HostTarget({ workspace: opts.host?.cwd ?? opts.workspace, shell: opts.host?.shell ?? 'bash', ...(opts.onNoise ? { onNoise: (c) => opts.onNoise!('host', c) } : {}) })
     case 'chroot':
       return new ChrootTarget({ name: ref.name, root: ref.root, workspace: opts.workspace, ...(opts.onNoise ? { onNoise: (c) => opts.onNoise!(ref.name, c) } : {}) })
   }

@@ -15,6 +15,8 @@ import { EventBus, now, type BlockResult, type BlockStatus, type HostFacts } fro
 import { GuestError, TargetPool, type TargetFactory } from './pool.js'
 import { EXIT } from '../exit-codes.js'
 import { printfFormat } from '../shell/encode.js'
+import { interpreterScript } from '../shell/script.js'
+import { randomBytes } from 'node:crypto'
 import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, resourcePath, stillMounted, teardown, type Resource } from '../resources/ledger.js'
 
 export interface RunOptions {
@@ -79,6 +81,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   const pool = new TargetPool(
     {
       workspace: paths.workspace,
+      host: plan.host,
       params,
       runDir: opts.runDir,
       ...(opts.secrets?.active ? { secrets: opts.secrets } : {}),
@@ -346,7 +349,8 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
     } else {
       const cwd = step.cwd ? cwdWrap(step.cwd) : undefined
       if (cwd) await session.sync([cwd.save])
-      res = await session.run(cwd ? `${cwd.enter}\n${step.content}` : step.content, {
+      const script = step.interpreter ? interpreterScript(step.interpreter, step.content, randomBytes(8).toString('hex')) : step.content
+      res = await session.run(cwd ? `${cwd.enter}\n${script}` : script, {
         errexit: step.errexit,
         ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
         onOutput,

@@ -3,7 +3,7 @@
 import type { AttrValue, Attrs } from './types.js'
 import { parseDuration } from './durations.js'
 
-export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'name' | 'identifier' | 'regex'
+export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'name' | 'identifier' | 'regex' | 'any'
 
 export interface AttrSpec {
   kind: AttrKind
@@ -33,6 +33,15 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
+  // Runme's cell options: accepted so a README written for Runme runs unchanged.
+  interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
+  background: { kind: 'boolean', description: 'Runme: a long-running task; docrun waits for it (lint says so)' },
+  closeTerminalOnSuccess: { kind: 'boolean', description: 'Runme: terminal visibility; no effect in docrun' },
+  mimeType: { kind: 'string', description: 'Runme: how to render the output; docrun records it as text' },
+  promptEnv: { kind: 'any', description: 'Runme: prompt for exported values; docrun uses the values as written' },
+  category: { kind: 'string', description: 'Runme: run-all categories; docrun selects blocks with --only' },
+  terminalRows: { kind: 'any', description: 'Runme: terminal height; no effect in docrun' },
+  id: { kind: 'string', description: "Runme: the cell's identity; kept as written" },
 }
 
 export interface AttrProblem {
@@ -47,6 +56,8 @@ export interface ParsedMeta {
   /** Offsets of each key within the meta string, for precise diagnostics. */
   offsets: Record<string, number>
   problems: AttrProblem[]
+  /** Written as a JSON object (Runme's form). */
+  json?: boolean
 }
 
 /** Parse the info-string text after the language. Never throws. */
@@ -64,6 +75,7 @@ export function parseMeta(meta: string | null | undefined): ParsedMeta {
     try {
       const obj: unknown = JSON.parse(text)
       if (obj && typeof obj === 'object' && !Array.isArray(obj)) {
+        out.json = true
         for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
           const at = meta.indexOf(`"${k}"`)
           out.offsets[k] = at >= 0 ? at : lead
@@ -150,7 +162,8 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
       case 'flag':
       case 'boolean':
         if (typeof value === 'boolean') norm[key] = value
-        else if (value === 'yes' || value === 'no') norm[key] = value === 'yes'
+        // Runme writes its JSON attributes as strings: {"excludeFromRunAll":"true"}.
+        else if (value === 'yes' || value === 'no' || value === 'true' || value === 'false') norm[key] = value === 'yes' || value === 'true'
         else bad(`takes true or false, not \`${String(value)}\``)
         break
       case 'duration': {
@@ -181,6 +194,9 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
       case 'string':
         if (typeof value === 'boolean' || value === '') bad('needs a value')
         else norm[key] = String(value)
+        break
+      case 'any':
+        norm[key] = value
         break
     }
   }

@@ -72,6 +72,23 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
           else fm.chroots[name] = dir
         }
         break
+      case 'dialect':
+        if (value !== 'runme' && value !== 'docrun') problems.push({ message: `\`dialect\` is runme or docrun, not \`${String(value)}\``, ruleId: 'frontmatter-value', place: offsetOf(key) })
+        else fm.dialect = value
+        break
+      case 'runme':
+        if (!value || typeof value !== 'object' || Array.isArray(value)) problems.push({ message: '`runme` holds Runme\'s document identity, e.g. `runme: {id: 01H..., version: v3}`', ruleId: 'frontmatter-value', place: offsetOf(key) })
+        else fm.runme = value as Record<string, unknown>
+        break
+      case 'shell':
+      case 'cwd':
+        if (typeof value !== 'string' || !value) problems.push({ message: `\`${key}\` takes a ${key === 'shell' ? 'shell such as bash' : 'directory'}`, ruleId: 'frontmatter-value', place: offsetOf(key) })
+        else fm[key] = value
+        break
+      case 'skipPrompts':
+        if (typeof value !== 'boolean') problems.push({ message: '`skipPrompts` takes true or false', ruleId: 'frontmatter-value', place: offsetOf(key) })
+        else fm.skipPrompts = value
+        break
       case 'params':
         if (value === null || value === undefined) break
         if (typeof value !== 'object' || Array.isArray(value)) {

@@ -11,6 +11,8 @@ import type { Code, Heading, Root, RootContent, Yaml } from 'mdast'
 import type { Block, Runbook, Section, Span } from './types.js'
 import { parseMeta, validateAttrs } from './attributes.js'
 import { emptyFrontMatter, parseFrontMatter } from './frontmatter.js'
+import { detectDialect, interpreterFor } from './dialect.js'
+import { stripPrompts } from './prompts.js'
 import { report } from '../diagnostics.js'
 
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
@@ -78,6 +80,15 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
   }
   visit(tree)
 
+  // Attributes first: whether the document is written for Runme decides how its fences read.
+  const metas = codes.map(({ node }) => parseMeta(node.meta ?? ''))
+  const fm = frontmatter
+  const dialect = detectDialect({
+    ...(fm.dialect ? { declared: fm.dialect } : {}),
+    runmeKey: fm.runme !== undefined,
+    blocks: metas.map((m) => ({ attrs: m.attrs, json: m.json === true })),
+  })
+
   const names = new Map<string, Span>()
   for (const [index, { node, section }] of codes.entries()) {
     const pos = span(node.position)
@@ -88,17 +99,19 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
       line: pos.start.line,
       column: metaCol >= 0 ? metaCol + 1 + (offset ?? 0) : pos.start.column,
     })
-    const parsed = parseMeta(meta)
+    const parsed = metas[index]!
     for (const p of parsed.problems) report(file, p.message, placeOf(p.offset), p.ruleId, p.ruleId !== 'attribute-syntax' || meta.trim().startsWith('{'))
     const { attrs, problems } = validateAttrs(parsed.attrs, parsed.offsets)
     for (const p of problems) report(file, p.message, placeOf(p.offset), p.ruleId, true)
 
     const lang = (node.lang ?? '').toLowerCase()
     // An indented code block (no fence) is how plain documents show commands: shell, unless
-    // every line is NAME=value (a Kconfig fragment), which is data.
+    // every line is NAME=value (a Kconfig fragment), which is data. A fence without a language
+    // is shell for Runme, data (an output sample, say) for docrun.
     const fenced = /^\s{0,3}(```|~~~)/.test(lines[pos.start.line - 1] ?? '')
-    const indentedLang = fenced ? '' : /^(?:\s*[A-Z][A-Z0-9_]*=\S*\s*\n?)+$/.test(node.value) ? 'kconfig' : 'sh'
-    const effective = lang || (frontmatter.defaultLang ?? '').toLowerCase() || indentedLang
+    const bare = !fenced ? (/^(?:\s*[A-Z][A-Z0-9_]*=\S*\s*\n?)+$/.test(node.value) ? 'kconfig' : 'sh') : dialect === 'runme' ? 'sh' : ''
+    const effective = lang || (frontmatter.defaultLang ?? '').toLowerCase() || bare
+    const interpreter = typeof attrs.interpreter === 'string' ? attrs.interpreter : dialect === 'runme' && !SHELL_LANGS.has(effective) ? interpreterFor(effective) : undefined
     const n = (perSection.get(section) ?? 0) + 1
     perSection.set(section, n)
     const name = typeof attrs.name === 'string' ? attrs.name : undefined
@@ -106,23 +119,27 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
     const seen = names.get(id)
     if (seen) report(file, `Block id \`${id}\` is already used by the block at line ${seen.start.line}`, name ? placeOf(parsed.offsets.name) : pos.start, 'duplicate-name', true)
     else names.set(id, pos)
-    const content = node.value
+    const shell = SHELL_LANGS.has(effective) && !interpreter
+    const prompted = shell && attrs.file === undefined ? stripPrompts(node.value) : undefined
+    const content = prompted ? prompted.content : node.value
     blocks.push({
       id,
       lang,
-      kind: SHELL_LANGS.has(effective) ? 'shell' : 'data',
+      kind: shell || interpreter ? 'shell' : 'data',
       content,
       attrs,
       section,
       index,
       position: pos,
-      hash: sha256(JSON.stringify([lang, Object.entries(attrs).sort(([a], [b]) => a.localeCompare(b)), content])),
+      hash: sha256(JSON.stringify([lang, Object.entries(attrs).sort(([a], [b]) => a.localeCompare(b)), content, ...(interpreter ? [interpreter] : [])])),
       ...(name ? { name } : {}),
+      ...(interpreter ? { interpreter } : {}),
+      ...(prompted ? { prompted: { origins: prompted.origins, output: prompted.output } } : {}),
     })
   }
 
   return {
-    runbook: { path, sha256: sha256(text), frontmatter, sections, blocks },
+    runbook: { path, sha256: sha256(text), dialect, frontmatter, sections, blocks },
     file,
   }
 }

@@ -37,6 +37,13 @@ export interface Block {
   position: Span
   /** sha256 over language, attributes and content: an edit to any of them invalidates the block. */
   hash: string
+  /** Runs through this program (content on its stdin) instead of the shell: Runme's `interpreter`. */
+  interpreter?: string
+  /**
+   * The block was written with `$ ` prompts: `content` holds the commands only. For each line
+   * of `content`, where it is in the block as written; and the output lines the document shows.
+   */
+  prompted?: { origins: { line: number; column: number }[]; output: { line: number; text: string }[] }
 }
 
 export interface ParamDecl {
@@ -60,12 +67,24 @@ export interface FrontMatter {
   checks?: string
   /** Named chroots: `chroots: {toolchain: ./s390-toolchain}`. */
   chroots: Record<string, string>
+  /** `dialect: runme|docrun`, when the document says which it is. */
+  dialect?: string
+  /** Runme's `runme: {id, version}`: the document was written for Runme. */
+  runme?: Record<string, unknown>
+  /** Runme's `shell`: the host shell blocks run in (bash or sh here). */
+  shell?: string
+  /** Runme's `cwd`: where host blocks start, relative to the document's directory. */
+  cwd?: string
+  /** Runme's `skipPrompts`: docrun never prompts, so this only quiets lint. */
+  skipPrompts?: boolean
   /** Everything else, kept for other tools (runme, lint severities, ...). */
   extra: Record<string, unknown>
 }
 
 export interface Runbook {
   path: string
+  /** `runme` when the document is written for Runme (its front matter, JSON attributes). */
+  dialect: 'docrun' | 'runme'
   /** sha256 of the runbook's bytes. */
   sha256: string
   frontmatter: FrontMatter

@@ -35,7 +35,8 @@ __dr_dump() {
 __dr_job_main() {
   trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
   trap '__dr_s=$?; __dr_dump; echo $__dr_s > "$__dr_d/$__dr_n.st"' EXIT
-  if [ "$1" = 1 ]; then set -e; set -o pipefail 2>/dev/null || :; fi
+  # dash has no pipefail, and a failing \`set\` (a special builtin) would end the subshell.
+  if [ "$1" = 1 ]; then set -e; if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; fi
   . "$__dr_d/$__dr_n.sh"
 }
 __dr_watch() {
@@ -83,3 +84,13 @@ __dr_dump() {
   { declare -p "${"$"}{__dr_k[@]}"; declare -f; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
 }
 `
+
+/**
+ * A block in another language (Runme's `interpreter`), as shell: the program reads the block
+ * from a quoted here-document, so nothing in it is expanded by the shell. The delimiter is
+ * random, so no line of the block can end it early.
+ */
+export function interpreterScript(interpreter: string, content: string, nonce: string): string {
+  const end = `__DOCRUN_END_OF_BLOCK_${nonce}`
+  return `${interpreter} <<'${end}'\n${content.endsWith('\n') ? content : `${content}\n`}${end}\n`
+}

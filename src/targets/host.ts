@@ -1,4 +1,5 @@
-// The host: one persistent bash, started in the workspace, as a person's terminal.
+// The host: one persistent shell (bash, or sh when the runbook says so), started in the
+// workspace, as a person's terminal.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,24 +8,28 @@ import { ProcessChannel } from './process-channel.js'
 import type { Target } from './target.js'
 
 export interface HostTargetOptions {
+  /** Where the shell starts. */
   workspace: string
+  shell?: 'bash' | 'sh'
   onNoise?: (chunk: Buffer) => void
 }
 
 export class HostTarget implements Target {
   readonly name = 'host'
   readonly kind = 'host' as const
-  readonly description = 'bash on the host'
+  readonly description: string
   private dir: string | undefined
   private session: ShellSession | undefined
 
-  constructor(private readonly opts: HostTargetOptions) {}
+  constructor(private readonly opts: HostTargetOptions) {
+    this.description = `${opts.shell ?? 'bash'} on the host`
+  }
 
   async open() {
     this.dir = await mkdtemp(join(tmpdir(), 'docrun-'))
     const channel = new ProcessChannel({
-      file: 'bash',
-      args: ['--noprofile', '--norc'],
+      file: this.opts.shell ?? 'bash',
+      args: this.opts.shell === 'sh' ? [] : ['--noprofile', '--norc'],
       env: {},
       cwd: this.opts.workspace,
       description: this.description,

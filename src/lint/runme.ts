@@ -1,0 +1,42 @@
+// Where a README relies on Runme behaviour docrun does not have (or has differently). Each
+// finding points at the block; `docrun lint` reports them with rule id `runme`.
+import type { Plan } from '../plan/types.js'
+import type { Block, Runbook } from '../runbook/types.js'
+import { SHELL_LANGS } from '../runbook/parse.js'
+
+export interface RunmeFinding {
+  block: Block
+  message: string
+  severity: 'warning' | 'info'
+}
+
+const TEXTUAL = /^text\/(?:plain|x-)|^$/
+
+export function runmeFindings(runbook: Runbook, plan: Plan): RunmeFinding[] {
+  const out: RunmeFinding[] = []
+  const fm = runbook.frontmatter
+  const steps = new Map(plan.steps.map((s) => [s.id, s]))
+  const runme = runbook.dialect === 'runme'
+  for (const b of runbook.blocks) {
+    const step = steps.get(b.id)
+    if (!step || (step.action === 'none' && SHELL_LANGS.has(b.lang))) continue
+    const a = b.attrs
+    const say = (severity: RunmeFinding['severity'], message: string) => out.push({ block: b, severity, message })
+    if (a.background === true) say('warning', 'background=true: Runme leaves this block running and goes on; docrun waits for it to end (a server or watcher never does: start it with `&` or `nohup` and stop it in a later block)')
+    if (typeof a.category === 'string') say('info', `category=${a.category}: docrun has no run-by-category; select blocks with --only`)
+    if (typeof a.mimeType === 'string' && !TEXTUAL.test(a.mimeType)) say('info', `mimeType=${a.mimeType}: docrun records the output as text and does not render it`)
+    if (!runme) continue
+    if (a.interactive === true && a.alt === undefined) say('info', 'interactive=true: Runme gives this block a terminal; docrun runs it without one (its standard input is empty), so a command that waits for an answer gets end-of-file')
+    const prompts = a.promptEnv !== false && a.promptEnv !== 'false' && a.promptEnv !== 'never' && fm.skipPrompts !== true
+    if (prompts && step.action === 'run' && !b.interpreter) {
+      const exported = [...b.content.matchAll(/^\s*export\s+([A-Za-z_]\w*)=/gm)].map((m) => m[1]!)
+      if (exported.length) say('info', `Runme prompts for ${exported.map((n) => `\`${n}\``).join(', ')} before running this block; docrun uses the value written (as Runme does with skipPrompts: true)`)
+    }
+    if (!b.lang && step.action === 'run') say('info', 'no language: Runme guesses one (Guesslang); docrun runs the block as shell')
+    else if (b.lang && step.action === 'none' && !SHELL_LANGS.has(b.lang) && !['json', 'yaml', 'yml', 'text', 'txt', 'md', 'markdown', 'console', 'output', 'diff', 'kconfig', 'ini', 'toml', 'xml', 'html', 'css'].includes(b.lang)) {
+      say('warning', `a \`${b.lang}\` block: Runme may run it; docrun knows no interpreter for ${b.lang} and leaves it out (give it interpreter=PROGRAM to run it)`)
+    }
+    if (b.prompted?.output.length) say('info', `${b.prompted.output.length} line(s) after the \`$ \` prompts are output the document shows: they are not run (as in Runme), nor checked (an {expect} block checks output)`)
+  }
+  return out
+}
