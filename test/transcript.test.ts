@@ -38,7 +38,9 @@ describe('transcript', () => {
     const r = await docrun(['run', 'long.md', '--quiet'], { cwd: ws })
     expect(r.exitCode).toBe(0)
     const t = readFileSync(join(latestRun(ws), 'transcript.md'), 'utf8')
-    expect(t).toContain('… 4880 lines elided; the whole output is in output/long.log …')
+    // Recorded as the block's {expect}: `...` stands for the lines left out, and the prose says where they are.
+    expect(t).toContain('The `...` below stands for 4880 lines left out here; the whole output is in output/long.log.')
+    expect(t).toContain('\n40\n...\n4921\n')
     expect(t).toContain('\n5000\n')
     expect(t).not.toContain('\n2500\n')
     const side = readFileSync(join(latestRun(ws), 'output/long.log'), 'utf8')

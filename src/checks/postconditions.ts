@@ -4,7 +4,8 @@ import stripAnsi from 'strip-ansi'
 import type { Plan, Step, TargetRef } from '../plan/types.js'
 import type { ShellSession } from '../shell/session.js'
 import type { CheckContext, RegisteredCheck } from './api.js'
-import { checkExpected } from './expect-output.js'
+import { checkExpected, outputLines } from './expect-output.js'
+import { declaredRules, DEFAULT_RULES, expectBody } from '../report/volatile.js'
 import { targetHandle } from './handle.js'
 import { detectReport, parseTap, parseTestProgs, parseTestVerifier, type TestReport } from './reports.js'
 
@@ -19,6 +20,8 @@ export interface CheckResult {
   output?: string
   /** Not run (a guest that is not running, under `docrun verify`). */
   skipped?: string
+  /** `--update-expect`: the {expect} block's new body (the output, volatile values as patterns). */
+  updated?: string
 }
 
 export interface PostconditionEnv {
@@ -27,6 +30,8 @@ export interface PostconditionEnv {
   checks: RegisteredCheck[]
   /** A session on a target (opens it if needed). */
   session: (ref: TargetRef) => Promise<ShellSession>
+  /** `--update-expect`: an {expect} that does not match is rewritten instead of failing. */
+  updateExpect?: boolean
 }
 
 /** Checks module entries that apply to a step: by its id, or by its section when it is the section's last block. */
@@ -66,7 +71,13 @@ export async function runPostconditions(env: PostconditionEnv, step: Step, block
   const results: CheckResult[] = []
   for (const c of step.checks ?? []) {
     if (c.kind === 'expect') {
-      const r = checkExpected(c.content, block.output)
+      const output = stripAnsi(block.output)
+      const r = checkExpected(c.content, output)
+      if (!r.ok && env.updateExpect) {
+        const rules = [...declaredRules(env.plan.volatile ?? []), ...DEFAULT_RULES]
+        results.push({ name: c.id, kind: 'expect', passed: true, updated: expectBody(outputLines(output), rules), ...(r.diff ? { diff: r.diff } : {}) })
+        continue
+      }
       results.push({ name: c.id, kind: 'expect', passed: r.ok, ...(r.diff ? { diff: r.diff, message: 'the output differs from the {expect} block' } : {}) })
       continue
     }

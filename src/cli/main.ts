@@ -31,6 +31,7 @@ program
   .option('-q, --quiet', 'print only failures and the summary')
   .option('--junit <path>', 'also write the JUnit XML report here (it is always in the run directory)')
   .option('-v, --verbose', "stream every block's output (on a terminal too, instead of the live progress)")
+  .option('--update-expect', 'rewrite {expect} blocks that do not match with the actual output, and print the diff applied')
   .action(async (runbook: string, opts) => {
     process.exitCode = await runCommand(runbook, opts)
   })

@@ -3,13 +3,18 @@ import { mkdir, readFile, rm, symlink } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join, resolve } from 'node:path'
 import { writeAtomic } from '../state/atomic.js'
-import { PlanError } from '../plan/plan.js'
+import { buildPlan, PlanError } from '../plan/plan.js'
+import type { Plan } from '../plan/types.js'
+import { parseRunbook } from '../runbook/parse.js'
+import { rewriteExpects, type ExpectUpdate } from '../runbook/rewrite-expect.js'
+import { createPatch } from 'diff'
+import { VFile } from 'vfile'
 import { EventBus, now, type RunEvent } from '../run/events.js'
 import { executePlan } from '../run/runner.js'
 import type { RegisteredCheck } from '../checks/api.js'
 import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
-import { loadState } from '../state/state.js'
+import { loadState, saveState, type State } from '../state/state.js'
 import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
@@ -33,6 +38,45 @@ export interface RunCliOptions {
   quiet?: boolean
   verbose?: boolean
   junit?: string
+  updateExpect?: boolean
+}
+
+/** `--update-expect`: the {expect} blocks whose check produced a new body, with their spans. */
+function collectExpectUpdates(bus: EventBus, plan: Plan): ExpectUpdate[] {
+  const updates: ExpectUpdate[] = []
+  bus.subscribe((e) => {
+    if (e.type !== 'block-end') return
+    const step = plan.steps.find((s) => s.id === e.step)
+    for (const c of e.result.checks ?? []) {
+      const inline = c.updated !== undefined ? step?.checks?.find((x) => x.id === c.name) : undefined
+      if (inline) updates.push({ position: inline.position, body: c.updated! })
+    }
+  })
+  return updates
+}
+
+/**
+ * Write the new {expect} bodies into the runbook (atomically), print the diff applied, and
+ * carry the rewritten blocks' results over to their new hashes, so --resume does not run
+ * them again just because their expectation was refreshed.
+ */
+async function applyExpectUpdates(runbookPath: string, updates: ExpectUpdate[], paths: ReturnType<typeof workspacePaths>, state: State): Promise<void> {
+  const before = await readFile(runbookPath, 'utf8')
+  const after = rewriteExpects(before, updates)
+  if (after === before) return
+  await writeAtomic(runbookPath, after)
+  process.stdout.write(createPatch(runbookPath, before, after, 'expected', 'actual'))
+  process.stderr.write(`docrun: --update-expect rewrote ${updates.length} {expect} block(s) in ${runbookPath}\n`)
+  const oldPlan = buildPlan(parseRunbook(before, runbookPath).runbook, new VFile())
+  const { runbook } = parseRunbook(after, runbookPath)
+  const newPlan = buildPlan(runbook, new VFile())
+  const oldHash = new Map(oldPlan.steps.map((s) => [s.id, s.hash]))
+  for (const s of newPlan.steps) {
+    const b = state.blocks[s.id]
+    if (b && b.hash === oldHash.get(s.id)) b.hash = s.hash
+  }
+  state.runbook = { path: resolve(runbookPath), sha256: runbook.sha256 }
+  await saveState(paths, state)
 }
 
 export function newRunId(): string {
@@ -43,6 +87,7 @@ export function newRunId(): string {
 
 export async function runCommand(givenPath: string, opts: RunCliOptions): Promise<number> {
   // A document as it is (`docrun run s390.rst`): imported on the fly into the workspace.
+  if (opts.updateExpect && isImportable(givenPath)) throw new CliError(`--update-expect rewrites a Markdown runbook's {expect} blocks; ${givenPath} is imported on the fly (import it with \`docrun import\` and run that)`)
   const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, resolve(opts.workspace ?? process.cwd())) : givenPath
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   let loaded
@@ -119,6 +164,8 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     const junit = new JunitReporter(runDir, opts.junit ? resolve(opts.junit) : undefined)
     bus.subscribe((e) => junit.on(masked(e)))
 
+    const updates = collectExpectUpdates(bus, plan)
+
     const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: '********' } : p)) }
     await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace })
     if (lock.stale) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `took over the lock of a docrun that is gone (pid ${lock.stale.pid}, ${lock.stale.command})` })
@@ -130,7 +177,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
 
     let outcome
     try {
-      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal, checks, secrets })
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true })
     } catch (error) {
       await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
       return EXIT.internal
@@ -142,6 +189,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
           ? `interrupted at ${outcome.failed}; continue with \`docrun run ${runbookPath} --resume\``
           : undefined
     await bus.emit({ type: 'run-end', time: now(), status: outcome.status, exitCode: outcome.exitCode, counts: outcome.counts, ...(message ? { message } : {}) })
+    if (updates.length) await applyExpectUpdates(runbookPath, updates, paths, state)
     process.stderr.write(`docrun: transcript: ${join(runDir, 'transcript.md')}\n`)
     return outcome.exitCode
   } finally {

@@ -124,6 +124,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
   return {
     runbook: { path: runbook.path, sha256: runbook.sha256, dialect: runbook.dialect, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
     host,
+    volatile: runbook.frontmatter.volatile,
     params,
     sections: runbook.sections.map(planSection),
     steps,

@@ -85,6 +85,8 @@ export interface HostStart {
 export interface Plan {
   runbook: { path: string; sha256: string; title?: string; dialect: 'docrun' | 'runme' }
   host: HostStart
+  /** The runbook's patterns for output that changes between identical runs. */
+  volatile: string[]
   params: ResolvedParam[]
   sections: PlanSection[]
   steps: Step[]

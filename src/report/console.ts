@@ -4,6 +4,7 @@ import type { Plan } from '../plan/types.js'
 import { formatDuration } from '../runbook/durations.js'
 import type { RunEvent } from '../run/events.js'
 import { STATUS_MARK } from './transcript.js'
+import { failureDetails } from './failure-details.js'
 
 export interface ConsoleOptions {
   quiet?: boolean
@@ -52,6 +53,8 @@ export class ConsoleReporter {
         const r = e.result
         if (q && r.status === 'passed') break
         this.line(`${STATUS_MARK[r.status]} ${e.step} ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`)
+        const details = failureDetails(r)
+        if (details) this.line(details)
         break
       }
       case 'block-skip':

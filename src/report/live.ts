@@ -8,6 +8,7 @@ import type { Plan } from '../plan/types.js'
 import { formatDuration } from '../runbook/durations.js'
 import type { RunEvent } from '../run/events.js'
 import { STATUS_MARK } from './transcript.js'
+import { failureDetails } from './failure-details.js'
 
 export function colorEnabled(stream: NodeJS.WriteStream): boolean {
   if (process.env.FORCE_COLOR !== undefined) return process.env.FORCE_COLOR !== '0'
@@ -97,6 +98,8 @@ export class LiveReporter {
         else this.failed++
         const style: Style = r.status === 'passed' ? 'green' : 'red'
         this.print(`${STATUS_MARK[r.status]} ${label} ${this.paint(style, r.status)}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`)
+        const details = failureDetails(r)
+        if (details) this.print(details)
         break
       }
       case 'block-skip':

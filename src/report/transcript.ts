@@ -6,6 +6,10 @@ import type { Plan } from '../plan/types.js'
 import { formatDuration } from '../runbook/durations.js'
 import type { BlockResult, HostFacts, RunEvent } from '../run/events.js'
 import { OutputWindow } from './output-window.js'
+import { declaredRules, DEFAULT_RULES, expectBody, type VolatileRule } from './volatile.js'
+
+/** A line the output window cut: anything may follow its first 4000 characters. */
+const CUT_LINE: VolatileRule = { find: / … \(line cut at 4000 characters\)$/g, as: '.*' }
 
 export const STATUS_MARK: Record<string, string> = {
   passed: '✅',
@@ -96,6 +100,7 @@ export class TranscriptModel {
     const plan = this.plan
     if (!plan) return ''
     const lines = runbookText.split('\n')
+    const dropped = oldHeader(lines)
     const inserts = new Map<number, string[]>()
     for (const step of plan.steps) {
       if (step.action === 'none') continue
@@ -111,7 +116,7 @@ export class TranscriptModel {
     const out: string[] = []
     for (let i = 0; i < lines.length; i++) {
       if (i === headerAt) out.push(...this.header(opts))
-      out.push(lines[i]!)
+      if (!dropped.has(i)) out.push(lines[i]!)
       const extra = inserts.get(i + 1)
       if (extra) out.push(...extra)
     }
@@ -144,6 +149,11 @@ export class TranscriptModel {
     return out
   }
 
+  private rulesCache: VolatileRule[] | undefined
+  private rules(): VolatileRule[] {
+    return (this.rulesCache ??= [...declaredRules(this.plan?.volatile ?? []), CUT_LINE, ...DEFAULT_RULES])
+  }
+
   private annotate(id: string, opts: RenderOptions): string[] {
     const v = this.steps.get(id)
     const out: string[] = ['']
@@ -167,6 +177,7 @@ export class TranscriptModel {
     for (const c of r?.checks ?? []) {
       const what = c.kind === 'expect' ? 'expected output' : c.kind === 'check' ? 'check' : 'postcondition'
       if (c.skipped) out.push('>', `> ⏭️ ${what} \`${c.name}\` not run: ${c.skipped}`)
+      else if (c.updated !== undefined) out.push('>', `> ✏️ ${what} \`${c.name}\` rewritten with the actual output (--update-expect)`)
       else if (c.passed) out.push('>', `> ☑️ ${what} \`${c.name}\` holds`)
       else out.push('>', `> ❌ ${what} \`${c.name}\` failed${c.message && !c.message.includes('\n') && !c.diff ? `: ${c.message}` : ''}`)
     }
@@ -185,13 +196,16 @@ export class TranscriptModel {
     }
     const w = v.output.view()
     if (v.output.bytes > 0) {
-      const body = [...w.head]
-      if (w.elided > 0) body.push(`… ${w.elided} lines elided; the whole output is in ${r?.outputFile ?? 'the run directory'} …`)
-      body.push(...w.tail)
-      if (w.partial) body.push(w.partial)
-      const text = stripAnsi(body.join('\n'))
+      // A passed block's output is recorded as its {expect} (volatile values as patterns), so
+      // the transcript replays as a test; a block with its own {expect} keeps that one.
+      const recorded = r?.status === 'passed' && !r.checks?.some((c) => c.kind === 'expect')
+      const lines = [...w.head, ...w.tail, ...(w.partial ? [w.partial] : [])].map((l) => stripAnsi(l))
+      const text = recorded
+        ? expectBody(lines.map((l) => l), this.rules(), w.elided > 0 ? w.head.length : undefined)
+        : [...lines.slice(0, w.head.length), ...(w.elided > 0 ? [`… ${w.elided} lines elided; the whole output is in ${r?.outputFile ?? 'the run directory'} …`] : []), ...lines.slice(w.head.length)].join('\n')
       const fence = '`'.repeat(Math.max(3, longestRun(text) + 1))
-      out.push(`${fence}text`, text, fence, '')
+      if (recorded && w.elided > 0) out.push(`The \`...\` below stands for ${w.elided} lines left out here; the whole output is in ${r?.outputFile ?? 'the run directory'}.`, '')
+      out.push(`${fence}text${recorded ? ' {expect}' : ''}`, text, fence, '')
     }
     if (r?.console?.length) {
       const text = r.console.join('\n')
@@ -206,6 +220,23 @@ export class TranscriptModel {
 function volatile(note: string, opts: RenderOptions): string {
   if (!opts.normalize) return note
   return note.replace(/\bpid \d+/g, 'pid <pid>').replace(/\b\d+(?:\.\d+)?(?:ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s|m))*\b/g, '<duration>')
+}
+
+const HEADER_MARK = '<!-- docrun transcript:'
+
+/**
+ * A transcript run as a runbook: its old header (result, run id, host) would be stale in the
+ * new transcript. The indices of its lines, left out when rendering.
+ */
+function oldHeader(lines: string[]): Set<number> {
+  const at = lines.findIndex((l) => l.startsWith(HEADER_MARK))
+  const out = new Set<number>()
+  if (at < 0) return out
+  let end = at + 1
+  while (end < lines.length && (lines[end] === '' || lines[end]!.startsWith('|') || lines[end]!.startsWith('> ℹ️'))) end++
+  // Keep one blank line before what follows.
+  for (let i = at - (lines[at - 1] === '' ? 1 : 0); i < end - 1; i++) out.add(i)
+  return out
 }
 
 function longestRun(text: string): number {

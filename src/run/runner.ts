@@ -34,6 +34,8 @@ export interface RunOptions {
   checks?: RegisteredCheck[]
   /** Secret values: masked in output files, events and console logs. */
   secrets?: Masker
+  /** Rewrite {expect} blocks that do not match instead of failing (the CLI writes the file). */
+  updateExpect?: boolean
 }
 
 export interface RunOutcome {
@@ -399,7 +401,7 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   // Postconditions and test reports read the block's whole output (bounded: a flood is not parsed).
   let checks: CheckResult[] | undefined
   let report: TestReport | undefined
-  const env = { plan: opts.plan, params, checks: opts.checks ?? [], session: (ref: Step['target']) => pool.get(ref) }
+  const env = { plan: opts.plan, params, checks: opts.checks ?? [], session: (ref: Step['target']) => pool.get(ref), ...(opts.updateExpect ? { updateExpect: true } : {}) }
   const wantChecks = status === 'passed' && hasPostconditions(env, step)
   if ((wantChecks || status === 'passed' || status === 'failed') && bytes > 0 && bytes <= MAX_PARSED_OUTPUT) {
     const text = await readFile(join(opts.runDir, outputFile), 'utf8')

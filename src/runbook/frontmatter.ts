@@ -14,7 +14,7 @@ const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 export const SECRET_NAME_RE = /(_TOKEN|_PASSWORD|_SECRET|_API_KEY)$/i
 
 export function emptyFrontMatter(): FrontMatter {
-  return { params: [], chroots: {}, extra: {} }
+  return { params: [], chroots: {}, volatile: [], extra: {} }
 }
 
 /**
@@ -85,6 +85,22 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
         if (typeof value !== 'string' || !value) problems.push({ message: `\`${key}\` takes a ${key === 'shell' ? 'shell such as bash' : 'directory'}`, ruleId: 'frontmatter-value', place: offsetOf(key) })
         else fm[key] = value
         break
+      case 'volatile': {
+        const list = typeof value === 'string' ? [value] : value
+        if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
+          problems.push({ message: '`volatile` lists regular expressions for output that changes between runs, e.g. `volatile: [\'Linux version \\S+\']`', ruleId: 'frontmatter-value', place: offsetOf(key) })
+          break
+        }
+        for (const [i, re] of (list as string[]).entries()) {
+          try {
+            new RegExp(re, 'u')
+            fm.volatile.push(re)
+          } catch (error) {
+            problems.push({ message: `\`volatile\`: \`${re}\` is not a valid regular expression: ${(error as Error).message}`, ruleId: 'frontmatter-value', place: typeof value === 'string' ? offsetOf(key) : offsetOf(key, String(i)) })
+          }
+        }
+        break
+      }
       case 'skipPrompts':
         if (typeof value !== 'boolean') problems.push({ message: '`skipPrompts` takes true or false', ruleId: 'frontmatter-value', place: offsetOf(key) })
         else fm.skipPrompts = value

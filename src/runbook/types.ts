@@ -75,6 +75,8 @@ export interface FrontMatter {
   shell?: string
   /** Runme's `cwd`: where host blocks start, relative to the document's directory. */
   cwd?: string
+  /** Regular expressions for output that differs between identical runs (masked in recorded {expect} blocks). */
+  volatile: string[]
   /** Runme's `skipPrompts`: docrun never prompts, so this only quiets lint. */
   skipPrompts?: boolean
   /** Everything else, kept for other tools (runme, lint severities, ...). */
