@@ -9,6 +9,7 @@ import { CliError } from './load.js'
 import { runCommand } from './run.js'
 import { lintCommand, listCommand, statusCommand, transcriptCommand } from './info.js'
 import { cleanCommand } from './clean.js'
+import { detachRun, followCommand, stopCommand } from './background.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
 
@@ -32,8 +33,9 @@ program
   .option('--junit <path>', 'also write the JUnit XML report here (it is always in the run directory)')
   .option('-v, --verbose', "stream every block's output (on a terminal too, instead of the live progress)")
   .option('--update-expect', 'rewrite {expect} blocks that do not match with the actual output, and print the diff applied')
+  .option('--detach', 'run in the background (own session, no terminal); print the run id and return')
   .action(async (runbook: string, opts) => {
-    process.exitCode = await runCommand(runbook, opts)
+    process.exitCode = opts.detach ? await detachRun(opts) : await runCommand(runbook, opts)
   })
 
 program
@@ -56,12 +58,26 @@ program
 
 program
   .command('status')
-  .description('which blocks are done, failed, stale or not run in this workspace')
-  .argument('<runbook>')
+  .description('which blocks are done, failed, stale or not run in this workspace; or follow a run')
+  .argument('[runbook]')
   .option('-w, --workspace <dir>', 'workspace (default: current directory)')
   .option('--json', 'print as JSON')
-  .action(async (runbook: string, opts) => {
-    process.exitCode = await statusCommand(runbook, opts)
+  .option('--follow [run]', "follow a run's progress (default: the latest run) and exit with its exit code; Ctrl-C leaves the run alone")
+  .option('-v, --verbose', 'with --follow: plain lines with every output, also on a terminal')
+  .option('-q, --quiet', 'with --follow: only failures and the summary')
+  .action(async (runbook: string | undefined, opts) => {
+    if (opts.follow !== undefined) process.exitCode = await followCommand({ ...opts, ...(typeof opts.follow === 'string' ? { run: opts.follow } : {}) })
+    else if (!runbook) throw new CliError('docrun status RUNBOOK (or `docrun status --follow [RUN]`)')
+    else process.exitCode = await statusCommand(runbook, opts)
+  })
+
+program
+  .command('stop')
+  .description('interrupt a run as Ctrl-C would (guests shut down, resources torn down per the ledger; resumable)')
+  .argument('[run]', 'run id (default: the latest run)')
+  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .action(async (run: string | undefined, opts) => {
+    process.exitCode = await stopCommand({ ...opts, ...(run ? { run } : {}) })
   })
 
 program

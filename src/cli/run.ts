@@ -15,6 +15,7 @@ import type { RegisteredCheck } from '../checks/api.js'
 import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState, type State } from '../state/state.js'
+import { processStartTime } from '../state/lock.js'
 import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
@@ -132,7 +133,9 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
 
   try {
     const { state, recovered } = await loadState(paths, runbookPath, runbook.sha256)
-    const runId = newRunId()
+    // A detached run's id was chosen by the command that started it (it printed it already).
+    const runId = process.env.DOCRUN_RUN_ID ?? newRunId()
+    delete process.env.DOCRUN_RUN_ID
     const runDir = opts.out ? resolve(opts.out) : join(paths.runs, runId)
     await mkdir(runDir, { recursive: true, mode: 0o700 })
     if (!opts.out) {
@@ -167,7 +170,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     const updates = collectExpectUpdates(bus, plan)
 
     const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: '********' } : p)) }
-    await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace })
+    await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace, pid: process.pid, pidStart: processStartTime(process.pid) })
     if (lock.stale) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `took over the lock of a docrun that is gone (pid ${lock.stale.pid}, ${lock.stale.command})` })
     if (recovered) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `the saved state could not be used (${recovered.reason}); starting fresh, the old state is kept as ${recovered.backup}` })
     if (opts.resume && state.runbook.sha256 !== runbook.sha256 && Object.keys(state.blocks).length) {

@@ -23,12 +23,16 @@ export class ConsoleReporter {
 
   private line(text: string): void {
     if (!this.atLineStart) this.write('\n')
-    const stamp = this.opts.timestamps ? `[${new Date().toISOString().slice(11, 19)}] ` : ''
+    // The event's own time: a followed run's history shows when things happened, not when read.
+    const stamp = this.opts.timestamps ? `[${new Date(this.time ?? Date.now()).toISOString().slice(11, 19)}] ` : ''
     this.write(text.startsWith('\n') ? `\n${stamp}${text.slice(1)}\n` : `${stamp}${text}\n`)
     this.atLineStart = true
   }
 
+  private time: string | undefined
+
   on(e: RunEvent): void {
+    this.time = e.time
     const q = this.opts.quiet
     switch (e.type) {
       case 'run-start':

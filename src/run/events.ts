@@ -36,7 +36,7 @@ export interface HostFacts {
 }
 
 export type RunEvent =
-  | { type: 'run-start'; time: string; runId: string; runDir: string; plan: Plan; facts: HostFacts; resumed: boolean; workspace: string }
+  | { type: 'run-start'; time: string; runId: string; runDir: string; plan: Plan; facts: HostFacts; resumed: boolean; workspace: string; /** The docrun process (and its start time): `status --follow` and `stop` find it by these. */ pid?: number; pidStart?: string }
   | { type: 'note'; time: string; level: 'info' | 'warn'; message: string; step?: string }
   | { type: 'block-start'; time: string; step: string; target: string; attempt: number; /** The block's duration when it last passed. */ expectedMs?: number; /** It has the user's terminal. */ interactive?: boolean }
   | { type: 'output'; time: string; step: string; data: string }
