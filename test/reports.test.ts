@@ -19,6 +19,14 @@ describe('test reports', () => {
     expect(r).toEqual({ format: 'test_progs', passed: 2, failed: 2, skipped: 1, total: 5, failures: ['atomics/sub', 'atomics', 'xdp_bonding'] })
   })
 
+  it("reads test_verifier's Summary from a real run in the s390x guest (Linux 7.2, 791 passed)", () => {
+    const text = fixture('test_verifier-s390x-7.2.txt')
+    const r = parseTestVerifier(text)
+    expect(r).toEqual({ format: 'test_verifier', passed: 791, failed: 0, skipped: 0, total: 791, failures: [] })
+    // Found as such among a block's output, not mistaken for TAP.
+    expect(detectReport(`booting...\n${text}`)?.format).toBe('test_verifier')
+  })
+
   it('finds nothing in output that is no report', () => {
     expect(detectReport('make: Nothing to be done for all.\nok, done\n')).toBeUndefined()
   })
