@@ -1,9 +1,10 @@
 // `docrun import` (pandoc) of both editions of "Testing BPF on s390", lint of what will not
-// run unattended, and an as-is run that stops at the first block that cannot run here.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+// run unattended, the chroot and guest the reader enters, and an as-is run with its drift report.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { execa } from 'execa'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { docrun, FIXTURES, transcript, workspace } from './helpers/cli.js'
+import { docrun, FIXTURES, latestRun, transcript, workspace } from './helpers/cli.js'
 import { requireTool } from './helpers/chroot.js'
 
 const DIR = join(FIXTURES, 'import')
@@ -23,7 +24,7 @@ function golden(name: string, text: string) {
   expect(text).toBe(readFileSync(path, 'utf8'))
 }
 
-const blocksOf = (md: string) => [...md.matchAll(/^```(\w*)\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], body: m[2] }))
+const blocksOf = (md: string) => [...md.matchAll(/^```(\w*)(?: \{[^}\n]*\})?\n([\s\S]*?)^```$/gm)].map((m) => ({ lang: m[1], body: m[2] }))
 
 describe('import', () => {
   it('turns both editions into runbooks with sections 1–7 and every literal block fenced', async () => {
@@ -57,22 +58,73 @@ describe('import', () => {
     const menuconfig = at('interactive', 'menuconfig')
     expect(menuconfig).toHaveLength(1)
     expect(lines[menuconfig[0]! - 1]).toContain('menuconfig')
-    expect(en.some((l) => l.includes('bare `chroot DIR`'))).toBe(true)
+    // The bare chroot is followed (the blocks after it run inside), so it is no finding.
+    expect(en.some((l) => l.includes('bare `chroot DIR`'))).toBe(false)
     // Same findings in the same blocks: only the line numbers differ (the prose does).
     const shape = (ls: string[]) => ls.map((l) => l.replace(/^\d+:\d+\s+/, '').replace(/\s+/g, ' '))
     expect(shape(findings['s390.zh']!)).toEqual(shape(en))
   })
 
-  it('`docrun run` of the English edition as it is stops at the first block that cannot run, and says why', async () => {
-    await requireTool('pandoc', 'pandoc')
+  it('follows the reader into the chroot and the guest: inferred targets of sections 2–6, the same in both editions', async () => {
     const ws = workspace()
-    const r = await docrun(['run', join(DIR, 's390.rst')], { cwd: ws })
-    expect(r.exitCode, r.all).toBe(1)
-    const t = transcript(ws)
-    expect(t).toMatch(/❌ \*\*failed\*\* · `2-one-time-setup-1` · host/)
-    expect(t).toContain('cannot run unattended (line 33): a bare `chroot DIR`')
-    // Nothing of it ran: no debootstrap into the workspace, no mounts.
-    expect(existsSync(join(ws, 's390-toolchain'))).toBe(false)
+    const plans: Record<string, { id: string; target: string; action: string; mirrors?: string }[]> = {}
+    for (const name of ['s390', 's390.zh']) {
+      writeFileSync(join(ws, `${name}.md`), await imported(name))
+      const r = await docrun(['list', '--json', `${name}.md`], { cwd: ws })
+      expect(r.exitCode, r.all).toBe(0)
+      const plan = JSON.parse(r.stdout) as { steps: { id: string; target: { name: string }; action: string; attrs: { mirrors?: string } }[] }
+      plans[name] = plan.steps.filter((s) => s.action !== 'none').map((s) => ({ id: s.id, target: s.target.name, action: s.action, ...(s.attrs.mirrors ? { mirrors: s.attrs.mirrors } : {}) }))
+    }
+    const targets = plans.s390!.map((s) => `${s.action === 'boot' ? 'boot@' : ''}${s.target}`)
+    expect(targets).toEqual([
+      'host', // debootstrap, the rbind mounts, and the bare chroot (commented out: the blocks after it go in)
+      's390-toolchain', 's390-toolchain', 's390-toolchain', // apt, clang, the disk image
+      's390-toolchain', // the kernel build
+      'boot@s390-toolchain', // QEMU with -nographic: started as guest vm
+      'vm', 'vm', 'vm', 'vm', // second stage, mounts, the test runs
+      's390-toolchain', // gdb talks to the guest's stub from outside
+      'vm', // dhclient
+    ])
+    // Each block says which line of the document it comes from.
+    const doc = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
+    for (const s of plans.s390!) expect(doc[Number(s.mirrors) - 1]!.trim().length).toBeGreaterThan(0)
+    expect(doc[Number(plans.s390![5]!.mirrors) - 1]).toContain('qemu-system-s390x')
+    // The Chinese edition: the same targets (its document lines differ with its prose).
+    expect(plans['s390.zh']!.map((s) => `${s.action}@${s.target}`)).toEqual(plans.s390!.map((s) => `${s.action}@${s.target}`))
+  })
+
+  it('the English edition run as it is gets into the chroot (apt runs there, not on the host) and stops with a drift report', async () => {
+    await requireTool('pandoc', 'pandoc')
+    await requireTool('debootstrap', 'debootstrap')
+    const ws = workspace()
+    const arches = (await execa('dpkg', ['--print-foreign-architectures'])).stdout
+    const sources = (await execa('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'])).stdout
+    try {
+      const r = await docrun(['run', join(DIR, 's390.rst')], { cwd: ws, timeout: 15 * 60_000 })
+      expect(r.exitCode, r.all).toBe(1)
+      // The document's apt commands ran in the chroot it made: its dpkg knows s390x, the host's does not change.
+      expect(readFileSync(join(ws, 's390-toolchain/var/lib/dpkg/arch'), 'utf8')).toContain('s390x')
+      expect((await execa('dpkg', ['--print-foreign-architectures'])).stdout).toBe(arches)
+      expect((await execa('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'])).stdout).toBe(sources)
+      const t = transcript(ws)
+      expect(t).toMatch(/✅ \*\*passed\*\* · `2-one-time-setup-1` · host/)
+      expect(t).toMatch(/· `2-one-time-setup-2` · s390-toolchain/)
+      // The drift report: the document's line, the command, the reason, whose it is.
+      expect(r.stderr).toMatch(/drift report: .*drift-report\.md\n {2}stopped at s390\.rst:\d+: /)
+      const report = readFileSync(join(latestRun(ws), 'drift-report.md'), 'utf8')
+      expect(report).toMatch(/\| document line \| s390\.rst:\d+ \|/)
+      expect(report).toMatch(/\| whose \| \*\*(?:drift in the document|a limit of this machine, not the document)\*\* \|/)
+      expect(report).toMatch(/s390\.rst:\d+ \(placeholder\): `\/dev\/loopX`/)
+      const line = Number(/\| document line \| s390\.rst:(\d+) \|/.exec(report)![1])
+      const command = /\| command \| `([^`]+)` \|/.exec(report)![1]!
+      const docLines = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
+      expect(command.startsWith(docLines[line - 1]!.trim().replace(/\s*\\$/, ''))).toBe(true)
+    } finally {
+      // Nothing stays mounted (the run tore its mounts down); only then is removing the chroot safe.
+      const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+      expect(mounts.includes(` ${ws}/`)).toBe(false)
+      if (!mounts.includes(` ${ws}/`)) rmSync(ws, { recursive: true, force: true })
+    }
   })
 
   it('a plain Markdown document runs its indented code blocks as shell, and keeps Kconfig-only ones as data', async () => {

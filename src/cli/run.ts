@@ -9,6 +9,9 @@ import { parseRunbook } from '../runbook/parse.js'
 import { rewriteExpects, type ExpectUpdate } from '../runbook/rewrite-expect.js'
 import { createPatch } from 'diff'
 import { VFile } from 'vfile'
+import type { BlockResult } from '../run/events.js'
+import { lintPlan } from '../lint/lint.js'
+import { driftStop, renderDriftReport } from '../drift/report.js'
 import { EventBus, now, type RunEvent } from '../run/events.js'
 import { executePlan } from '../run/runner.js'
 import type { RegisteredCheck } from '../checks/api.js'
@@ -168,6 +171,10 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     bus.subscribe((e) => junit.on(masked(e)))
 
     const updates = collectExpectUpdates(bus, plan)
+    const results = new Map<string, BlockResult>()
+    bus.subscribe((e) => {
+      if (e.type === 'block-end') results.set(e.step, e.result)
+    })
 
     const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: '********' } : p)) }
     await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace, pid: process.pid, pidStart: processStartTime(process.pid) })
@@ -193,6 +200,20 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
           : undefined
     await bus.emit({ type: 'run-end', time: now(), status: outcome.status, exitCode: outcome.exitCode, counts: outcome.counts, ...(message ? { message } : {}) })
     if (updates.length) await applyExpectUpdates(runbookPath, updates, paths, state)
+    // A document run as it is that stopped: say where in the document, why, and whose it is.
+    const importedFrom = runbook.frontmatter.extra['imported-from']
+    const failedStep = outcome.failed ? plan.steps.find((s) => s.id === outcome.failed) : undefined
+    const failedResult = failedStep ? results.get(failedStep.id) : undefined
+    if (typeof importedFrom === 'string' && outcome.status === 'failed' && failedStep && failedResult) {
+      const output = failedResult.outputFile ? await readFile(join(runDir, failedResult.outputFile), 'utf8').catch(() => '') : ''
+      const lintFile = new VFile()
+      lintPlan(runbook, plan, lintFile)
+      const lint = lintFile.messages.map((m) => ({ line: m.line ?? 0, ruleId: m.ruleId ?? '', message: m.reason }))
+      const report = renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint })
+      await writeAtomic(join(runDir, 'drift-report.md'), report)
+      const stop = driftStop(failedStep, failedResult, output)
+      process.stderr.write(`docrun: drift report: ${join(runDir, 'drift-report.md')}\n  stopped at ${stop.docLine ? `${importedFrom}:${stop.docLine}` : failedStep.id}: ${secrets.mask(stop.cause.reason)} (${stop.cause.whose === 'document' ? 'drift in the document' : stop.cause.whose === 'machine' ? 'a limit of this machine' : stop.cause.whose === 'reader' ? 'needs its reader' : 'not recognised'})\n`)
+    }
     process.stderr.write(`docrun: transcript: ${join(runDir, 'transcript.md')}\n`)
     return outcome.exitCode
   } finally {

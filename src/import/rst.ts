@@ -4,6 +4,7 @@
 // parser); a Lua filter gives each code block its language.
 import { execa } from 'execa'
 import { basename, extname } from 'node:path'
+import { inferTargets } from './infer-targets.js'
 
 export class ImportError extends Error {}
 
@@ -64,7 +65,8 @@ export async function importDocument(text: string, sourcePath: string): Promise<
     if (r.exitCode !== 0) throw new ImportError(`pandoc could not convert ${sourcePath}: ${r.stderr.trim()}`)
     const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
     const head = ['---', ...(title ? [`title: ${JSON.stringify(title)}`] : []), `imported-from: ${JSON.stringify(basename(sourcePath))}`, '---', '']
-    return `${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`
+    // Then follow the reader into the chroots and guests the document opens.
+    return inferTargets(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text).text
   } finally {
     await rm(filter, { force: true })
   }

@@ -1,0 +1,97 @@
+// The drift report of a document run as it is: where it stopped (the document's line, the
+// command, the reason in words), whose that is, and what `docrun lint` finds in the rest
+// without running it. Markdown, written beside the transcript.
+import type { Plan, Step } from '../plan/types.js'
+import type { BlockResult } from '../run/events.js'
+import { classify, type Cause, type Whose } from './classify.js'
+
+export interface LintNote {
+  /** Runbook line. */
+  line: number
+  ruleId: string
+  message: string
+}
+
+export interface DriftInput {
+  document: string
+  runbook: string
+  runId: string
+  plan: Plan
+  results: Map<string, BlockResult>
+  failed: { step: Step; result: BlockResult; output: string }
+  lint: LintNote[]
+}
+
+export interface DriftStop {
+  cause: Cause
+  docLine?: number
+  command: string
+}
+
+const WHOSE: Record<Whose, string> = {
+  document: 'drift in the document',
+  machine: 'a limit of this machine, not the document',
+  reader: 'a step that needs its reader',
+  unknown: 'not recognised: read the output below',
+}
+
+/** Where the block maps into the document, by its `mirrors=` line. */
+const docLineOf = (step: Step, offset = 0) => (typeof step.attrs.mirrors === 'string' && /^\d+$/.test(step.attrs.mirrors) ? Number(step.attrs.mirrors) + offset : undefined)
+
+export function driftStop(step: Step, result: BlockResult, output: string): DriftStop {
+  const cause = classify(result.message ?? '', output)
+  const lines = step.content.split('\n')
+  let at = cause.needle ? lines.findIndex((l) => l.includes(cause.needle!)) : -1
+  if (at < 0) at = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'))
+  // A command continued over lines starts where its first line is.
+  while (at > 0 && lines[at - 1]!.endsWith('\\')) at--
+  let end = at
+  while (end < lines.length - 1 && lines[end]!.endsWith('\\')) end++
+  const command = at >= 0 ? lines.slice(at, end + 1).join('\n') : step.content
+  return { cause, command, ...(docLineOf(step, Math.max(0, at)) ? { docLine: docLineOf(step, Math.max(0, at))! } : {}) }
+}
+
+export function renderDriftReport(d: DriftInput): string {
+  const stop = driftStop(d.failed.step, d.failed.result, d.failed.output)
+  const where = (s: Step) => (docLineOf(s) ? `${d.document}:${docLineOf(s)}` : 'not in the document')
+  const out = [
+    `# Drift report: ${d.document}`,
+    '',
+    `The document was run as it is (imported to \`${d.runbook}\`, run \`${d.runId}\`) and stopped at block \`${d.failed.step.id}\`.`,
+    '',
+    '| | |',
+    '|---|---|',
+    `| document line | ${stop.docLine ? `${d.document}:${stop.docLine}` : 'unknown'} |`,
+    `| section | ${d.failed.step.section?.label ?? ''} |`,
+    `| runs in | ${d.failed.step.target.name} |`,
+    `| command | \`${stop.command.replace(/\s*\\\n\s*/g, ' ').replace(/\|/g, '\\|')}\` |`,
+    `| what happened | ${esc(d.failed.result.message ?? '')} |`,
+    `| reason | ${esc(stop.cause.reason)} |`,
+    `| whose | **${WHOSE[stop.cause.whose]}** |`,
+    '',
+  ]
+  const tail = d.failed.output.trimEnd().split('\n').slice(-15).join('\n')
+  if (tail.trim()) out.push('The block\'s last output:', '', '```text', tail, '```', '')
+  out.push('## Blocks', '', '| block | document | runs in | outcome |', '|---|---|---|---|')
+  for (const s of d.plan.steps) {
+    if (s.action === 'none') continue
+    const r = d.results.get(s.id)
+    out.push(`| \`${s.id}\` | ${where(s)} | ${s.target.name}${s.boot ? ` (starts guest ${s.boot.guest})` : ''} | ${r ? r.status : 'not run'} |`)
+  }
+  out.push('')
+  const later = d.lint.filter((l) => ['placeholder', 'interactive'].includes(l.ruleId))
+  if (later.length) {
+    out.push('## Found without running', '', 'What `docrun lint` finds in the document that will stop an unattended run too (drift in the document, or steps that need the reader):', '')
+    for (const l of later) {
+      const step = d.plan.steps.find((s) => s.position.start.line < l.line && s.position.end.line > l.line)
+      const docLine = step ? docLineOf(step, l.line - step.position.start.line - 1) : undefined
+      out.push(`- ${docLine ? `${d.document}:${docLine}` : `runbook line ${l.line}`} (${l.ruleId}): ${l.message}`)
+    }
+    out.push('')
+  }
+  return out.join('\n')
+}
+
+function esc(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+}

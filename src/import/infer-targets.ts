@@ -1,0 +1,106 @@
+// Follow the reader of an imported document into the shells it opens. A person who typed a
+// bare `sudo chroot DIR` went on typing inside the chroot; one who started QEMU with its
+// console on stdio went on typing into the guest. The import writes each such inference as
+// explicit attributes, with a comment saying why, for a person to review.
+import { parseRunbook } from '../runbook/parse.js'
+
+const BARE_CHROOT = /^(\s*)((?:sudo\s+)?chroot\s+(?:-\S+\s+)*(\S+))\s*$/
+const QEMU = /(?:^|[;&|(]\s*|\bsudo\s+)qemu-system-[\w-]+/m
+const CONSOLE_ON_STDIO = /(?:^|\s)(?:-nographic|-serial\s+(?:stdio|mon:stdio)|-chardev\s+stdio\S*)(?=\s|\\|$)/m
+/** Commands that talk to a running guest from outside it (its gdb stub, its forwarded ports). */
+const FROM_OUTSIDE = /\bgdb(?:-multiarch)?\b[^\n]*(?:target\s+(?:extended-)?remote|-ex\s)|\bssh\s+-p\s*\d+|\bnc\s+localhost\b/
+
+export interface Inference {
+  /** Runbook line of the block's opening fence. */
+  line: number
+  target: string
+  why: string
+}
+
+type Where = { kind: 'host' } | { kind: 'chroot'; name: string; dir: string } | { kind: 'guest'; name: string; launcher: Where }
+
+const nameOf = (w: Where) => (w.kind === 'host' ? 'host' : w.name)
+/** Where a guest started from within a guest would really run: its launcher. */
+const launcherOf = (w: Where): Where => (w.kind === 'guest' ? w.launcher : w)
+
+/** The imported runbook text with inferred targets; and what was inferred, for `docrun import` to say. */
+export function inferTargets(markdown: string, source?: string): { text: string; inferences: Inference[]; chroots: Record<string, string> } {
+  const { runbook } = parseRunbook(markdown, 'imported.md')
+  const lines = markdown.split('\n')
+  const attrsAt = new Map<number, string[]>()
+  const commentsBefore = new Map<number, string>()
+  const inferences: Inference[] = []
+  const chroots: Record<string, string> = {}
+  const docLines = source?.split('\n')
+  let searchFrom = 0
+  let where = { kind: 'host' } as Where
+  let whyHere = ''
+  for (const b of runbook.blocks) {
+    const open = b.position.start.line - 1
+    const attrs: string[] = []
+    // Which document line the block comes from: its first line, found in order (pandoc keeps
+    // a literal block's lines as they are). Recorded, so reports and `docrun drift` point there.
+    if (docLines) {
+      const first = b.content.split('\n').find((l) => l.trim())?.trim()
+      const at = first === undefined ? -1 : docLines.findIndex((l, i) => i >= searchFrom && l.trim() === first)
+      if (at >= 0) {
+        attrs.push(`mirrors=${at + 1}`)
+        searchFrom = at + 1
+      }
+    }
+    if (b.kind !== 'shell') {
+      if (attrs.length) attrsAt.set(open, attrs)
+      continue
+    }
+    let here: Where = where
+    // A command that reaches into a running guest from outside belongs where QEMU runs.
+    if (where.kind === 'guest' && FROM_OUTSIDE.test(b.content)) {
+      here = where.launcher
+      commentsBefore.set(open, `<!-- docrun import: runs where QEMU runs (${nameOf(here)}), not in the guest: it talks to the guest from outside -->`)
+    } else if (whyHere) {
+      commentsBefore.set(open, `<!-- docrun import: ${whyHere} -->`)
+      whyHere = ''
+    }
+    if (here.kind !== 'host') attrs.push(`target=${nameOf(here)}`)
+    if (QEMU.test(b.content) && CONSOLE_ON_STDIO.test(b.content) && !/-daemonize\b/.test(b.content)) {
+      const guest = 'vm'
+      attrs.push(`guest=${guest}`)
+      const prev = commentsBefore.get(open)
+      const why = `QEMU with its console on stdio: docrun starts it as guest \`${guest}\` and runs the blocks after it in the guest`
+      commentsBefore.set(open, prev ? `${prev}\n<!-- docrun import: ${why} -->` : `<!-- docrun import: ${why} -->`)
+      inferences.push({ line: open + 1, target: `guest ${guest} (started from ${nameOf(here)})`, why })
+      where = { kind: 'guest', name: guest, launcher: launcherOf(here) }
+      whyHere = `runs in guest \`${guest}\`, started by the QEMU block above`
+    } else if (here.kind !== 'host') inferences.push({ line: open + 1, target: nameOf(here), why: here === where ? 'follows the reader' : 'talks to the guest from outside' })
+    // The block's last command a bare chroot: the reader is inside from the next block on.
+    const body = b.content.split('\n')
+    let last = body.length - 1
+    while (last >= 0 && (!body[last]!.trim() || /^\s*#/.test(body[last]!))) last--
+    const m = last >= 0 && (last === 0 || !body[last - 1]!.endsWith('\\')) ? BARE_CHROOT.exec(body[last]!) : null
+    if (m) {
+      const dir = m[3]!
+      const name = dir.replace(/\/+$/, '').split('/').pop()!.replace(/[^\w.-]/g, '_') || 'chroot'
+      chroots[name] = dir
+      // Fed no terminal the bare chroot would return at once: the following blocks go in instead.
+      const lineNo = open + 1 + last
+      lines[lineNo] = `${m[1]}# ${m[2]}  # docrun: the blocks after this one run in chroot ${name}`
+      where = { kind: 'chroot', name, dir }
+      whyHere = `runs in chroot \`${name}\` (${dir}): the block before ends in a bare \`${m[2]}\`, and its reader went on typing inside`
+    }
+    if (attrs.length) attrsAt.set(open, attrs)
+  }
+  // Fences get their attributes; comments go on the line before each block.
+  const out: string[] = []
+  lines.forEach((line, i) => {
+    const c = commentsBefore.get(i)
+    if (c) out.push(c)
+    const a = attrsAt.get(i)
+    out.push(a ? `${line} {${a.join(' ')}}` : line)
+  })
+  let text = out.join('\n')
+  if (Object.keys(chroots).length) {
+    const entries = Object.entries(chroots).map(([n, d]) => `  ${n}: ${d}`).join('\n')
+    text = text.replace(/^---\n/, `---\nchroots:  # inferred by docrun import from bare \`chroot DIR\` commands\n${entries}\n`)
+  }
+  return { text, inferences, chroots }
+}
