@@ -85,12 +85,16 @@ describe('import', () => {
       's390-toolchain', // gdb talks to the guest's stub from outside
       'vm', // dhclient
     ])
-    // Each block says which line of the document it comes from.
+    // Each block says which of the document's blocks it is, and the import where that starts.
     const doc = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
-    for (const s of plans.s390!) expect(doc[Number(s.mirrors) - 1]!.trim().length).toBeGreaterThan(0)
-    expect(doc[Number(plans.s390![5]!.mirrors) - 1]).toContain('qemu-system-s390x')
-    // The Chinese edition: the same targets (its document lines differ with its prose).
-    expect(plans['s390.zh']!.map((s) => `${s.action}@${s.target}`)).toEqual(plans.s390!.map((s) => `${s.action}@${s.target}`))
+    const starts = JSON.parse(/^imported-lines: (\[[^\]]*\])/m.exec(readFileSync(join(ws, 's390.md'), 'utf8'))![1]!) as number[]
+    expect(starts).toHaveLength(14)
+    const lineOf = (s: { mirrors?: string }) => doc[starts[Number(s.mirrors) - 1]! - 1]!
+    expect(lineOf(plans.s390![0]!)).toContain('sudo debootstrap')
+    expect(lineOf(plans.s390![5]!)).toContain('qemu-system-s390x')
+    expect(lineOf(plans.s390![11]!)).toContain('dhclient eth0')
+    // The Chinese edition: the same targets and the same document blocks (its lines differ with its prose).
+    expect(plans['s390.zh']!.map((s) => `${s.action}@${s.target}#${s.mirrors}`)).toEqual(plans.s390!.map((s) => `${s.action}@${s.target}#${s.mirrors}`))
   })
 
   it('the English edition run as it is gets into the chroot (apt runs there, not on the host) and stops with a drift report', async () => {

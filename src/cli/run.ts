@@ -209,9 +209,11 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
       const lintFile = new VFile()
       lintPlan(runbook, plan, lintFile)
       const lint = lintFile.messages.map((m) => ({ line: m.line ?? 0, ruleId: m.ruleId ?? '', message: m.reason }))
-      const report = renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint })
+      const raw = runbook.frontmatter.extra['imported-lines']
+      const documentLines = Array.isArray(raw) ? raw.map(Number) : []
+      const report = renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint, documentLines })
       await writeAtomic(join(runDir, 'drift-report.md'), report)
-      const stop = driftStop(failedStep, failedResult, output)
+      const stop = driftStop(failedStep, failedResult, output, documentLines)
       process.stderr.write(`docrun: drift report: ${join(runDir, 'drift-report.md')}\n  stopped at ${stop.docLine ? `${importedFrom}:${stop.docLine}` : failedStep.id}: ${secrets.mask(stop.cause.reason)} (${stop.cause.whose === 'document' ? 'drift in the document' : stop.cause.whose === 'machine' ? 'a limit of this machine' : stop.cause.whose === 'reader' ? 'needs its reader' : 'not recognised'})\n`)
     }
     process.stderr.write(`docrun: transcript: ${join(runDir, 'transcript.md')}\n`)

@@ -20,6 +20,8 @@ export interface DriftInput {
   results: Map<string, BlockResult>
   failed: { step: Step; result: BlockResult; output: string }
   lint: LintNote[]
+  /** The document line of each of its literal blocks (front matter `imported-lines`). */
+  documentLines: number[]
 }
 
 export interface DriftStop {
@@ -35,10 +37,14 @@ const WHOSE: Record<Whose, string> = {
   unknown: 'not recognised: read the output below',
 }
 
-/** Where the block maps into the document, by its `mirrors=` line. */
-const docLineOf = (step: Step, offset = 0) => (typeof step.attrs.mirrors === 'string' && /^\d+$/.test(step.attrs.mirrors) ? Number(step.attrs.mirrors) + offset : undefined)
+/** Where the block maps into the document: its `mirrors=N` block's line, plus an offset in it. */
+const docLineOf = (step: Step, documentLines: number[], offset = 0) => {
+  const n = Number(step.attrs.mirrors)
+  const line = Number.isInteger(n) && n > 0 ? documentLines[n - 1] : undefined
+  return line ? line + offset : undefined
+}
 
-export function driftStop(step: Step, result: BlockResult, output: string): DriftStop {
+export function driftStop(step: Step, result: BlockResult, output: string, documentLines: number[]): DriftStop {
   const cause = classify(result.message ?? '', output)
   const lines = step.content.split('\n')
   let at = cause.needle ? lines.findIndex((l) => l.includes(cause.needle!)) : -1
@@ -48,12 +54,16 @@ export function driftStop(step: Step, result: BlockResult, output: string): Drif
   let end = at
   while (end < lines.length - 1 && lines[end]!.endsWith('\\')) end++
   const command = at >= 0 ? lines.slice(at, end + 1).join('\n') : step.content
-  return { cause, command, ...(docLineOf(step, Math.max(0, at)) ? { docLine: docLineOf(step, Math.max(0, at))! } : {}) }
+  const docLine = docLineOf(step, documentLines, Math.max(0, at))
+  return { cause, command, ...(docLine ? { docLine } : {}) }
 }
 
 export function renderDriftReport(d: DriftInput): string {
-  const stop = driftStop(d.failed.step, d.failed.result, d.failed.output)
-  const where = (s: Step) => (docLineOf(s) ? `${d.document}:${docLineOf(s)}` : 'not in the document')
+  const stop = driftStop(d.failed.step, d.failed.result, d.failed.output, d.documentLines)
+  const where = (s: Step) => {
+    const line = docLineOf(s, d.documentLines)
+    return line ? `${d.document}:${line}` : 'not in the document'
+  }
   const out = [
     `# Drift report: ${d.document}`,
     '',
@@ -84,7 +94,7 @@ export function renderDriftReport(d: DriftInput): string {
     out.push('## Found without running', '', 'What `docrun lint` finds in the document that will stop an unattended run too (drift in the document, or steps that need the reader):', '')
     for (const l of later) {
       const step = d.plan.steps.find((s) => s.position.start.line < l.line && s.position.end.line > l.line)
-      const docLine = step ? docLineOf(step, l.line - step.position.start.line - 1) : undefined
+      const docLine = step ? docLineOf(step, d.documentLines, l.line - step.position.start.line - 1) : undefined
       out.push(`- ${docLine ? `${d.document}:${docLine}` : `runbook line ${l.line}`} (${l.ruleId}): ${l.message}`)
     }
     out.push('')

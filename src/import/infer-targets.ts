@@ -32,21 +32,21 @@ export function inferTargets(markdown: string, source?: string): { text: string;
   const inferences: Inference[] = []
   const chroots: Record<string, string> = {}
   const docLines = source?.split('\n')
+  const documentLines: number[] = []
   let searchFrom = 0
   let where = { kind: 'host' } as Where
   let whyHere = ''
   for (const b of runbook.blocks) {
     const open = b.position.start.line - 1
     const attrs: string[] = []
-    // Which document line the block comes from: its first line, found in order (pandoc keeps
-    // a literal block's lines as they are). Recorded, so reports and `docrun drift` point there.
+    // Which of the document's literal blocks this is (its ordinal: the same in every edition),
+    // and the line it starts on (found in order: pandoc keeps a literal block's lines as they are).
+    attrs.push(`mirrors=${b.index + 1}`)
     if (docLines) {
       const first = b.content.split('\n').find((l) => l.trim())?.trim()
       const at = first === undefined ? -1 : docLines.findIndex((l, i) => i >= searchFrom && l.trim() === first)
-      if (at >= 0) {
-        attrs.push(`mirrors=${at + 1}`)
-        searchFrom = at + 1
-      }
+      documentLines.push(at >= 0 ? at + 1 : 0)
+      if (at >= 0) searchFrom = at + 1
     }
     if (b.kind !== 'shell') {
       if (attrs.length) attrsAt.set(open, attrs)
@@ -98,9 +98,11 @@ export function inferTargets(markdown: string, source?: string): { text: string;
     out.push(a ? `${line} {${a.join(' ')}}` : line)
   })
   let text = out.join('\n')
-  if (Object.keys(chroots).length) {
-    const entries = Object.entries(chroots).map(([n, d]) => `  ${n}: ${d}`).join('\n')
-    text = text.replace(/^---\n/, `---\nchroots:  # inferred by docrun import from bare \`chroot DIR\` commands\n${entries}\n`)
-  }
+  // The front matter gets what was inferred, after what the import wrote.
+  const extra: string[] = []
+  if (documentLines.length) extra.push(`imported-lines: [${documentLines.join(', ')}]  # the document line of each literal block (mirrors=N is block N)`)
+  if (Object.keys(chroots).length) extra.push('chroots:  # inferred from bare `chroot DIR` commands', ...Object.entries(chroots).map(([n, d]) => `  ${n}: ${d}`))
+  const close = text.startsWith('---\n') ? text.indexOf('\n---\n', 3) : -1
+  if (extra.length && close > 0) text = `${text.slice(0, close + 1)}${extra.join('\n')}\n${text.slice(close + 1)}`
   return { text, inferences, chroots }
 }

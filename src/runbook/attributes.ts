@@ -33,7 +33,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
-  mirrors: { kind: 'string', description: "the line of the source document's block this block mirrors (set by docrun import; `docrun drift` aligns by it)" },
+  mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
   background: { kind: 'boolean', description: 'Runme: a long-running task; docrun waits for it (lint says so)' },
