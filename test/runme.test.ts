@@ -7,6 +7,7 @@ import { docrun, events, FIXTURES, latestRun, workspace } from './helpers/cli.js
 import { parseRunbook } from '../src/runbook/parse.js'
 import { buildPlan } from '../src/plan/plan.js'
 import { lintPlan } from '../src/lint/lint.js'
+import { requireTool } from './helpers/chroot.js'
 
 /** What each block printed, in run order (Runme shows each cell's output the same way). */
 function outputs(ws: string): string {
@@ -22,6 +23,7 @@ function plan(md: string) {
 
 describe('Runme READMEs', () => {
   it('run as Runme runs them: prompts stripped, output lines not run, export seen by the next block, bare fence as shell in the document directory, python3 cell; excludeFromRunAll left out', async () => {
+    await requireTool('python3', 'python3')
     const doc = workspace('docrun-runme-doc-')
     cpSync(join(FIXTURES, 'runme'), doc, { recursive: true })
     const ws = workspace()

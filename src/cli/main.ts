@@ -10,6 +10,7 @@ import { runCommand } from './run.js'
 import { lintCommand, listCommand, statusCommand, transcriptCommand } from './info.js'
 import { cleanCommand } from './clean.js'
 import { detachRun, followCommand, stopCommand } from './background.js'
+import { driftCommand } from './drift.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
 
@@ -87,6 +88,16 @@ program
   .option('-o, --output <file>', 'write the runbook here (default: standard output)')
   .action(async (doc: string, opts) => {
     process.exitCode = await importCommand(doc, opts)
+  })
+
+program
+  .command('drift')
+  .description("what a mirror runbook changed in the document's blocks (by their mirrors=N); --patch: as a diff against the document")
+  .argument('<document>', 'the document (reStructuredText or Markdown)')
+  .argument('<runbook>', 'the runbook that mirrors it')
+  .option('--patch', 'print a unified diff against the document\'s own text (apply with `patch -p1` in its directory)')
+  .action(async (doc: string, runbook: string, opts) => {
+    process.exitCode = await driftCommand(doc, runbook, opts)
   })
 
 program

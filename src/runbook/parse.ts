@@ -16,6 +16,8 @@ import { stripPrompts } from './prompts.js'
 import { report } from '../diagnostics.js'
 
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
+/** Attributes that change nothing a block does: editing them does not make it run again. */
+const INERT_ATTRIBUTES = new Set(['mirrors', 'id', 'mimeType', 'closeTerminalOnSuccess', 'terminalRows', 'category', 'promptEnv'])
 const NUMBERED_HEADING = /^(\d+(?:\.\d+)*)\.?[\s\u3000]+(.+)$/u
 
 export interface ParseResult {
@@ -131,7 +133,7 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
       section,
       index,
       position: pos,
-      hash: sha256(JSON.stringify([lang, Object.entries(attrs).sort(([a], [b]) => a.localeCompare(b)), content, ...(interpreter ? [interpreter] : [])])),
+      hash: sha256(JSON.stringify([lang, Object.entries(attrs).filter(([k]) => !INERT_ATTRIBUTES.has(k)).sort(([a], [b]) => a.localeCompare(b)), content, ...(interpreter ? [interpreter] : [])])),
       ...(name ? { name } : {}),
       ...(interpreter ? { interpreter } : {}),
       ...(prompted ? { prompted: { origins: prompted.origins, output: prompted.output } } : {}),
