@@ -2,9 +2,12 @@
 import { describe as describeResource } from '../resources/ledger.js'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { loadRunbook, hasErrors } from '../runbook/parse.js'
+import { loadRunbook, hasErrors, parseRunbook } from '../runbook/parse.js'
+import { probePackages } from '../lint/probe.js'
+import { SOURCE } from '../diagnostics.js'
+import { convert, isImportable } from './import.js'
 import { buildPlan, PlanError } from '../plan/plan.js'
-import type { Plan } from '../plan/types.js'
+import type { Plan, Step } from '../plan/types.js'
 import { formatDuration } from '../runbook/durations.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
@@ -64,16 +67,38 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   return hasErrors(file) ? EXIT.usage : EXIT.ok
 }
 
-export async function lintCommand(paths: string[]): Promise<number> {
+export async function lintCommand(paths: string[], opts: { probe?: boolean } = {}): Promise<number> {
   let errors = false
   for (const path of paths) {
-    const { runbook, file } = await loadRunbook(path).catch((e: Error) => {
+    // A document as it is (.rst) is linted as it imports, with its findings at its own lines.
+    const importedText = isImportable(path) ? await convert(path) : undefined
+    const { runbook, file } = importedText !== undefined ? parseRunbook(importedText, path) : await loadRunbook(path).catch((e: Error) => {
       throw new CliError(`cannot read ${path}: ${e.message}`)
     })
+    let plan: Plan | undefined
     try {
-      lintPlan(runbook, buildPlan(runbook, file), file)
+      plan = buildPlan(runbook, file)
+      lintPlan(runbook, plan, file)
     } catch (error) {
       if (!(error instanceof PlanError)) throw error
+    }
+    if (plan && opts.probe) {
+      const { findings, archive } = await probePackages(plan).catch((e: Error) => {
+        throw new CliError(`--probe: ${e.message}`)
+      })
+      const starts = runbook.frontmatter.extra['imported-lines']
+      const docLine = (step: Step, line: number) => {
+        const n = Number(step.attrs.mirrors)
+        return Array.isArray(starts) && Number.isInteger(n) && starts[n - 1] ? Number(starts[n - 1]) + line : undefined
+      }
+      process.stderr.write(`docrun: --probe looked the packages up in ${archive}\n`)
+      for (const f of findings) {
+        const line = f.step.position.start.line + 1 + f.line
+        const d = docLine(f.step, f.line)
+        const command = f.step.content.split('\n')[f.line]!.trim()
+        const msg = file.message(`${f.message}${d ? ` (document line ${d}: \`${command}\`)` : ''}`, { place: { line, column: f.column + 1 }, ruleId: 'probe', source: SOURCE })
+        msg.fatal = false
+      }
     }
     process.stderr.write(`${formatDiagnostics(file)}\n`)
     errors ||= hasErrors(file)

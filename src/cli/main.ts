@@ -52,9 +52,10 @@ program
 program
   .command('lint')
   .description('report what is wrong with runbooks, with line:column')
-  .argument('<runbooks...>')
-  .action(async (runbooks: string[]) => {
-    process.exitCode = await lintCommand(runbooks)
+  .argument('<runbooks...>', 'runbooks, or documents as they are (.rst)')
+  .option('--probe', "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)")
+  .action(async (runbooks: string[], opts) => {
+    process.exitCode = await lintCommand(runbooks, opts)
   })
 
 program
