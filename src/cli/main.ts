@@ -13,6 +13,8 @@ import { detachRun, followCommand, stopCommand } from './background.js'
 import { driftCommand } from './drift.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
+/** Every command that reads a workspace takes it the same way. */
+const workspaceOption = () => new Option('-w, --workspace <dir>', 'workspace (default: current directory)')
 
 const program = new Command()
 program.name('docrun').description('Run the shell blocks of a Markdown runbook, check them, and keep an annotated transcript.').version(VERSION)
@@ -62,7 +64,7 @@ program
   .command('status')
   .description('which blocks are done, failed, stale or not run in this workspace; or follow a run')
   .argument('[runbook]')
-  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .addOption(workspaceOption())
   .option('--json', 'print as JSON')
   .option('--follow [run]', "follow a run's progress (default: the latest run) and exit with its exit code; Ctrl-C leaves the run alone")
   .option('-v, --verbose', 'with --follow: plain lines with every output, also on a terminal')
@@ -77,7 +79,7 @@ program
   .command('stop')
   .description('interrupt a run as Ctrl-C would (guests shut down, resources torn down per the ledger; resumable)')
   .argument('[run]', 'run id (default: the latest run)')
-  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .addOption(workspaceOption())
   .action(async (run: string | undefined, opts) => {
     process.exitCode = await stopCommand({ ...opts, ...(run ? { run } : {}) })
   })
@@ -105,7 +107,7 @@ program
   .command('verify')
   .description('run only the postconditions of the blocks already done: is this machine still as the runbook left it?')
   .argument('<runbook>')
-  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .addOption(workspaceOption())
   .option('--section <section>', 'only this section (number, title or slug)')
   .action(async (runbook: string, opts) => {
     process.exitCode = await verifyCommand(runbook, opts)
@@ -115,7 +117,7 @@ program
   .command('clean')
   .description('tear down the mounts and loop devices the runbook\'s runs left (kept ones too), innermost first')
   .argument('<runbook>')
-  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .addOption(workspaceOption())
   .action(async (runbook: string, opts) => {
     process.exitCode = await cleanCommand(runbook, opts)
   })
@@ -124,7 +126,7 @@ program
   .command('transcript')
   .description('print a run\'s transcript again from its event log')
   .option('--run <id|dir>', 'run id or run directory (default: the latest run)')
-  .option('-w, --workspace <dir>', 'workspace (default: current directory)')
+  .addOption(workspaceOption())
   .option('--runbook <path>', 'the runbook the run used (default: from the run record)')
   .addOption(new Option('--normalize', 'drop times, durations and run ids so two transcripts diff cleanly'))
   .action(async (opts) => {
