@@ -34,3 +34,22 @@ describe('docrun lint --probe', () => {
     expect(readdirSync(join(ws, 'cache/docrun/probe'))).toEqual(['testing-amd64+s390x'])
   })
 })
+
+describe('docrun lint --probe --tree', () => {
+  it('checks the paths and selftests targets the document expects against a kernel tree', async () => {
+    await requireTool('pandoc', 'pandoc')
+    const ws = workspace()
+    const tree = join(FIXTURES, 'probe-tree/linux')
+    const r = await docrun(['lint', '--probe', '--tree', tree, join(DIR, 's390.rst')], { cwd: ws, env: { XDG_CACHE_HOME: join(ws, 'cache') }, timeout: 10 * 60_000 })
+    expect(r.exitCode, r.all).toBe(0)
+    const text = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
+    const at = (what: string) => {
+      const l = r.stderr.split('\n').find((x) => x.includes(what))
+      expect(l, r.stderr).toBeDefined()
+      return text[Number(/\(document line (\d+):/.exec(l!)![1]) - 1]!
+    }
+    expect(at('`TARGETS=bpf`: tools/testing/selftests/Makefile skips bpf unless told otherwise (`SKIP_TARGETS ?= bpf sched_ext`)')).toContain('TARGETS=bpf')
+    expect(at('`linux/arch/s390/boot/compressed/vmlinux`: no such path in the kernel tree')).toContain('-kernel linux/arch/s390/boot/compressed/vmlinux')
+    expect(r.stderr).toContain('arch/s390/boot/ has Makefile, bzImage')
+  })
+})

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { loadRunbook, hasErrors, parseRunbook } from '../runbook/parse.js'
 import { probePackages } from '../lint/probe.js'
+import { probeTree } from '../lint/probe-tree.js'
 import { SOURCE } from '../diagnostics.js'
 import { convert, isImportable } from './import.js'
 import { buildPlan, PlanError } from '../plan/plan.js'
@@ -67,7 +68,7 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   return hasErrors(file) ? EXIT.usage : EXIT.ok
 }
 
-export async function lintCommand(paths: string[], opts: { probe?: boolean } = {}): Promise<number> {
+export async function lintCommand(paths: string[], opts: { probe?: boolean; tree?: string } = {}): Promise<number> {
   let errors = false
   for (const path of paths) {
     // A document as it is (.rst) is linted as it imports, with its findings at its own lines.
@@ -86,6 +87,7 @@ export async function lintCommand(paths: string[], opts: { probe?: boolean } = {
       const { findings, archive } = await probePackages(plan).catch((e: Error) => {
         throw new CliError(`--probe: ${e.message}`)
       })
+      if (opts.tree) findings.push(...probeTree(plan, resolve(opts.tree)))
       const starts = runbook.frontmatter.extra['imported-lines']
       const docLine = (step: Step, line: number) => {
         const n = Number(step.attrs.mirrors)

@@ -56,6 +56,7 @@ program
   .description('report what is wrong with runbooks, with line:column')
   .argument('<runbooks...>', 'runbooks, or documents as they are (.rst)')
   .option('--probe', "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)")
+  .option('--tree <dir>', 'with --probe: a (built) kernel tree to check the paths and selftests targets the document expects against')
   .action(async (runbooks: string[], opts) => {
     process.exitCode = await lintCommand(runbooks, opts)
   })
