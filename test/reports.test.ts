@@ -14,9 +14,12 @@ describe('test reports', () => {
     expect(r).toEqual({ format: 'tap', passed: 1, failed: 1, skipped: 1, total: 3, failures: ['selftests: demo: fails.sh'] })
   })
 
-  it("reads test_progs' Summary and failing tests (from its printed format)", () => {
-    const r = parseTestProgs(fixture('test_progs.from-format.txt'))
-    expect(r).toEqual({ format: 'test_progs', passed: 2, failed: 2, skipped: 1, total: 5, failures: ['atomics/sub', 'atomics', 'xdp_bonding'] })
+  it("reads test_progs' Summary and failing tests from a real run in the s390x guest (Linux 7.2, one known s390x failure)", () => {
+    const r = parseTestProgs(fixture('test_progs-s390x-7.2.txt'))
+    expect(r).toEqual({ format: 'test_progs', passed: 5, failed: 1, skipped: 3, total: 9, failures: ['stacktrace_build_id'] })
+    const ok = parseTestProgs(fixture('test_progs-s390x-7.2-passing.txt'))
+    expect(ok).toEqual({ format: 'test_progs', passed: 14, failed: 0, skipped: 2, total: 16, failures: [] })
+    expect(detectReport(fixture('test_progs-s390x-7.2.txt'))?.format).toBe('test_progs')
   })
 
   it("reads test_verifier's Summary from a real run in the s390x guest (Linux 7.2, 791 passed)", () => {
