@@ -100,6 +100,11 @@ describe('host runs', () => {
     expect(readFileSync(join(ws, 'other.bin'), 'utf8')).toBe('x y')
     expect(existsSync(join(ws, 'pwned'))).toBe(false)
     expect(existsSync(join(ws, 'pwned2'))).toBe(false)
+    // A value that starts with `-` (run_kselftest.sh's `-o 3600 -t …`) is no option to printf.
+    const dash = await docrun(['run', join(FIXTURES, 'params.md'), '--set', 'VALUE=-o 3600 -t bpf:test_verifier', '--set', 'OTHER=--'], { cwd: ws })
+    expect(dash.exitCode, dash.all).toBe(0)
+    expect(readFileSync(join(ws, 'value.bin'), 'utf8')).toBe('-o 3600 -t bpf:test_verifier')
+    expect(readFileSync(join(ws, 'other.bin'), 'utf8')).toBe('--')
     const bad = await docrun(['run', join(FIXTURES, 'params.md'), '--set', 'NOPE=1'], { cwd: ws })
     expect(bad.exitCode).toBe(2)
     expect(bad.stderr).toContain('declares no param `NOPE`')

@@ -2,7 +2,8 @@
 // shell text: values travel as printf octal escapes or base64, both inert alphabets.
 
 /** Bytes that may stand for themselves inside a single-quoted printf format. */
-const SAFE = /[A-Za-z0-9 _.,/:=@+-]/
+// Not `-`: a format that starts with one is an option to printf (bash's, dash's, busybox's).
+const SAFE = /[A-Za-z0-9 _.,/:=@+]/
 
 /** A printf format that prints exactly `data` (octal escapes for everything else). */
 export function printfFormat(data: Uint8Array): string {
