@@ -100,5 +100,7 @@ describe('guest faults', () => {
     expect(readFileSync(join(run, 'output/alive.log'), 'utf8')).toBe('alive\n')
     expect(peakKb).toBeGreaterThan(0)
     expect(peakKb).toBeLessThan(400 * 1024)
-  })
+    // 20 MB through an emulated console takes 45–100 s here, depending on the host: speed is
+    // the benchmark's business (bench/guest-console.mjs), this test's is memory and verdicts.
+  }, 300_000)
 })
