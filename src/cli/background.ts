@@ -99,11 +99,11 @@ export async function stopCommand(opts: { workspace?: string; run?: string; time
   const start = await runStart(runDir)
   if (!start?.pid) throw new CliError(`no running docrun recorded in ${runDir}`)
   const owner = { pid: start.pid, startTime: start.pidStart ?? '' }
-  let end: Extract<RunEvent, { type: 'run-end' }> | undefined
-  // Already over? Read to the end without waiting.
-  if (!isAlive(owner)) {
-    await followRun(runDir, { onEvent: (e) => e.type === 'run-end' && (end = e) })
-    process.stderr.write(`docrun: run ${start.runId} is not running${end ? ` (it ${end.status})` : ''}\n`)
+  // Already over (its run-end is written, though its docrun may still be exiting)? Then say so.
+  const ended = runEndOf(runDir)
+  if (ended || !isAlive(owner)) {
+    await waitGone(owner)
+    process.stderr.write(`docrun: run ${start.runId} is not running${ended ? ` (it ${ended.status})` : ''}\n`)
     return EXIT.ok
   }
   process.kill(owner.pid, 'SIGINT')
@@ -114,6 +114,8 @@ export async function stopCommand(opts: { workspace?: string; run?: string; time
   try {
     const res = await followRun(runDir, { onEvent: () => {}, signal: controller.signal })
     if (res.kind === 'ended') {
+      // Returning means the workspace is free again: wait for its docrun to release it.
+      await waitGone(owner)
       process.stderr.write(`docrun: run ${start.runId} ${res.event.status}${res.event.message ? `: ${res.event.message}` : ''}\n`)
       return EXIT.ok
     }
@@ -122,6 +124,31 @@ export async function stopCommand(opts: { workspace?: string; run?: string; time
   } finally {
     clearTimeout(timer)
   }
+}
+
+/** The run's run-end event, if its events file has one. */
+function runEndOf(runDir: string): Extract<RunEvent, { type: 'run-end' }> | undefined {
+  let text = ''
+  try {
+    text = readFileSync(join(runDir, 'events.jsonl'), 'utf8')
+  } catch {
+    return undefined
+  }
+  for (const line of text.trimEnd().split('\n').reverse()) {
+    try {
+      const e = JSON.parse(line) as RunEvent
+      if (e.type === 'run-end') return e
+    } catch {
+      // a torn last line
+    }
+  }
+  return undefined
+}
+
+/** Wait (a while) until a docrun process has exited. */
+async function waitGone(owner: { pid: number; startTime: string }, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms
+  while (isAlive(owner) && Date.now() < end) await sleep(100)
 }
 
 function runIdOf(runDir: string): string {
