@@ -4,6 +4,7 @@
 import type { Plan, Step } from '../plan/types.js'
 import type { BlockResult } from '../run/events.js'
 import { classify, type Cause, type Whose } from './classify.js'
+import { escapeCell } from '../report/transcript.js'
 
 export interface LintNote {
   /** Runbook line. */
@@ -75,8 +76,8 @@ export function renderDriftReport(d: DriftInput): string {
     `| section | ${d.failed.step.section?.label ?? ''} |`,
     `| runs in | ${d.failed.step.target.name} |`,
     `| command | \`${stop.command.replace(/\s*\\\n\s*/g, ' ').replace(/\|/g, '\\|')}\` |`,
-    `| what happened | ${esc(d.failed.result.message ?? '')} |`,
-    `| reason | ${esc(stop.cause.reason)} |`,
+    `| what happened | ${escapeCell(d.failed.result.message ?? '')} |`,
+    `| reason | ${escapeCell(stop.cause.reason)} |`,
     `| whose | **${WHOSE[stop.cause.whose]}** |`,
     '',
   ]
@@ -100,8 +101,4 @@ export function renderDriftReport(d: DriftInput): string {
     out.push('')
   }
   return out.join('\n')
-}
-
-function esc(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }

@@ -245,6 +245,7 @@ function longestRun(text: string): number {
   return max
 }
 
-function escapeCell(s: string): string {
+/** Text for one Markdown table cell. */
+export function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }
