@@ -1,5 +1,4 @@
 // Plan → results. Knows the plan, targets, state and the event stream; nothing about Markdown.
-import { createWriteStream, type WriteStream } from 'node:fs'
 import { mkdir, readFile } from 'node:fs/promises'
 import type { RegisteredCheck } from '../checks/api.js'
 import type { Masker } from '../report/mask.js'
@@ -7,16 +6,14 @@ import { hasPostconditions, runPostconditions, type CheckResult } from '../check
 import { detectReport, type TestReport } from '../checks/reports.js'
 import { join } from 'node:path'
 import type { Plan, Step } from '../plan/types.js'
-import type { ShellSession, ShellRunResult } from '../shell/session.js'
-import { formatDuration } from '../runbook/durations.js'
 import { safeName, type Paths } from '../state/paths.js'
 import { readSnapshot, saveSnapshot, saveState, type State } from '../state/state.js'
 import { EventBus, now, type BlockResult, type BlockStatus, type HostFacts } from './events.js'
-import { GuestError, TargetPool, type TargetFactory } from './pool.js'
+import { TargetPool, type TargetFactory } from './pool.js'
+import { BlockOutput } from './block-output.js'
+import { runAction } from './block-action.js'
+import { verdict } from './verdict.js'
 import { EXIT } from '../exit-codes.js'
-import { printfFormat } from '../shell/encode.js'
-import { interpreterScript } from '../shell/script.js'
-import { randomBytes } from 'node:crypto'
 import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, resourcePath, stillMounted, teardown, type Resource } from '../resources/ledger.js'
 
 export interface RunOptions {
@@ -301,113 +298,24 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   const t0 = performance.now()
   await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}), ...(step.interactive ? { interactive: true } : {}) })
   const outputFile = join('output', `${safeName(step.id)}.log`)
-  const out: WriteStream = createWriteStream(join(opts.runDir, outputFile), { mode: 0o600 })
-  let bytes = 0
-  let lastLine = ''
-  let tail = ''
-  // Output events are coalesced: a flood must not become a million events.
-  let pending: Buffer[] = []
-  let pendingBytes = 0
-  let flushTimer: NodeJS.Timeout | undefined
-  const flush = async () => {
-    if (flushTimer) clearTimeout(flushTimer)
-    flushTimer = undefined
-    if (!pending.length) return
-    const data = Buffer.concat(pending).toString('utf8')
-    pending = []
-    pendingBytes = 0
-    await bus.emit({ type: 'output', time: now(), step: step.id, data })
-  }
-  const masker = opts.secrets?.active ? opts.secrets.stream() : undefined
-  const onOutput = (raw: Buffer) => {
-    const chunk = masker ? masker.push(raw) : raw
-    bytes += chunk.length
-    out.write(chunk)
-    tail = (tail + chunk.toString('utf8')).slice(-4096)
-    pending.push(chunk)
-    pendingBytes += chunk.length
-    if (pendingBytes > 65536) void flush()
-    else flushTimer ??= setTimeout(() => void flush(), 100)
-  }
-
-  let res: ShellRunResult
-  let session: ShellSession | undefined
-  let consoleTail: string[] | undefined
-  let message: string | undefined
-  try {
-    if (step.interactive) {
-      // The user's terminal, not the protocol: nothing to capture, the exit status decides.
-      onOutput(Buffer.from(`(ran at the terminal ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'}; its output is not recorded)\n`))
-      const status = await pool.runAtTerminal(step, signal)
-      res = { status, timedOut: false, interrupted: signal.aborted }
-    } else if (step.action === 'boot') {
-      session = await pool.boot(step, { onOutput, signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) })
-      res = { status: 0, timedOut: false, interrupted: false }
-    } else if ((session = await pool.get(step.target)) && step.action === 'file') {
-      const content = Buffer.from(step.content.endsWith('\n') ? step.content : `${step.content}\n`, 'utf8')
-      res = await session.writeFile(step.file!.path, content, step.file!.append)
-      if (res.status === 0) onOutput(Buffer.from(`${step.file!.append ? 'appended to' : 'wrote'} ${step.file!.path} (${content.length} bytes)\n`))
-      else onOutput(Buffer.from((res as { output?: string }).output ?? ''))
-    } else {
-      const cwd = step.cwd ? cwdWrap(step.cwd) : undefined
-      if (cwd) await session.sync([cwd.save])
-      const script = step.interpreter ? interpreterScript(step.interpreter, step.content, randomBytes(8).toString('hex')) : step.content
-      res = await session.run(cwd ? `${cwd.enter}\n${script}` : script, {
-        errexit: step.errexit,
-        ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
-        onOutput,
-        signal,
-      })
-      if (cwd && !session.isClosed) {
-        await session.sync([cwd.leave])
-        // The block's own dump holds the directory it ran in: snapshot the shell as it is now.
-        await session.refreshState()
-      }
-    }
-  } catch (error) {
-    res = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }
-    if (error instanceof GuestError) consoleTail = error.consoleTail
-  }
+  const output = new BlockOutput(join(opts.runDir, outputFile), bus, step.id, opts.secrets)
+  const { res, session, consoleTail: guestTail } = await runAction(step, pool, output.write, signal)
   // A guest that failed under a block: what its console said last is the best clue.
-  if (res.error && !consoleTail && step.target.kind === 'guest') consoleTail = pool.consoleTail(step.target.name)
-  if (masker) {
-    const rest = masker.end()
-    if (rest.length) {
-      bytes += rest.length
-      out.write(rest)
-      tail = (tail + rest.toString('utf8')).slice(-4096)
-      pending.push(rest)
-    }
-  }
-  await flush()
-  await new Promise<void>((resolve) => out.end(resolve))
-  lastLine = tail.replace(/\n+$/, '').split('\n').pop() ?? ''
-
-  let status: BlockStatus
-  if (res.error) {
-    status = res.interrupted || signal.aborted ? 'interrupted' : 'failed'
-    message = res.error
-  } else if (res.timedOut) {
-    status = 'timed-out'
-    message = `timed out after ${formatDuration(step.timeoutMs ?? 0)}: docrun killed its process group (SIGTERM, then SIGKILL after 5s)`
-  } else if (res.interrupted || (signal.aborted && res.status !== 0)) {
-    status = 'interrupted'
-    message = 'interrupted: docrun stopped the block (SIGINT to its process group)'
-  } else if (res.status !== 0) {
-    status = 'failed'
-    message = `exited with status ${res.status}`
-  } else status = 'passed'
+  const consoleTail = guestTail ?? (res.error && step.target.kind === 'guest' ? pool.consoleTail(step.target.name) : undefined)
+  await output.close()
+  let { status, message } = verdict(res, step, signal.aborted)
 
   // Postconditions and test reports read the block's whole output (bounded: a flood is not parsed).
   let checks: CheckResult[] | undefined
   let report: TestReport | undefined
   const env = { plan: opts.plan, params, checks: opts.checks ?? [], session: (ref: Step['target']) => pool.get(ref), ...(opts.updateExpect ? { updateExpect: true } : {}) }
   const wantChecks = status === 'passed' && hasPostconditions(env, step)
-  if ((wantChecks || status === 'passed' || status === 'failed') && bytes > 0 && bytes <= MAX_PARSED_OUTPUT) {
+  const exitCode = res.status >= 0 ? res.status : null
+  if ((status === 'passed' || status === 'failed') && output.bytes > 0 && output.bytes <= MAX_PARSED_OUTPUT) {
     const text = await readFile(join(opts.runDir, outputFile), 'utf8')
     report = detectReport(text)
-    if (wantChecks) checks = await runPostconditions(env, step, { exitCode: res.status >= 0 ? res.status : null, output: text })
-  } else if (wantChecks) checks = await runPostconditions(env, step, { exitCode: res.status >= 0 ? res.status : null, output: '' })
+    if (wantChecks) checks = await runPostconditions(env, step, { exitCode, output: text })
+  } else if (wantChecks) checks = await runPostconditions(env, step, { exitCode, output: '' })
   const failedCheck = checks?.find((c) => !c.passed)
   if (failedCheck) {
     status = 'failed'
@@ -419,8 +327,8 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   if (status === 'passed' && session && !session.isClosed) {
     try {
       if (step.capture) {
-        capture = { name: step.capture, value: lastLine }
-        await session.setVars({ [step.capture]: lastLine }, false)
+        capture = { name: step.capture, value: output.lastLine }
+        await session.setVars({ [step.capture]: output.lastLine }, false)
       }
       if (step.action === 'run' || capture) {
         await saveSnapshot(opts.paths, step.id, await session.snapshot())
@@ -432,7 +340,6 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
     }
   }
   const durationMs = performance.now() - t0
-  const exitCode = res.status >= 0 ? res.status : null
   return {
     status,
     exitCode,
@@ -448,16 +355,11 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
       durationMs,
       startedAt,
       outputFile,
-      outputBytes: bytes,
+      outputBytes: output.bytes,
       ...(message ? { message } : {}),
       ...(consoleTail?.length ? { console: consoleTail } : {}),
       ...(checks?.length ? { checks } : {}),
       ...(report ? { report } : {}),
     },
   }
-}
-
-/** `cwd=` runs the block elsewhere and returns the shell to where it was. */
-function cwdWrap(dir: string): { save: string; enter: string; leave: string } {
-  return { save: '__dr_pc=$PWD', enter: `cd -- "$(printf '${printfFormat(Buffer.from(dir, 'utf8'))}')"`, leave: 'cd -- "$__dr_pc"' }
 }

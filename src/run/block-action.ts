@@ -1,0 +1,63 @@
+// Runs one block's action on its target: at the terminal, a guest boot, a {file=} write or a script.
+import { randomBytes } from 'node:crypto'
+import type { Step } from '../plan/types.js'
+import { printfFormat } from '../shell/encode.js'
+import { interpreterScript } from '../shell/script.js'
+import type { ShellRunResult, ShellSession } from '../shell/session.js'
+import { GuestError, type TargetPool } from './pool.js'
+
+export interface ActionResult {
+  res: ShellRunResult
+  /** The session the block ran in (for checks, capture and the snapshot); none at the terminal. */
+  session?: ShellSession
+  /** The guest console's last lines when the guest failed under the block. */
+  consoleTail?: string[]
+}
+
+export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, signal: AbortSignal): Promise<ActionResult> {
+  let session: ShellSession | undefined
+  try {
+    if (step.interactive) {
+      // The user's terminal, not the protocol: nothing to capture, the exit status decides.
+      onOutput(Buffer.from(`(ran at the terminal ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'}; its output is not recorded)\n`))
+      const status = await pool.runAtTerminal(step, signal)
+      return { res: { status, timedOut: false, interrupted: signal.aborted } }
+    }
+    if (step.action === 'boot') {
+      session = await pool.boot(step, { onOutput, signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) })
+      return { res: { status: 0, timedOut: false, interrupted: false }, session }
+    }
+    session = await pool.get(step.target)
+    if (step.action === 'file') {
+      const content = Buffer.from(step.content.endsWith('\n') ? step.content : `${step.content}\n`, 'utf8')
+      const res = await session.writeFile(step.file!.path, content, step.file!.append)
+      if (res.status === 0) onOutput(Buffer.from(`${step.file!.append ? 'appended to' : 'wrote'} ${step.file!.path} (${content.length} bytes)\n`))
+      else onOutput(Buffer.from((res as { output?: string }).output ?? ''))
+      return { res, session }
+    }
+    const cwd = step.cwd ? cwdWrap(step.cwd) : undefined
+    if (cwd) await session.sync([cwd.save])
+    const script = step.interpreter ? interpreterScript(step.interpreter, step.content, randomBytes(8).toString('hex')) : step.content
+    const res = await session.run(cwd ? `${cwd.enter}\n${script}` : script, {
+      errexit: step.errexit,
+      ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+      onOutput,
+      signal,
+    })
+    if (cwd && !session.isClosed) {
+      await session.sync([cwd.leave])
+      // The block's own dump holds the directory it ran in: snapshot the shell as it is now.
+      await session.refreshState()
+    }
+    return { res, session }
+  } catch (error) {
+    const res: ShellRunResult = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }
+    const consoleTail = error instanceof GuestError ? error.consoleTail : undefined
+    return { res, ...(session ? { session } : {}), ...(consoleTail ? { consoleTail } : {}) }
+  }
+}
+
+/** `cwd=` runs the block elsewhere and returns the shell to where it was. */
+function cwdWrap(dir: string): { save: string; enter: string; leave: string } {
+  return { save: '__dr_pc=$PWD', enter: `cd -- "$(printf '${printfFormat(Buffer.from(dir, 'utf8'))}')"`, leave: 'cd -- "$__dr_pc"' }
+}
