@@ -93,6 +93,10 @@ describe('import', () => {
     expect(lineOf(plans.s390![0]!)).toContain('sudo debootstrap')
     expect(lineOf(plans.s390![5]!)).toContain('qemu-system-s390x')
     expect(lineOf(plans.s390![11]!)).toContain('dhclient eth0')
+    // `docrun list DOC.rst` imports on the fly and shows the same inferences.
+    const listed = await docrun(['list', join(DIR, 's390.rst')], { cwd: ws })
+    expect(listed.exitCode, listed.all).toBe(0)
+    expect(listed.stdout.split('\n').filter((l) => l.includes(' @ ') && !l.includes('] data @')).map((l) => /(boot guest vm )?@ (\S+)/.exec(l)!.slice(1).join('').replace('boot guest vm ', 'boot@'))).toEqual(targets)
     // The Chinese edition: the same targets and the same document blocks (its lines differ with its prose).
     expect(plans['s390.zh']!.map((s) => `${s.action}@${s.target}#${s.mirrors}`)).toEqual(plans.s390!.map((s) => `${s.action}@${s.target}#${s.mirrors}`))
   })

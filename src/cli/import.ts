@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { ImportError, importDocument } from '../import/rst.js'
 import { EXIT } from '../exit-codes.js'
+import { loadRunbook, parseRunbook, type ParseResult } from '../runbook/parse.js'
 import { CliError } from './load.js'
 
 export function isImportable(path: string): boolean {
@@ -24,6 +25,14 @@ export async function convert(path: string): Promise<string> {
   }
 }
 
+/** A runbook, or a document (.rst) as it imports: what the read-only commands look at. */
+export async function loadDocument(path: string): Promise<ParseResult> {
+  if (isImportable(path)) return parseRunbook(await convert(path), path)
+  return loadRunbook(path).catch((e: Error) => {
+    throw new CliError(`cannot read ${path}: ${e.message}`)
+  })
+}
+
 export async function importCommand(path: string, opts: { output?: string }): Promise<number> {
   const md = await convert(path)
   if (!opts.output) process.stdout.write(md)
@@ -37,9 +46,14 @@ export async function importCommand(path: string, opts: { output?: string }): Pr
 
 /** `docrun run DOC.rst`: the imported runbook, kept in the workspace so resume finds it again. */
 export async function importForRun(path: string, workspace: string): Promise<string> {
-  const out = join(workspace, '.docrun', 'imports', `${basename(path).replace(/\.(rst|rest)$/i, '')}.md`)
+  const out = importedPath(path, workspace)
   await mkdir(dirname(out), { recursive: true })
   await writeFile(out, await convert(path))
   process.stderr.write(`docrun: imported ${path} as it is → ${out}\n`)
   return out
+}
+
+/** Where `docrun run DOC.rst` keeps the document's import in the workspace. */
+export function importedPath(path: string, workspace: string): string {
+  return join(workspace, '.docrun', 'imports', `${basename(path).replace(/\.(rst|rest)$/i, '')}.md`)
 }

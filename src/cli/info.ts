@@ -2,11 +2,11 @@
 import { describe as describeResource } from '../resources/ledger.js'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { loadRunbook, hasErrors, parseRunbook } from '../runbook/parse.js'
+import { loadRunbook, hasErrors } from '../runbook/parse.js'
 import { probePackages } from '../lint/probe.js'
 import { probeTree } from '../lint/probe-tree.js'
 import { SOURCE } from '../diagnostics.js'
-import { convert, isImportable } from './import.js'
+import { importedPath, isImportable, loadDocument } from './import.js'
 import { buildPlan, PlanError } from '../plan/plan.js'
 import type { Plan, Step } from '../plan/types.js'
 import { formatDuration } from '../runbook/durations.js'
@@ -28,9 +28,7 @@ function attrsText(attrs: Record<string, unknown>): string {
 }
 
 export async function listCommand(path: string, opts: { json?: boolean; set?: string[] }): Promise<number> {
-  const { runbook, file } = await loadRunbook(path).catch((e: Error) => {
-    throw new CliError(`cannot read ${path}: ${e.message}`)
-  })
+  const { runbook, file } = await loadDocument(path)
   let plan: Plan
   try {
     plan = buildPlan(runbook, file, { sets: parseSets(opts.set) })
@@ -72,10 +70,7 @@ export async function lintCommand(paths: string[], opts: { probe?: boolean; tree
   let errors = false
   for (const path of paths) {
     // A document as it is (.rst) is linted as it imports, with its findings at its own lines.
-    const importedText = isImportable(path) ? await convert(path) : undefined
-    const { runbook, file } = importedText !== undefined ? parseRunbook(importedText, path) : await loadRunbook(path).catch((e: Error) => {
-      throw new CliError(`cannot read ${path}: ${e.message}`)
-    })
+    const { runbook, file } = await loadDocument(path)
     let plan: Plan | undefined
     try {
       plan = buildPlan(runbook, file)
@@ -108,8 +103,12 @@ export async function lintCommand(paths: string[], opts: { probe?: boolean; tree
   return errors ? EXIT.usage : EXIT.ok
 }
 
-export async function statusCommand(path: string, opts: { workspace?: string; json?: boolean }): Promise<number> {
-  const { runbook, file } = await loadRunbook(path)
+export async function statusCommand(given: string, opts: { workspace?: string; json?: boolean }): Promise<number> {
+  // A document run as it is: its state belongs to the import `docrun run` made of it.
+  const path = isImportable(given) ? importedPath(given, resolve(opts.workspace ?? process.cwd())) : given
+  const { runbook, file } = await loadRunbook(path).catch((e: Error) => {
+    throw new CliError(`cannot read ${path}: ${e.message}${path !== given ? ` (no \`docrun run ${given}\` in this workspace yet?)` : ''}`)
+  })
   const plan = buildPlan(runbook, file)
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
   const { state } = await loadState(paths, path, runbook.sha256)
