@@ -57,4 +57,32 @@ describe('ledger', () => {
     await docrun(['clean', 'rb.md'], { cwd: ws })
     expect((await readMounts()).filter((m) => m.mountPoint === join(ws, 'm'))).toHaveLength(0)
   })
+
+  it('--only a block after a kept mount that is gone (docrun clean) runs the mount block first', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
+    const ws = workspace()
+    writeFileSync(
+      join(ws, 'rb.md'),
+      '# Keep\n\n```sh {name=mnt keep}\nmkdir -p m && mount -t tmpfs kept m\n```\n\n```sh {name=other}\ntrue\n```\n\n```sh {name=use}\nmountpoint -q m && echo using m\n```\n',
+    )
+    made.push(join(ws, 'm'))
+    expect((await docrun(['run', 'rb.md'], { cwd: ws })).exitCode).toBe(0)
+    const cleaned = await docrun(['clean', 'rb.md'], { cwd: ws })
+    expect(cleaned.exitCode, cleaned.all).toBe(0)
+    expect(cleaned.stdout).toContain('the next run makes again what block mnt kept')
+    expect((await docrun(['status', 'rb.md'], { cwd: ws })).stdout).toMatch(/removed by `docrun clean`; the next run makes them again:\n {2}mount .*\/m .*block mnt, removed /)
+    const r = await docrun(['run', 'rb.md', '--only', 'use'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(r.all).toContain('block mnt runs again before the selected blocks: what it made and kept for them is gone')
+    expect(r.all).toContain('using m')
+    const starts = events(ws).filter((e) => e.type === 'block-start')
+    expect(starts.slice(-2).map((e) => e.step)).toEqual(['mnt', 'use'])
+    expect((await readMounts()).filter((m) => m.mountPoint === join(ws, 'm'))).toHaveLength(1)
+    expect((await docrun(['status', 'rb.md'], { cwd: ws })).stdout).not.toContain('removed by `docrun clean`')
+    // With the mount in place, --only runs just the selection.
+    const again = await docrun(['run', 'rb.md', '--only', 'use'], { cwd: ws })
+    expect(again.exitCode, again.all).toBe(0)
+    expect(again.all).not.toContain('runs again')
+    await docrun(['clean', 'rb.md'], { cwd: ws })
+  })
 })

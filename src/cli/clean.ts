@@ -22,16 +22,23 @@ export async function cleanCommand(path: string, opts: { workspace?: string }): 
       state.resources.push(...orphans)
       delete state.pending
     }
-    if (!state.resources.length) {
+    const live = state.resources.filter((r) => !r.cleaned)
+    if (!live.length) {
       process.stdout.write('nothing to clean: the ledger is empty\n')
       await saveState(paths, state)
       return EXIT.ok
     }
-    const rep = await teardown(state.resources)
+    const rep = await teardown(live)
     for (const r of rep.removed) process.stdout.write(`${r}\n`)
     for (const f of rep.failed) process.stderr.write(`failed: ${f}\n`)
-    const gone = state.resources.length - rep.failed.length
-    state.resources = rep.failed.length ? state.resources.filter((r) => rep.failed.some((f) => f.includes(resourcePath(r)))) : []
+    const gone = live.length - rep.failed.length
+    const failed = (r: (typeof live)[number]) => rep.failed.some((f) => f.includes(resourcePath(r)))
+    // A kept resource of a done block stays in the ledger, marked: the blocks after it work in it
+    // (a chroot's /proc), so the next run makes it again (--resume, or before an --only selection).
+    const cleaned = new Date().toISOString()
+    const remade = live.filter((r) => r.keep && !failed(r) && state.blocks[r.block]?.status === 'passed')
+    state.resources = [...state.resources.filter((r) => r.cleaned), ...live.filter(failed), ...remade.map((r) => ({ ...r, cleaned }))]
+    if (remade.length) process.stdout.write(`the next run makes again what block${new Set(remade.map((r) => r.block)).size > 1 ? 's' : ''} ${[...new Set(remade.map((r) => r.block))].join(', ')} kept\n`)
     await saveState(paths, state)
     process.stdout.write(`clean: ${rep.removed.length} removed, ${gone - rep.removed.length} already gone, ${rep.failed.length} failed\n`)
     return rep.failed.length ? EXIT.failed : EXIT.ok

@@ -132,7 +132,8 @@ export async function statusCommand(given: string, opts: { workspace?: string; j
   const mark: Record<string, string> = { done: STATUS_MARK.passed!, failed: STATUS_MARK.failed!, 'timed-out': STATUS_MARK['timed-out']!, interrupted: STATUS_MARK.interrupted!, stale: '♻️', 'not run': STATUS_MARK['not run']!, skipped: STATUS_MARK.skipped! }
   out(`${path}${state.lastRun ? `  (last run ${state.lastRun})` : '  (never run here)'}`)
   let section = ''
-  const res = state.resources.map((r) => `${describeResource(r)} (block ${r.block}${r.keep ? ', kept' : ''})`)
+  const res = state.resources.filter((r) => !r.cleaned).map((r) => `${describeResource(r)} (block ${r.block}${r.keep ? ', kept' : ''})`)
+  const cleaned = state.resources.filter((r) => r.cleaned).map((r) => `${describeResource(r)} (block ${r.block}, removed ${r.cleaned})`)
   for (const r of rows) {
     if (r.section !== section) out(`  ${(section = r.section)}`)
     out(`    ${mark[r.status] ?? '?'} ${r.status.padEnd(11)} ${r.id}${r.durationMs !== undefined && r.status !== 'stale' ? `  ${formatDuration(r.durationMs)}` : ''}${r.message && r.status !== 'done' ? `  — ${r.message}` : ''}`)
@@ -142,6 +143,7 @@ export async function statusCommand(given: string, opts: { workspace?: string; j
     out(`guest ${name}: QEMU pid ${g.pid} started ${g.startedAt} (run ${g.runId}${ready}); ${g.stoppedAt ? `ended ${g.stoppedAt}: ${g.end ?? ''}` : 'still running or ended with its docrun'}`)
   }
   if (res.length) out(`resources (\`docrun clean\` removes them):\n${res.map((l) => `  ${l}`).join('\n')}`)
+  if (cleaned.length) out(`removed by \`docrun clean\`; the next run makes them again:\n${cleaned.map((l) => `  ${l}`).join('\n')}`)
   if (state.pending) out(`a docrun died while block ${state.pending.block} ran: \`docrun clean\` or \`docrun run --resume\` cleans up after it`)
   return EXIT.ok
 }

@@ -5,11 +5,20 @@ import { execa } from 'execa'
 import { processStartTime } from '../state/lock.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
 
+/** Every entry says which block made it; `cleaned` marks a kept one `docrun clean` removed. */
+interface Made {
+  block: string
+  runId: string
+  keep: boolean
+  /** When `docrun clean` removed it: the entry stays so its block makes it again when needed. */
+  cleaned?: string
+}
+
 export type Resource =
-  | { kind: 'mount'; mountPoint: string; fsType: string; source: string; mountId: number; block: string; runId: string; keep: boolean }
-  | { kind: 'loop'; device: string; backFile: string; block: string; runId: string; keep: boolean }
+  | ({ kind: 'mount'; mountPoint: string; fsType: string; source: string; mountId: number } & Made)
+  | ({ kind: 'loop'; device: string; backFile: string } & Made)
   /** A process group docrun started that outlives a block (a guest's QEMU). */
-  | { kind: 'process'; pid: number; startTime: string; description: string; block: string; runId: string; keep: boolean }
+  | ({ kind: 'process'; pid: number; startTime: string; description: string } & Made)
 
 export interface Probe {
   mounts: MountEntry[]

@@ -125,17 +125,27 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   // Kept resources (a chroot's rbind mounts) that vanished (a reboot, a manual umount) make
   // their block run again; kept resources of a block that runs again go first, so the block
   // starts from a clean slate instead of stacking a second set.
+  // Unselected blocks that run anyway: their kept environment is gone.
+  const restore = new Set<string>()
   {
     const now0 = await probe()
     const gone = (r: Resource) => (r.kind === 'mount' ? !stillMounted(r, now0.mounts) : r.kind === 'loop' ? !now0.loops.some((l) => l.name === r.device && l.backFile === r.backFile) : false)
     for (const r of state.resources) {
-      if (r.keep && done.has(r.block) && gone(r)) {
+      if (!r.keep || !gone(r)) continue
+      const step = plan.steps.find((s) => s.id === r.block)
+      if (done.has(r.block)) {
         done.delete(r.block)
         await note(`block ${r.block} runs again: what it made and kept is gone (${describeResource(r)})`, 'warn')
+      } else if (step?.skip === 'not selected' && !restore.has(step.id) && plan.steps.some((s) => !s.skip && s.index > step.index)) {
+        // Kept resources are the environment later blocks work in (a chroot's /proc, /dev):
+        // a selection (--only, --from) after it gets it back, as a guest gets its {setup} blocks.
+        restore.add(step.id)
+        await note(`block ${step.id} runs again before the selected blocks: what it made and kept for them is gone (${describeResource(r)})`, 'warn')
       }
     }
+    // Shell state is restored for the selection; a restored block runs in the state it finds.
     firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
-    const rerun = new Set(plan.steps.filter((s) => !s.skip && s.action !== 'none' && !done.has(s.id)).map((s) => s.id))
+    const rerun = new Set(plan.steps.filter((s) => (!s.skip || restore.has(s.id)) && s.action !== 'none' && !done.has(s.id)).map((s) => s.id))
     const redo = state.resources.filter((r) => r.keep && rerun.has(r.block))
     if (redo.length) {
       const rep = await teardown(redo)
@@ -225,7 +235,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   try {
     for (const step of plan.steps) {
       if (step.action === 'none') continue
-      if (step.skip) {
+      if (step.skip && !restore.has(step.id)) {
         if (step.skip !== 'not selected') await bus.emit({ type: 'block-skip', time: now(), step: step.id, reason: step.skip })
         continue
       }
@@ -270,7 +280,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
       await reportTeardown(rep, note, 'created by this run')
       state.resources = state.resources.filter((r) => r.keep || rep.failed.some((f) => f.includes(resourcePath(r))))
     }
-    const kept = state.resources.filter((r) => r.keep)
+    const kept = state.resources.filter((r) => r.keep && !r.cleaned)
     if (kept.length) await note(`kept (by {keep}; \`docrun clean\` removes them): ${kept.map(describeResource).join('; ')}`)
     await saveState(paths, state)
   }
