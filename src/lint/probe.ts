@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Plan, Step } from '../plan/types.js'
+import { probeCommands } from './probe-commands.js'
 
 export interface PackageUse {
   step: Step
@@ -33,8 +34,9 @@ export function archiveOf(plan: Plan, hostArch: string): { suite: string; mirror
   const arches = new Set([hostArch])
   for (const s of plan.steps) {
     if (s.action !== 'run' && s.action !== 'boot') continue
-    const text = joinContinued(s.content)
-    for (const m of text.matchAll(/\bdebootstrap\s+((?:--?[\w-]+(?:=(?:"[^"]*"|\S+))?\s+)*)([a-z][\w-]*)\s+\S+(?:\s+(https?:\/\/\S+))?/g)) {
+    const text = withParams(joinContinued(s.content), plan)
+    // At a command's start: `apt-get install debootstrap dwarves` names no suite.
+    for (const m of text.matchAll(/(?:^|[\n;&|]\s*|\bsudo\s+)debootstrap\s+((?:--?[\w-]+(?:=(?:"[^"]*"|\S+))?\s+)*)([a-z][\w-]*)\s+\S+(?:\s+(https?:\/\/\S+))?/g)) {
       suite ||= m[2]!
       if (m[3]) mirror ||= m[3]
       const arch = /--arch=(\S+)/.exec(m[1]!)
@@ -43,6 +45,12 @@ export function archiveOf(plan: Plan, hostArch: string): { suite: string; mirror
     for (const m of text.matchAll(/dpkg\s+--add-architecture\s+(\S+)/g)) arches.add(m[1]!)
   }
   return { suite: suite || 'stable', mirror: mirror || 'http://deb.debian.org/debian', arches: [...arches] }
+}
+
+/** `"$suite"`, `${suite}` and `$suite` as the runbook's params say (the defaults, or --set). */
+function withParams(text: string, plan: Plan): string {
+  const value = new Map(plan.params.map((p) => [p.name, p.value]))
+  return text.replace(/"?\$(?:\{(\w+)\}|(\w+))"?/g, (all, a?: string, b?: string) => value.get((a ?? b)!) ?? all)
 }
 
 function joinContinued(text: string): string {
@@ -57,10 +65,15 @@ export function packageUses(plan: Plan): PackageUse[] {
     const lines = step.content.split('\n')
     let mode: 'apt' | 'debootstrap' | undefined
     let inInclude = false
+    // One command (continued lines): a debootstrap's packages are for its --arch, wherever that is.
+    let command: PackageUse[] = []
+    let arch: string | undefined
     lines.forEach((raw, i) => {
       const line = raw.replace(/#.*$/, '')
-      if (/\bapt(?:-get)?\s+(?:-\S+\s+)*install\b/.test(line)) mode = 'apt'
-      else if (/\bdebootstrap\b/.test(line)) mode = 'debootstrap'
+      // A command starts the mode; inside a continued `apt-get install` a package named debootstrap does not.
+      if (!mode && /\bapt(?:-get)?\s+(?:-\S+\s+)*install\b/.test(line)) mode = 'apt'
+      else if (!mode && /\bdebootstrap\b/.test(line)) mode = 'debootstrap'
+      if (mode === 'debootstrap') arch ??= /--arch[= ](\S+)/.exec(line)?.[1]
       const words: { w: string; col: number }[] = []
       if (mode === 'apt') {
         const from = line.search(/\binstall\b/)
@@ -78,15 +91,20 @@ export function packageUses(plan: Plan): PackageUse[] {
         }
       }
       for (const { w, col } of words) {
-        const [name, arch] = w.split(':')
+        const [name, qualifier] = w.split(':')
         if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name!)) continue
-        out.push({ step, line: i, column: col, name: name!, ...(arch ? { arch } : {}), via: mode! })
+        command.push({ step, line: i, column: col, name: name!, ...(qualifier ? { arch: qualifier } : {}), via: mode! })
       }
       if (!line.trimEnd().endsWith('\\')) {
+        out.push(...command.map((u) => (u.via === 'debootstrap' && !u.arch && arch ? { ...u, arch } : u)))
+        command = []
+        arch = undefined
         mode = undefined
         inInclude = false
       }
     })
+    // A block that ends in a continuation still named its packages.
+    out.push(...command.map((u) => (u.via === 'debootstrap' && !u.arch && arch ? { ...u, arch } : u)))
   }
   return out
 }
@@ -114,7 +132,7 @@ export async function probePackages(plan: Plan, opts: ProbeOptions = {}): Promis
   const up = await execa('apt-get', ['-q', ...o, 'update'], { reject: false })
   if (up.exitCode !== 0) throw new Error(`apt-get update of ${mirror} ${suite} (${arches.join(', ')}) failed: ${up.stderr.trim().split('\n').pop()}`)
   const uses = packageUses(plan)
-  const archOf = (u: PackageUse) => u.arch ?? (u.via === 'debootstrap' ? (arches.find((a) => a !== hostArch) ?? hostArch) : hostArch)
+  const archOf = (u: PackageUse) => u.arch ?? hostArch
   const keyOf = (name: string, arch: string) => (arch === hostArch ? name : `${name}:${arch}`)
   const names = [...new Set(uses.map((u) => keyOf(u.name, archOf(u))))]
   // One apt-cache call for all: `showpkg` lists each name's versions and who provides it.
@@ -132,6 +150,9 @@ export async function probePackages(plan: Plan, opts: ProbeOptions = {}): Promis
       : `\`${u.name}\`: no such package in ${where}`
     findings.push({ step: u.step, line: u.line, column: u.column, message })
   }
+  // Programs the document runs in its chroot that its packages do not ship (moved elsewhere).
+  const installs = [...new Set(uses.filter((u) => u.via === 'apt' && archOf(u) === hostArch && info.get(u.name)?.versions.length).map((u) => u.name))]
+  findings.push(...(await probeCommands(plan, { aptOptions: o, dir, mirror, suite, hostArch, installs })))
   return { findings, archive: `${mirror} ${suite} [${arches.join(', ')}]` }
 }
 
