@@ -42,7 +42,7 @@ describe('ledger', () => {
     const ws = workspace()
     writeFileSync(
       join(ws, 'rb.md'),
-      "# Keep\n\n```sh {name=mnt keep}\nmkdir -p m && mount -t tmpfs kept m\n```\n\n```sh {name=use}\ntest -n \"$ok\" && mountpoint -q m && echo using m\n```\n",
+      "# Keep\n\n```sh {name=mnt keep}\nmkdir -p m && mount -t tmpfs kept m\n```\n\n```sh {name=set}\nexport V=set\n```\n\n```sh {name=use}\ntest -n \"$ok\" && mountpoint -q m && echo \"using m, V=$V\"\n```\n",
     )
     const r1 = await docrun(['run', 'rb.md'], { cwd: ws })
     expect(r1.exitCode, r1.all).toBe(1)
@@ -50,6 +50,8 @@ describe('ledger', () => {
     const r2 = await docrun(['run', 'rb.md', '--resume'], { cwd: ws, env: { ok: 'yes' } })
     expect(r2.exitCode, r2.all).toBe(0)
     expect(r2.all).toContain('block mnt runs again: what it made and kept is gone')
+    // The shell state is the one the last done block left: what `set` exported is still there.
+    expect(r2.all).toContain('using m, V=set')
     expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['mnt', 'use'])
     const mine = (await readMounts()).filter((m) => m.mountPoint === join(ws, 'm'))
     made.push(join(ws, 'm'))

@@ -22,7 +22,7 @@ export function runmeFindings(runbook: Runbook, plan: Plan): RunmeFinding[] {
     if (!step || (step.action === 'none' && SHELL_LANGS.has(b.lang))) continue
     const a = b.attrs
     const say = (severity: RunmeFinding['severity'], message: string) => out.push({ block: b, severity, message })
-    if (a.background === true) say('warning', 'background=true: Runme leaves this block running and goes on; docrun waits for it to end (a server or watcher never does: start it with `&` or `nohup` and stop it in a later block)')
+    if (a.background === true && step.target.kind === 'guest') say('warning', 'background=true inside a guest: docrun runs background blocks on the host or in a chroot (the guest console is one shell), so this block fails')
     if (typeof a.category === 'string') say('info', `category=${a.category}: docrun has no run-by-category; select blocks with --only`)
     if (typeof a.mimeType === 'string' && !TEXTUAL.test(a.mimeType)) say('info', `mimeType=${a.mimeType}: docrun records the output as text and does not render it`)
     if (!runme) continue

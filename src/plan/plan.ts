@@ -111,7 +111,9 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(fileAttr ? { file: fileAttr } : {}),
       ...(boot ? { boot } : {}),
       ...(b.attrs.setup === true ? { setup: true } : {}),
+      ...(b.attrs.background === true && action === 'run' ? { background: true } : {}),
     }
+    if (step.background && step.target.kind === 'guest') step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'
     if (b.attrs.setup === true && step.target.kind !== 'guest') report(file, '`setup` marks a guest block that re-runs when its guest boots again; this block does not run in a guest', b.position.start, 'attribute-value', true)
     if (action === 'none') step.skip = `data block (${b.lang || 'no language'})`
     else if (b.attrs.skip === true) step.skip = 'marked skip'

@@ -57,6 +57,8 @@ export interface Step {
   setup?: boolean
   /** Runs with the user's terminal (stdin/stdout inherited), outside the framed protocol. */
   interactive?: boolean
+  /** Started and left running until the run ends (Runme's `background`); host or chroot. */
+  background?: boolean
   /** Runs through this program, the content on its stdin (Runme's `interpreter`). */
   interpreter?: string
   /** Why the step cannot run unattended: it fails at once with this message. */

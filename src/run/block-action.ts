@@ -1,5 +1,6 @@
 // Runs one block's action on its target: at the terminal, a guest boot, a {file=} write or a script.
 import { randomBytes } from 'node:crypto'
+import { basename } from 'node:path'
 import type { Step } from '../plan/types.js'
 import { printfFormat } from '../shell/encode.js'
 import { interpreterScript } from '../shell/script.js'
@@ -14,9 +15,29 @@ export interface ActionResult {
   consoleTail?: string[]
 }
 
-export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, signal: AbortSignal): Promise<ActionResult> {
+/** A background block that ends within this long decides its block by its exit status. */
+const BACKGROUND_GRACE_MS = 1000
+
+export interface ActionOptions {
+  signal: AbortSignal
+  /** Where a background block's output goes once its block is over. */
+  backgroundLog: string
+}
+
+export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, { signal, backgroundLog }: ActionOptions): Promise<ActionResult> {
   let session: ShellSession | undefined
   try {
+    if (step.background) {
+      // It starts from its target's shell state, like a guest's QEMU; the session stays as it was.
+      session = await pool.get(step.target)
+      const p = await pool.background(step, onOutput)
+      // A command that fails at once (a typo, a port in use) fails its block.
+      const early = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), BACKGROUND_GRACE_MS))])
+      if (early !== 'running') return { res: { status: early ?? 128 + 15, timedOut: false, interrupted: signal.aborted }, session }
+      p.redirect(backgroundLog)
+      onOutput(Buffer.from(`(running in the background as pid ${p.pid} until the run ends; its later output: ${basename(backgroundLog)})\n`))
+      return { res: { status: 0, timedOut: false, interrupted: false }, session }
+    }
     if (step.interactive) {
       // The user's terminal, not the protocol: nothing to capture, the exit status decides.
       onOutput(Buffer.from(`(ran at the terminal ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'}; its output is not recorded)\n`))

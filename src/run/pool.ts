@@ -11,6 +11,7 @@ import { prepareSession, reapplySession } from '../targets/prepare.js'
 import type { Target } from '../targets/target.js'
 import { safeName } from '../state/paths.js'
 import type { Masker } from '../report/mask.js'
+import { BackgroundProcess } from '../targets/background-process.js'
 
 export interface PoolOptions {
   workspace: string
@@ -119,6 +120,14 @@ export class TargetPool {
     return where.kind === 'chroot'
       ? { file: 'chroot', args: [this.chrootRoot(where.name), `/bin/${shell[0]}`, ...shell.slice(1), script], env: CHROOT_ENV, cleanEnv: true, cwd: '/', where: `in chroot ${where.root}` }
       : { file: shell[0]!, args: [...shell.slice(1), script], cwd: this.opts.workspace, where: 'on the host' }
+  }
+
+  /** Start a `{background}` block: it runs on while the run goes on, and ends with it. */
+  async background(step: Step, onOutput: (chunk: Buffer) => void): Promise<BackgroundProcess> {
+    const l = await this.detached(step.target, step.content)
+    const p = new BackgroundProcess(l, onOutput)
+    await this.opts.onProcess?.({ pid: p.pid, startTime: p.startTime, description: `background block ${step.id}` })
+    return p
   }
 
   /** Run an {interactive} block with the user's terminal (stdin, stdout, stderr inherited). */

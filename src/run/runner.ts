@@ -125,27 +125,34 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   // Kept resources (a chroot's rbind mounts) that vanished (a reboot, a manual umount) make
   // their block run again; kept resources of a block that runs again go first, so the block
   // starts from a clean slate instead of stacking a second set.
-  // Unselected blocks that run anyway: their kept environment is gone.
+  // Blocks that run again before the ones to run, though done or outside the selection: they make
+  // the environment later blocks work in. Shell state is still restored for the blocks to run (a
+  // block that runs again finds that state), so variables set by done blocks are not lost.
   const restore = new Set<string>()
   {
     const now0 = await probe()
     const gone = (r: Resource) => (r.kind === 'mount' ? !stillMounted(r, now0.mounts) : r.kind === 'loop' ? !now0.loops.some((l) => l.name === r.device && l.backFile === r.backFile) : false)
+    const first = firstToRun
+    const before = (s: Step | undefined): s is Step => !!s && !!first && s.index < first.index && (done.has(s.id) || s.skip === 'not selected')
     for (const r of state.resources) {
-      if (!r.keep || !gone(r)) continue
       const step = plan.steps.find((s) => s.id === r.block)
-      if (done.has(r.block)) {
+      if (!r.keep || !gone(r) || restore.has(r.block)) continue
+      if (done.has(r.block) && !before(step)) {
+        // Done, after the first block to run (a --from selection): it runs in its turn anyway.
         done.delete(r.block)
         await note(`block ${r.block} runs again: what it made and kept is gone (${describeResource(r)})`, 'warn')
-      } else if (step?.skip === 'not selected' && !restore.has(step.id) && plan.steps.some((s) => !s.skip && s.index > step.index)) {
-        // Kept resources are the environment later blocks work in (a chroot's /proc, /dev):
-        // a selection (--only, --from) after it gets it back, as a guest gets its {setup} blocks.
+      } else if (before(step)) {
+        // Kept resources are the environment later blocks work in (a chroot's /proc, /dev).
         restore.add(step.id)
-        await note(`block ${step.id} runs again before the selected blocks: what it made and kept for them is gone (${describeResource(r)})`, 'warn')
+        await note(`block ${step.id} runs again${step.skip ? ' before the selected blocks' : ''}: what it made and kept${step.skip ? ' for them' : ''} is gone (${describeResource(r)})`, 'warn')
       }
     }
-    // Shell state is restored for the selection; a restored block runs in the state it finds.
-    firstToRun = plan.steps.find((s) => !s.skip && s.action !== 'none' && !done.has(s.id))
-    const rerun = new Set(plan.steps.filter((s) => (!s.skip || restore.has(s.id)) && s.action !== 'none' && !done.has(s.id)).map((s) => s.id))
+    // A background block does not outlive its run: the blocks to run may rely on it.
+    for (const s of plan.steps.filter((x) => x.background && before(x) && !restore.has(x.id))) {
+      restore.add(s.id)
+      await note(`block ${s.id} runs again: a background block ends with its run, and the blocks after it may need it`, 'info')
+    }
+    const rerun = new Set(plan.steps.filter((s) => ((!s.skip && !done.has(s.id)) || restore.has(s.id)) && s.action !== 'none').map((s) => s.id))
     const redo = state.resources.filter((r) => r.keep && rerun.has(r.block))
     if (redo.length) {
       const rep = await teardown(redo)
@@ -235,11 +242,12 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   try {
     for (const step of plan.steps) {
       if (step.action === 'none') continue
-      if (step.skip && !restore.has(step.id)) {
+      const again = restore.has(step.id)
+      if (step.skip && !again) {
         if (step.skip !== 'not selected') await bus.emit({ type: 'block-skip', time: now(), step: step.id, reason: step.skip })
         continue
       }
-      if (done.has(step.id)) {
+      if (done.has(step.id) && !again) {
         counts.skipped++
         await bus.emit({ type: 'block-skip', time: now(), step: step.id, reason: 'done in an earlier run' })
         continue
@@ -309,7 +317,8 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}), ...(step.interactive ? { interactive: true } : {}) })
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const output = new BlockOutput(join(opts.runDir, outputFile), bus, step.id, opts.secrets)
-  const { res, session, consoleTail: guestTail } = await runAction(step, pool, output.write, signal)
+  const backgroundLog = join(opts.runDir, 'output', `${safeName(step.id)}.background.log`)
+  const { res, session, consoleTail: guestTail } = await runAction(step, pool, output.write, { signal, backgroundLog })
   // A guest that failed under a block: what its console said last is the best clue.
   const consoleTail = guestTail ?? (res.error && step.target.kind === 'guest' ? pool.consoleTail(step.target.name) : undefined)
   await output.close()

@@ -36,7 +36,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
-  background: { kind: 'boolean', description: 'Runme: a long-running task; docrun waits for it (lint says so)' },
+  background: { kind: 'boolean', description: 'start the block (host or chroot) and go on: it runs until the run ends (Runme)' },
   closeTerminalOnSuccess: { kind: 'boolean', description: 'Runme: terminal visibility; no effect in docrun' },
   mimeType: { kind: 'string', description: 'Runme: how to render the output; docrun records it as text' },
   promptEnv: { kind: 'any', description: 'Runme: prompt for exported values; docrun uses the values as written' },

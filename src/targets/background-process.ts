@@ -1,0 +1,53 @@
+// A block that runs in the background (Runme's `background`): its own process group, started
+// from its target's shell state, output to the block while it is the current block and to a
+// side file after it; ended with the run (the resource ledger has its pid and start time).
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createWriteStream, type WriteStream } from 'node:fs'
+import { processStartTime } from '../state/lock.js'
+
+export interface Launch {
+  file: string
+  args: string[]
+  env?: Record<string, string>
+  cleanEnv?: boolean
+  cwd: string
+}
+
+export class BackgroundProcess {
+  readonly pid: number
+  readonly startTime: string
+  /** The exit status (null: killed by a signal) once it has ended. */
+  readonly exited: Promise<number | null>
+  #child: ChildProcess
+  #sink: (chunk: Buffer) => void
+  #later: WriteStream | undefined
+
+  constructor(launch: Launch, onOutput: (chunk: Buffer) => void) {
+    this.#sink = onOutput
+    this.#child = spawn(launch.file, launch.args, {
+      cwd: launch.cwd,
+      env: launch.cleanEnv ? (launch.env ?? {}) : { ...process.env, ...launch.env },
+      // Its own process group: the ledger ends the whole group, and Ctrl-C at docrun's terminal
+      // does not reach it (docrun stops it in order, with the rest of the run).
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    if (!this.#child.pid) throw new Error(`could not start ${launch.file}`)
+    this.pid = this.#child.pid
+    this.startTime = processStartTime(this.pid)
+    const take = (c: Buffer) => this.#sink(c)
+    this.#child.stdout!.on('data', take)
+    this.#child.stderr!.on('data', take)
+    this.exited = new Promise((resolve) => this.#child.on('close', (code) => {
+      this.#later?.end()
+      resolve(code)
+    }))
+  }
+
+  /** The block is over: what the process says from now on goes to `file`. */
+  redirect(file: string): void {
+    this.#later = createWriteStream(file, { flags: 'a', mode: 0o600 })
+    const later = this.#later
+    this.#sink = (c) => later.write(c)
+  }
+}

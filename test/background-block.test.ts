@@ -1,0 +1,80 @@
+// Runme's `background` cells: started from their target's shell state, left running while the
+// run goes on, ended with the run (the ledger has them); one that fails at once fails its block;
+// --resume starts it again for the blocks after it.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { docrun, events, latestRun, workspace } from './helpers/cli.js'
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+const README = (then: string) => `# Serve
+
+\`\`\`sh {"name":"setup"}
+export GREETING=hello
+\`\`\`
+
+\`\`\`sh {"name":"serve","background":true}
+echo "$GREETING from the background"; echo $$ > bg.pid
+i=0; while :; do i=$((i+1)); echo "tick $i" >> ticks; echo "tick $i"; sleep 0.2; done
+\`\`\`
+
+\`\`\`sh {"name":"use"}
+${then}
+\`\`\`
+`
+
+describe('background blocks', () => {
+  it('run on while later blocks run, from the shell state before them, and end with the run', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'README.md'), README('n=$(wc -l < ticks); sleep 1; test "$(wc -l < ticks)" -gt "$n" && kill -0 "$(cat bg.pid)" && echo "still ticking"'))
+    const r = await docrun(['run', 'README.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    const pid = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
+    expect(r.all).toContain(`(running in the background as pid ${pid} until the run ends; its later output: serve.background.log)`)
+    expect(r.all).toContain('hello from the background')
+    expect(r.all).toContain('still ticking')
+    expect(r.all).toMatch(new RegExp(`ended background block serve \\(pid ${pid}\\)`))
+    expect(alive(pid)).toBe(false)
+    // What it said after its block went to the side file.
+    expect(readFileSync(join(latestRun(ws), 'output', 'serve.background.log'), 'utf8')).toMatch(/^tick \d+$/m)
+    const status = JSON.parse((await docrun(['status', 'README.md', '--json'], { cwd: ws })).stdout) as { resources: unknown[] }
+    expect(status.resources).toEqual([])
+  })
+
+  it('one that fails at once fails its block with its exit status', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'README.md'), '# Fail\n\n```sh {"name":"serve","background":true}\necho no such port >&2; exit 3\n```\n\n```sh {"name":"after"}\necho never\n```\n')
+    const r = await docrun(['run', 'README.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(1)
+    expect(r.all).toContain('no such port')
+    expect(r.all).toMatch(/serve failed \(exit 3\)/)
+    expect(r.all).not.toContain('never')
+  })
+
+  it('--resume starts it again for the blocks after it, in the shell state they had', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'README.md'), README('test -f go && kill -0 "$(cat bg.pid)" && echo "$GREETING, served"'))
+    const first = await docrun(['run', 'README.md'], { cwd: ws })
+    expect(first.exitCode, first.all).toBe(1)
+    const pid1 = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
+    expect(alive(pid1)).toBe(false)
+    writeFileSync(join(ws, 'go'), '')
+    const again = await docrun(['run', 'README.md', '--resume'], { cwd: ws })
+    expect(again.exitCode, again.all).toBe(0)
+    expect(again.all).toContain('block serve runs again: a background block ends with its run')
+    expect(again.all).toContain('hello, served')
+    const pid2 = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
+    expect(pid2).not.toBe(pid1)
+    expect(alive(pid2)).toBe(false)
+    expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['serve', 'use'])
+    expect(existsSync(join(latestRun(ws), 'output', 'serve.background.log'))).toBe(true)
+  })
+})
