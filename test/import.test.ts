@@ -123,6 +123,16 @@ describe('import', () => {
       expect(report).toMatch(/\| document line \| s390\.rst:\d+ \|/)
       expect(report).toMatch(/\| whose \| \*\*(?:drift in the document|a limit of this machine, not the document)\*\* \|/)
       expect(report).toMatch(/s390\.rst:\d+ \(placeholder\): `\/dev\/loopX`/)
+      // Past the stop, the archive check names what else drifted, at the document's lines.
+      const docText = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
+      for (const [what, shown] of [
+        ['`libelf1`: no such package in testing (s390x); libelf1t64 provides it', 'libelf1, \\'],
+        ['`qemu-system-s390x`: none of the packages this document installs', 'qemu-system-s390x \\'],
+      ] as const) {
+        const m = new RegExp(`^- s390\\.rst:(\\d+): ${what.replace(/[()`.]/g, '\\$&')}`, 'm').exec(report)
+        expect(m, report).not.toBeNull()
+        expect(docText[Number(m![1]) - 1]!.trim()).toBe(shown)
+      }
       const line = Number(/\| document line \| s390\.rst:(\d+) \|/.exec(report)![1])
       const command = /\| command \| `([^`]+)` \|/.exec(report)![1]!
       const docLines = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')

@@ -11,6 +11,7 @@ import { createPatch } from 'diff'
 import { VFile } from 'vfile'
 import type { BlockResult } from '../run/events.js'
 import { lintPlan } from '../lint/lint.js'
+import { probePackages } from '../lint/probe.js'
 import { driftStop, renderDriftReport } from '../drift/report.js'
 import { EventBus, now, type RunEvent } from '../run/events.js'
 import { executePlan } from '../run/runner.js'
@@ -211,7 +212,9 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
       const lint = lintFile.messages.map((m) => ({ line: m.line ?? 0, ruleId: m.ruleId ?? '', message: m.reason }))
       const raw = runbook.frontmatter.extra['imported-lines']
       const documentLines = Array.isArray(raw) ? raw.map(Number) : []
-      const report = renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint, documentLines })
+      // The archive check costs seconds; it says what else has drifted past the stop.
+      const probe = await probePackages(plan).then((p) => p, (e: Error) => ({ error: e.message }))
+      const report = renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint, documentLines, probe })
       await writeAtomic(join(runDir, 'drift-report.md'), report)
       const stop = driftStop(failedStep, failedResult, output, documentLines)
       process.stderr.write(`docrun: drift report: ${join(runDir, 'drift-report.md')}\n  stopped at ${stop.docLine ? `${importedFrom}:${stop.docLine}` : failedStep.id}: ${secrets.mask(stop.cause.reason)} (${stop.cause.whose === 'document' ? 'drift in the document' : stop.cause.whose === 'machine' ? 'a limit of this machine' : stop.cause.whose === 'reader' ? 'needs its reader' : 'not recognised'})\n`)

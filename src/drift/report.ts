@@ -23,6 +23,8 @@ export interface DriftInput {
   lint: LintNote[]
   /** The document line of each of its literal blocks (front matter `imported-lines`). */
   documentLines: number[]
+  /** What `docrun lint --probe` found in the archive the document installs from, or why it could not look. */
+  probe?: { archive: string; findings: { step: Step; line: number; message: string }[] } | { error: string }
 }
 
 export interface DriftStop {
@@ -99,6 +101,18 @@ export function renderDriftReport(d: DriftInput): string {
       out.push(`- ${docLine ? `${d.document}:${docLine}` : `runbook line ${l.line}`} (${l.ruleId}): ${l.message}`)
     }
     out.push('')
+  }
+  if (d.probe) {
+    out.push('## Found in the archive', '')
+    if ('error' in d.probe) out.push(`\`docrun lint --probe\` could not look: ${d.probe.error}`, '')
+    else {
+      out.push(`What \`docrun lint --probe\` finds in ${d.probe.archive}, the archive the document installs from${d.probe.findings.length ? ':' : ': nothing.'}`, '')
+      for (const f of d.probe.findings) {
+        const docLine = docLineOf(f.step, d.documentLines, f.line)
+        out.push(`- ${docLine ? `${d.document}:${docLine}` : `block ${f.step.id}`}: ${f.message}`)
+      }
+      if (d.probe.findings.length) out.push('')
+    }
   }
   return out.join('\n')
 }
