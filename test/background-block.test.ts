@@ -77,4 +77,16 @@ describe('background blocks', () => {
     expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['serve', 'use'])
     expect(existsSync(join(latestRun(ws), 'output', 'serve.background.log'))).toBe(true)
   })
+
+  it('masks secrets in what it says after its block', async () => {
+    const ws = workspace()
+    writeFileSync(
+      join(ws, 'README.md'),
+      '---\nparams:\n  DEPLOY_PASSWORD: {default: "hunter2-correct-horse", secret: true}\n---\n# S\n\n```sh {name=serve background}\nsleep 1.5; echo "late: $DEPLOY_PASSWORD"; exec sleep 100\n```\n\n```sh {name=wait}\nsleep 2.5\n```\n',
+    )
+    const r = await docrun(['run', 'README.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    const later = readFileSync(join(latestRun(ws), 'output', 'serve.background.log'), 'utf8')
+    expect(later).toBe('late: ********\n')
+  })
 })

@@ -6,6 +6,7 @@ import { printfFormat } from '../shell/encode.js'
 import { interpreterScript } from '../shell/script.js'
 import type { ShellRunResult, ShellSession } from '../shell/session.js'
 import { GuestError, type TargetPool } from './pool.js'
+import type { Masker } from '../report/mask.js'
 
 export interface ActionResult {
   res: ShellRunResult
@@ -22,9 +23,10 @@ export interface ActionOptions {
   signal: AbortSignal
   /** Where a background block's output goes once its block is over. */
   backgroundLog: string
+  secrets?: Masker
 }
 
-export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, { signal, backgroundLog }: ActionOptions): Promise<ActionResult> {
+export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, { signal, backgroundLog, secrets }: ActionOptions): Promise<ActionResult> {
   let session: ShellSession | undefined
   try {
     if (step.background) {
@@ -34,7 +36,7 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
       // A command that fails at once (a typo, a port in use) fails its block.
       const early = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), BACKGROUND_GRACE_MS))])
       if (early !== 'running') return { res: { status: early ?? 128 + 15, timedOut: false, interrupted: signal.aborted }, session }
-      p.redirect(backgroundLog)
+      p.redirect(backgroundLog, secrets)
       onOutput(Buffer.from(`(running in the background as pid ${p.pid} until the run ends; its later output: ${basename(backgroundLog)})\n`))
       return { res: { status: 0, timedOut: false, interrupted: false }, session }
     }

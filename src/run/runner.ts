@@ -318,7 +318,7 @@ async function runStep(step: Step, pool: TargetPool, opts: RunOptions, params: R
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const output = new BlockOutput(join(opts.runDir, outputFile), bus, step.id, opts.secrets)
   const backgroundLog = join(opts.runDir, 'output', `${safeName(step.id)}.background.log`)
-  const { res, session, consoleTail: guestTail } = await runAction(step, pool, output.write, { signal, backgroundLog })
+  const { res, session, consoleTail: guestTail } = await runAction(step, pool, output.write, { signal, backgroundLog, ...(opts.secrets ? { secrets: opts.secrets } : {}) })
   // A guest that failed under a block: what its console said last is the best clue.
   const consoleTail = guestTail ?? (res.error && step.target.kind === 'guest' ? pool.consoleTail(step.target.name) : undefined)
   await output.close()

@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { processStartTime } from '../state/lock.js'
+import type { Masker } from '../report/mask.js'
 
 export interface Launch {
   file: string
@@ -21,6 +22,7 @@ export class BackgroundProcess {
   #child: ChildProcess
   #sink: (chunk: Buffer) => void
   #later: WriteStream | undefined
+  #flushMasker: (() => void) | undefined
 
   constructor(launch: Launch, onOutput: (chunk: Buffer) => void) {
     this.#sink = onOutput
@@ -39,15 +41,17 @@ export class BackgroundProcess {
     this.#child.stdout!.on('data', take)
     this.#child.stderr!.on('data', take)
     this.exited = new Promise((resolve) => this.#child.on('close', (code) => {
+      this.#flushMasker?.()
       this.#later?.end()
       resolve(code)
     }))
   }
 
-  /** The block is over: what the process says from now on goes to `file`. */
-  redirect(file: string): void {
-    this.#later = createWriteStream(file, { flags: 'a', mode: 0o600 })
-    const later = this.#later
-    this.#sink = (c) => later.write(c)
+  /** The block is over: what the process says from now on goes to `file` (secrets masked). */
+  redirect(file: string, secrets?: Masker): void {
+    const later = (this.#later = createWriteStream(file, { flags: 'a', mode: 0o600 }))
+    const masker = secrets?.active ? secrets.stream() : undefined
+    this.#sink = (c) => later.write(masker ? masker.push(c) : c)
+    this.#flushMasker = masker ? () => later.write(masker.end()) : undefined
   }
 }
