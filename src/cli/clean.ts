@@ -24,7 +24,7 @@ export async function cleanCommand(path: string, opts: { workspace?: string }): 
     }
     const live = state.resources.filter((r) => !r.cleaned)
     if (!live.length) {
-      process.stdout.write('nothing to clean: the ledger is empty\n')
+      process.stdout.write(`nothing to clean: ${state.resources.length ? 'what the ledger lists is removed already' : 'the ledger is empty'}\n`)
       await saveState(paths, state)
       return EXIT.ok
     }
