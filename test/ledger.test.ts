@@ -87,4 +87,24 @@ describe('ledger', () => {
     expect(again.all).not.toContain('runs again')
     await docrun(['clean', 'rb.md'], { cwd: ws })
   })
+
+  it("a mount another running docrun makes in its workspace while our block runs is not ours", async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
+    const a = workspace()
+    const b = workspace()
+    made.push(join(b, 'm'))
+    writeFileSync(join(a, 'a.md'), `# A\n\n\`\`\`sh {name=wait}\ntouch started; while [ ! -e ${b}/mounted ]; do sleep 0.1; done\n\`\`\`\n\n\`\`\`sh {name=done}\ntouch ${a}/finished\n\`\`\`\n`)
+    writeFileSync(join(b, 'b.md'), `# B\n\n\`\`\`sh {name=mnt keep}\nwhile [ ! -e ${a}/started ]; do sleep 0.1; done; mkdir -p m && mount -t tmpfs other-run m && touch mounted\n\`\`\`\n\n\`\`\`sh {name=hold}\nwhile [ ! -e ${a}/finished ]; do sleep 0.1; done\n\`\`\`\n`)
+    const [ra, rb] = await Promise.all([docrun(['run', 'a.md'], { cwd: a }), docrun(['run', 'b.md'], { cwd: b })])
+    expect(ra.exitCode, ra.all).toBe(0)
+    expect(rb.exitCode, rb.all).toBe(0)
+    expect(ra.all).toContain(`not in the ledger: mount other-run on ${join(b, 'm')}`)
+    expect(ra.all).toContain(`in another docrun workspace (${b})`)
+    const sa = JSON.parse((await docrun(['status', 'a.md', '--json'], { cwd: a })).stdout) as { resources: unknown[] }
+    expect(sa.resources).toEqual([])
+    // B's kept mount is B's, still there after A's run ended.
+    expect((await readMounts()).some((m) => m.mountPoint === join(b, 'm'))).toBe(true)
+    expect(rb.all).toContain('ledger: mount other-run on')
+    await docrun(['clean', 'b.md'], { cwd: b })
+  })
 })

@@ -1,6 +1,7 @@
 // The resource ledger: mounts and loop devices that a run's blocks created, read from the
 // kernel before and after each block. Teardown works from these facts, innermost first.
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { execa } from 'execa'
 import { processStartTime } from '../state/lock.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
@@ -65,6 +66,19 @@ export function diff(before: PendingProbe, after: Probe): Resource[] {
     if (!hadLoops.has(`${l.name}\0${l.backFile}`)) out.push({ kind: 'loop', device: l.name, backFile: l.backFile, block: before.block, runId: before.runId, keep: before.keep })
   }
   return out
+}
+
+/**
+ * Another docrun workspace, if `path` lies in one: what appears there while our block runs (a
+ * concurrent run's mounts, its loop files, or what a dead run left) is that workspace's
+ * business — its own runs and `docrun clean` track it — not ours.
+ */
+export function otherWorkspace(path: string, mine: string): string | undefined {
+  for (let dir = path; dir !== dirname(dir); dir = dirname(dir)) {
+    if (dir === mine) return undefined
+    if (existsSync(join(dir, '.docrun', 'state')) || existsSync(join(dir, '.docrun', 'lock'))) return dir
+  }
+  return undefined
 }
 
 /**

@@ -14,7 +14,7 @@ import { BlockOutput } from './block-output.js'
 import { runAction } from './block-action.js'
 import { verdict } from './verdict.js'
 import { EXIT } from '../exit-codes.js'
-import { describe as describeResource, diff, isolateShared, orphansOf, pendingFrom, probe, resourcePath, stillMounted, teardown, type Resource } from '../resources/ledger.js'
+import { describe as describeResource, diff, isolateShared, otherWorkspace, orphansOf, pendingFrom, probe, resourcePath, stillMounted, teardown, type Resource } from '../resources/ledger.js'
 
 export interface RunOptions {
   plan: Plan
@@ -175,7 +175,12 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     await saveState(paths, state)
     const result = await runStep(step, pool, opts, params, previousMs.get(step.id))
     const after = await probe()
-    const created = diff(state.pending, after)
+    const created: Resource[] = []
+    for (const r of diff(state.pending, after)) {
+      const other = otherWorkspace(r.kind === 'mount' ? r.mountPoint : r.kind === 'loop' ? r.backFile : '', paths.workspace)
+      if (other) await note(`not in the ledger: ${describeResource(r)} appeared while ${step.id} ran, in another docrun workspace (${other})`, 'info', step.id)
+      else created.push(r)
+    }
     delete state.pending
     if (created.length) {
       state.resources.push(...created)
