@@ -12,6 +12,8 @@ export interface TestReport {
   total: number
   /** Names of the failing tests, as the report gives them. */
   failures: string[]
+  /** TAP: the summaries of the programs it ran, printed inside it as `# ` lines (test_verifier's 791 tests in one point). */
+  nested?: TestReport[]
 }
 
 /** kselftest TAP: `TAP version 13`, `1..N`, `ok 1 selftests: bpf: test_verifier`, `# SKIP`. */
@@ -30,7 +32,15 @@ export function parseTap(text: string): TestReport | undefined {
     total: results.count,
     // kselftest appends ` # exit=1` to a failed point: a comment, not part of the name.
     failures: results.failures.filter((f) => f.name).map((f) => f.name.replace(/\s+#\s.*$/, '').trim()),
+    ...nestedReports(text),
   }
+}
+
+/** kselftest prefixes a test's own output with `# `: its Summary lines are reports too. */
+function nestedReports(text: string): { nested?: TestReport[] } {
+  const inner = [...text.matchAll(/^# (.*)$/gm)].map((m) => m[1]!).join('\n')
+  const found = [parseTestProgs(inner), parseTestVerifier(inner)].filter((r): r is TestReport => r !== undefined)
+  return found.length ? { nested: found } : {}
 }
 
 /** test_verifier: `Summary: 791 PASSED, 0 SKIPPED, 0 FAILED`; failures are `#12/u name FAIL` lines. */

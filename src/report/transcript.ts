@@ -184,8 +184,11 @@ export class TranscriptModel {
     out.push('')
     if (r?.report) {
       const t = r.report
-      out.push(`| ${t.format} | passed | failed | skipped |`, '|---|---|---|---|', `| ${t.total} run | ${t.passed} | ${t.failed} | ${t.skipped} |`, '')
-      if (t.failures.length) out.push(`Failing: ${t.failures.slice(0, 20).map((f) => `\`${f}\``).join(', ')}${t.failures.length > 20 ? ` and ${t.failures.length - 20} more` : ''}`, '')
+      out.push(`| ${t.format} | passed | failed | skipped |`, '|---|---|---|---|', `| ${t.total} run | ${t.passed} | ${t.failed} | ${t.skipped} |`)
+      for (const n of t.nested ?? []) out.push(`| inside: ${n.format}, ${n.total} run | ${n.passed} | ${n.failed} | ${n.skipped} |`)
+      out.push('')
+      const failures = [...t.failures, ...(t.nested ?? []).flatMap((n) => n.failures.map((f) => `${n.format}: ${f}`))]
+      if (failures.length) out.push(`Failing: ${failures.slice(0, 20).map((f) => `\`${f}\``).join(', ')}${failures.length > 20 ? ` and ${failures.length - 20} more` : ''}`, '')
     }
     for (const c of r?.checks ?? []) {
       if (c.passed) continue
