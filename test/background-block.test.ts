@@ -1,10 +1,12 @@
 // Runme's `background` cells: started from their target's shell state, left running while the
 // run goes on, ended with the run (the ledger has them); one that fails at once fails its block;
 // --resume starts it again for the blocks after it.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
-import { docrun, events, latestRun, workspace } from './helpers/cli.js'
+import { CLI, docrun, events, latestRun, workspace } from './helpers/cli.js'
 
 const alive = (pid: number) => {
   try {
@@ -88,5 +90,29 @@ describe('background blocks', () => {
     expect(r.exitCode, r.all).toBe(0)
     const later = readFileSync(join(latestRun(ws), 'output', 'serve.background.log'), 'utf8')
     expect(later).toBe('late: ********\n')
+  })
+
+  it('one left by a docrun killed with kill -9 is ended by the next run, by its pid and start time', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'README.md'), README('test -f go || sleep 600'))
+    const child = execa('node', [CLI, 'run', 'README.md'], { cwd: ws, reject: false })
+    for (let i = 0; i < 300 && !existsSync(join(ws, 'bg.pid')); i++) await sleep(100)
+    await sleep(1500)
+    child.kill('SIGKILL')
+    await child
+    const pid = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
+    // The background block outlived its docrun (its own process group).
+    expect(alive(pid)).toBe(true)
+    writeFileSync(join(ws, 'go'), '')
+    const again = await docrun(['run', 'README.md', '--resume'], { cwd: ws })
+    expect(again.exitCode, again.all).toBe(0)
+    expect(again.all).toMatch(new RegExp(`cleaned up what was left by an earlier run: .*ended background block serve \\(pid ${pid}\\)`))
+    expect(alive(pid)).toBe(false)
+    // So is the block that was running (its own process group in the dead docrun's shell session).
+    expect(again.all).toMatch(/ended the shell of bash on the host \(pid \d+\)/)
+    const sleeper = await execa('pgrep', ['-f', `^sleep 600$`], { reject: false })
+    for (const p of sleeper.stdout.split('\n').filter(Boolean).map(Number)) {
+      expect(readlinkSync(`/proc/${p}/cwd`), 'a `sleep 600` of this test is still running').not.toBe(ws)
+    }
   })
 })

@@ -12,6 +12,7 @@ import type { Target } from '../targets/target.js'
 import { safeName } from '../state/paths.js'
 import type { Masker } from '../report/mask.js'
 import { BackgroundProcess } from '../targets/background-process.js'
+import { processStartTime } from '../state/lock.js'
 
 export interface PoolOptions {
   workspace: string
@@ -70,6 +71,10 @@ export class TargetPool {
     if (have) await this.closeOne(ref.name)
     const target = this.factory(ref, this.opts)
     const { session, notes } = await target.open()
+    // The shell leads a session of its own: in the ledger, so the blocks it was running when a
+    // docrun was killed (kill -9) are ended by the next run instead of running on beside it.
+    const pid = (session.channel as { pid?: number }).pid
+    if (pid) await this.opts.onProcess?.({ pid, startTime: processStartTime(pid), description: `the shell of ${target.description}` })
     return this.adopt(ref.name, target, session, notes)
   }
 
