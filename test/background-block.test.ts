@@ -1,7 +1,7 @@
 // Runme's `background` cells: started from their target's shell state, left running while the
 // run goes on, ended with the run (the ledger has them); one that fails at once fails its block;
 // --resume starts it again for the blocks after it.
-import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
@@ -103,11 +103,19 @@ describe('background blocks', () => {
     const pid = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
     // The background block outlived its docrun (its own process group).
     expect(alive(pid)).toBe(true)
+    // The ledger knows the shell's temp dir too.
+    const stateDir = join(ws, '.docrun', 'state')
+    const st = JSON.parse(readFileSync(join(stateDir, readdirSync(stateDir).find((f) => f.endsWith('.json'))!), 'utf8')) as { resources: { kind: string; path?: string }[] }
+    const dirs = st.resources.filter((r) => r.kind === 'dir').map((r) => r.path!)
+    expect(dirs).toHaveLength(1)
+    expect(existsSync(dirs[0]!)).toBe(true)
     writeFileSync(join(ws, 'go'), '')
     const again = await docrun(['run', 'README.md', '--resume'], { cwd: ws })
     expect(again.exitCode, again.all).toBe(0)
     expect(again.all).toMatch(new RegExp(`cleaned up what was left by an earlier run: .*ended background block serve \\(pid ${pid}\\)`))
     expect(alive(pid)).toBe(false)
+    expect(existsSync(dirs[0]!)).toBe(false)
+    expect(again.all).toContain(`removed the temp dir of bash on the host ${dirs[0]}`)
     // So is the block that was running (its own process group in the dead docrun's shell session).
     expect(again.all).toMatch(/ended the shell of bash on the host \(pid \d+\)/)
     const sleeper = await execa('pgrep', ['-f', `^sleep 600$`], { reject: false })

@@ -2,6 +2,7 @@
 // kernel before and after each block. Teardown works from these facts, innermost first.
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
+import { rm } from 'node:fs/promises'
 import { execa } from 'execa'
 import { processStartTime } from '../state/lock.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
@@ -20,6 +21,8 @@ export type Resource =
   | ({ kind: 'loop'; device: string; backFile: string } & Made)
   /** A process group docrun started that outlives a block (a guest's QEMU). */
   | ({ kind: 'process'; pid: number; startTime: string; description: string } & Made)
+  /** A temporary directory docrun made for a target (its shell's uploads). */
+  | ({ kind: 'dir'; path: string; description: string } & Made)
 
 export interface Probe {
   mounts: MountEntry[]
@@ -129,6 +132,16 @@ export async function teardown(resources: Resource[]): Promise<TeardownReport> {
     if (r.exitCode === 0) report.removed.push(`umount ${m.mountPoint}`)
     else report.failed.push(`umount ${m.mountPoint}: ${r.stderr.trim()}`)
   }
+  for (const d of resources.filter((r): r is Extract<Resource, { kind: 'dir' }> => r.kind === 'dir')) {
+    if (!existsSync(d.path)) continue
+    // Never through a mount (a chroot's /dev after rbind): say so and leave it.
+    if ((await readMounts()).some((m) => isWithin(m.mountPoint, d.path))) {
+      report.failed.push(`rm -r ${d.path}: something is mounted below it`)
+      continue
+    }
+    await rm(d.path, { recursive: true, force: true })
+    report.removed.push(`removed ${d.description} ${d.path}`)
+  }
   const loops = resources.filter((r): r is Extract<Resource, { kind: 'loop' }> => r.kind === 'loop')
   if (loops.length) {
     const attached = await readLoops()
@@ -162,12 +175,13 @@ export function orphansOf(pending: PendingProbe, now: Probe, workspace: string):
 
 export function describe(r: Resource): string {
   if (r.kind === 'process') return `${r.description} (pid ${r.pid})`
+  if (r.kind === 'dir') return `${r.description} ${r.path}`
   return r.kind === 'mount' ? `mount ${r.source} on ${r.mountPoint} (${r.fsType})` : `loop ${r.device} → ${r.backFile}`
 }
 
 /** Where a resource lives, for messages and matching failures. */
 export function resourcePath(r: Resource): string {
-  return r.kind === 'mount' ? r.mountPoint : r.kind === 'loop' ? r.device : `pid ${r.pid}`
+  return r.kind === 'mount' ? r.mountPoint : r.kind === 'loop' ? r.device : r.kind === 'dir' ? r.path : `pid ${r.pid}`
 }
 
 /** SIGTERM to the group, then SIGKILL after 3 s. True once the leader is gone. */

@@ -29,6 +29,8 @@ export interface PoolOptions {
   note?: (message: string) => Promise<void>
   /** A process that outlives a block started (a guest's QEMU): for the resource ledger. */
   onProcess?: (p: { pid: number; startTime: string; description: string }) => Promise<void>
+  /** A temporary directory a target made (its shell's upload dir): for the resource ledger. */
+  onTempDir?: (d: { path: string; description: string }) => Promise<void>
   /** A guest's lifetime: booted (ready after ms) or ended (how). */
   onGuest?: (name: string, e: { pid: number; readyAfterMs: number } | { end: string }) => Promise<void>
 }
@@ -75,6 +77,7 @@ export class TargetPool {
     // docrun was killed (kill -9) are ended by the next run instead of running on beside it.
     const pid = (session.channel as { pid?: number }).pid
     if (pid) await this.opts.onProcess?.({ pid, startTime: processStartTime(pid), description: `the shell of ${target.description}` })
+    if (target.tempDir) await this.opts.onTempDir?.({ path: target.tempDir, description: `the temp dir of ${target.description}` })
     return this.adopt(ref.name, target, session, notes)
   }
 

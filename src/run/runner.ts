@@ -96,6 +96,10 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
         state.resources.push({ kind: 'process', ...p, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
         await saveState(paths, state)
       },
+      onTempDir: async (d) => {
+        state.resources.push({ kind: 'dir', ...d, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
+        await saveState(paths, state)
+      },
       // Resuming (or starting mid-document): the shell state the last good block before us left.
       snapshotFor: async (target) => {
         if (!firstToRun) return undefined

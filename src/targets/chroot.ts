@@ -33,6 +33,10 @@ export class ChrootTarget implements Target {
   readonly description: string
   readonly root: string
   private dir: string | undefined
+
+  get tempDir(): string | undefined {
+    return this.dir
+  }
   private session: ShellSession | undefined
 
   constructor(private readonly opts: ChrootTargetOptions) {

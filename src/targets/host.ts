@@ -19,6 +19,10 @@ export class HostTarget implements Target {
   readonly kind = 'host' as const
   readonly description: string
   private dir: string | undefined
+
+  get tempDir(): string | undefined {
+    return this.dir
+  }
   private session: ShellSession | undefined
 
   constructor(private readonly opts: HostTargetOptions) {

@@ -7,6 +7,8 @@ export interface Target {
   readonly description: string
   /** Start the shell. Notes are things the log should say (e.g. sudo pass-through). */
   open(): Promise<{ session: ShellSession; notes: string[] }>
+  /** The temporary directory the target made for itself once open (for the resource ledger). */
+  readonly tempDir?: string | undefined
   /** End the shell and free what the target made for itself (temp dirs). Idempotent. May say what it did. */
   close(): Promise<string | void>
 }
