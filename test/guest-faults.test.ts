@@ -79,7 +79,7 @@ describe('guest faults', () => {
     const rb = guestRunbook(
       ws,
       guest(),
-      "## 2. Noise\n\n```sh {target=vm name=flood}\nhead -c 20000000 /dev/zero | tr '\\000' x | fold -w 99\n```\n\n```sh {target=vm name=garbage}\nhead -c 300000 /dev/urandom\n```\n\n```sh {target=vm name=alive}\necho alive\n```\n",
+      "## 2. Noise\n\n```sh {target=vm name=flood}\nset +o pipefail  # yes ends by SIGPIPE when head has enough\nyes \"$(printf '%098d' 0 | tr 0 x)\" | head -c 20000000\n```\n\n```sh {target=vm name=garbage}\nhead -c 300000 /dev/urandom\n```\n\n```sh {target=vm name=alive}\necho alive\n```\n",
     )
     const child = execa('node', [CLI, 'run', rb], { cwd: ws, reject: false })
     let peakKb = 0
@@ -94,13 +94,14 @@ describe('guest faults', () => {
     expect(r.exitCode, String(r.stderr)).toBe(0)
     const run = latestRun(ws)
     const flood = readFileSync(join(run, 'output/flood.log'))
-    // fold ends every full 99-byte line with a newline; the short last line has none.
-    expect(flood.length).toBe(20_000_000 + Math.floor(20_000_000 / 99))
+    expect(flood.length).toBe(20_000_000)
     expect(existsSync(join(run, 'output/garbage.log'))).toBe(true)
     expect(readFileSync(join(run, 'output/alive.log'), 'utf8')).toBe('alive\n')
     expect(peakKb).toBeGreaterThan(0)
     expect(peakKb).toBeLessThan(400 * 1024)
-    // 20 MB through an emulated console takes 45–100 s here, depending on the host: speed is
-    // the benchmark's business (bench/guest-console.mjs), this test's is memory and verdicts.
-  }, 300_000)
+    // The flood is made with `yes` (tr | fold cost guest CPU under emulation). Through the
+    // emulated console it still took 58–166 s on this VM within the hour, and over 300 s once in
+    // CI: the shared host decides. Speed is the benchmark's business (bench/guest-console.mjs);
+    // this test's is memory and verdicts, so it gets ten minutes.
+  }, 600_000)
 })
