@@ -68,6 +68,7 @@ export function packageUses(plan: Plan): PackageUse[] {
     // One command (continued lines): a debootstrap's packages are for its --arch, wherever that is.
     let command: PackageUse[] = []
     let arch: string | undefined
+    const endCommand = () => out.push(...command.map((u) => (u.via === 'debootstrap' && !u.arch && arch ? { ...u, arch } : u)))
     lines.forEach((raw, i) => {
       const line = raw.replace(/#.*$/, '')
       // A command starts the mode; inside a continued `apt-get install` a package named debootstrap does not.
@@ -96,7 +97,7 @@ export function packageUses(plan: Plan): PackageUse[] {
         command.push({ step, line: i, column: col, name: name!, ...(qualifier ? { arch: qualifier } : {}), via: mode! })
       }
       if (!line.trimEnd().endsWith('\\')) {
-        out.push(...command.map((u) => (u.via === 'debootstrap' && !u.arch && arch ? { ...u, arch } : u)))
+        endCommand()
         command = []
         arch = undefined
         mode = undefined
@@ -104,7 +105,7 @@ export function packageUses(plan: Plan): PackageUse[] {
       }
     })
     // A block that ends in a continuation still named its packages.
-    out.push(...command.map((u) => (u.via === 'debootstrap' && !u.arch && arch ? { ...u, arch } : u)))
+    endCommand()
   }
   return out
 }

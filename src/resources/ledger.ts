@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises'
 import { execa } from 'execa'
 import { processStartTime } from '../state/lock.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
+import { mountsBelow } from './guard.js'
 
 /** Every entry says which block made it; `cleaned` marks a kept one `docrun clean` removed. */
 interface Made {
@@ -135,7 +136,7 @@ export async function teardown(resources: Resource[]): Promise<TeardownReport> {
   for (const d of resources.filter((r): r is Extract<Resource, { kind: 'dir' }> => r.kind === 'dir')) {
     if (!existsSync(d.path)) continue
     // Never through a mount (a chroot's /dev after rbind): say so and leave it.
-    if ((await readMounts()).some((m) => isWithin(m.mountPoint, d.path))) {
+    if ((await mountsBelow(d.path)).length) {
       report.failed.push(`rm -r ${d.path}: something is mounted below it`)
       continue
     }

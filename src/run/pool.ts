@@ -27,10 +27,8 @@ export interface PoolOptions {
   /** Called after a target's session opened: returns the snapshot to restore, if any. */
   snapshotFor?: (target: string) => Promise<{ dump: string; block: string } | undefined>
   note?: (message: string) => Promise<void>
-  /** A process that outlives a block started (a guest's QEMU): for the resource ledger. */
-  onProcess?: (p: { pid: number; startTime: string; description: string }) => Promise<void>
-  /** A temporary directory a target made (its shell's upload dir): for the resource ledger. */
-  onTempDir?: (d: { path: string; description: string }) => Promise<void>
+  /** What the pool started or made that may outlive a block (a shell, QEMU, a background block, a temp dir): for the resource ledger. */
+  onResource?: (r: { kind: 'process'; pid: number; startTime: string; description: string } | { kind: 'dir'; path: string; description: string }) => Promise<void>
   /** A guest's lifetime: booted (ready after ms) or ended (how). */
   onGuest?: (name: string, e: { pid: number; readyAfterMs: number } | { end: string }) => Promise<void>
 }
@@ -76,8 +74,8 @@ export class TargetPool {
     // The shell leads a session of its own: in the ledger, so the blocks it was running when a
     // docrun was killed (kill -9) are ended by the next run instead of running on beside it.
     const pid = (session.channel as { pid?: number }).pid
-    if (pid) await this.opts.onProcess?.({ pid, startTime: processStartTime(pid), description: `the shell of ${target.description}` })
-    if (target.tempDir) await this.opts.onTempDir?.({ path: target.tempDir, description: `the temp dir of ${target.description}` })
+    if (pid) await this.opts.onResource?.({ kind: 'process', pid, startTime: processStartTime(pid), description: `the shell of ${target.description}` })
+    if (target.tempDir) await this.opts.onResource?.({ kind: 'dir', path: target.tempDir, description: `the temp dir of ${target.description}` })
     return this.adopt(ref.name, target, session, notes)
   }
 
@@ -102,7 +100,7 @@ export class TargetPool {
     })
     this.guests.set(spec.guest, target)
     const opening = target.open()
-    if (target.process) await this.opts.onProcess?.({ ...target.process, description: `QEMU of guest ${spec.guest}` })
+    if (target.process) await this.opts.onResource?.({ kind: 'process', ...target.process, description: `QEMU of guest ${spec.guest}` })
     let opened: Awaited<typeof opening>
     try {
       opened = await opening
@@ -134,7 +132,7 @@ export class TargetPool {
   async background(step: Step, onOutput: (chunk: Buffer) => void): Promise<BackgroundProcess> {
     const l = await this.detached(step.target, step.content)
     const p = new BackgroundProcess(l, onOutput)
-    await this.opts.onProcess?.({ pid: p.pid, startTime: p.startTime, description: `background block ${step.id}` })
+    await this.opts.onResource?.({ kind: 'process', pid: p.pid, startTime: p.startTime, description: `background block ${step.id}` })
     return p
   }
 

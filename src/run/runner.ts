@@ -92,12 +92,8 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
         else if (state.guests[name]) Object.assign(state.guests[name]!, { stoppedAt: now(), end: e.end })
         await saveState(paths, state)
       },
-      onProcess: async (p) => {
-        state.resources.push({ kind: 'process', ...p, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
-        await saveState(paths, state)
-      },
-      onTempDir: async (d) => {
-        state.resources.push({ kind: 'dir', ...d, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
+      onResource: async (r) => {
+        state.resources.push({ ...r, block: state.pending?.block ?? '', runId: opts.runId, keep: false })
         await saveState(paths, state)
       },
       // Resuming (or starting mid-document): the shell state the last good block before us left.
@@ -126,12 +122,11 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     delete state.pending
     await saveState(paths, state)
   }
-  // Kept resources (a chroot's rbind mounts) that vanished (a reboot, a manual umount) make
-  // their block run again; kept resources of a block that runs again go first, so the block
-  // starts from a clean slate instead of stacking a second set.
-  // Blocks that run again before the ones to run, though done or outside the selection: they make
-  // the environment later blocks work in. Shell state is still restored for the blocks to run (a
-  // block that runs again finds that state), so variables set by done blocks are not lost.
+  // Kept resources (a chroot's rbind mounts) that vanished (a reboot, `docrun clean`) make their
+  // block run again, and so does a background block before the blocks to run: they make the
+  // environment later blocks work in. Such a block runs in the shell state restored for the
+  // blocks to run, so variables set by done blocks are not lost. Kept resources of a block that
+  // runs again go first, so it starts from a clean slate instead of stacking a second set.
   const restore = new Set<string>()
   {
     const now0 = await probe()
