@@ -2,7 +2,7 @@
 // from its target's shell state, output to the block while it is the current block and to a
 // side file after it; ended with the run (the resource ledger has its pid and start time).
 import { spawn, type ChildProcess } from 'node:child_process'
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { createWriteStream } from 'node:fs'
 import { processStartTime } from '../state/lock.js'
 import type { Masker } from '../report/mask.js'
 
@@ -21,8 +21,8 @@ export class BackgroundProcess {
   readonly exited: Promise<number | null>
   #child: ChildProcess
   #sink: (chunk: Buffer) => void
-  #later: WriteStream | undefined
-  #flushMasker: (() => void) | undefined
+  /** Ends the side file (with the masker's held-back rest) once the process has ended. */
+  #endLater: (() => void) | undefined
 
   constructor(launch: Launch, onOutput: (chunk: Buffer) => void) {
     this.#sink = onOutput
@@ -41,17 +41,16 @@ export class BackgroundProcess {
     this.#child.stdout!.on('data', take)
     this.#child.stderr!.on('data', take)
     this.exited = new Promise((resolve) => this.#child.on('close', (code) => {
-      this.#flushMasker?.()
-      this.#later?.end()
+      this.#endLater?.()
       resolve(code)
     }))
   }
 
   /** The block is over: what the process says from now on goes to `file` (secrets masked). */
   redirect(file: string, secrets?: Masker): void {
-    const later = (this.#later = createWriteStream(file, { flags: 'a', mode: 0o600 }))
+    const later = createWriteStream(file, { flags: 'a', mode: 0o600 })
     const masker = secrets?.active ? secrets.stream() : undefined
     this.#sink = (c) => later.write(masker ? masker.push(c) : c)
-    this.#flushMasker = masker ? () => later.write(masker.end()) : undefined
+    this.#endLater = () => later.end(masker?.end())
   }
 }
