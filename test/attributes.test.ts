@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseMeta, validateAttrs } from '../src/runbook/attributes.js'
-import { parseDuration } from '../src/runbook/durations.js'
+import { parseDuration } from '../src/common/durations.js'
 import { parseRunbook, hasErrors } from '../src/runbook/parse.js'
 
 describe('info-string attributes', () => {

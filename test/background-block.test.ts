@@ -7,15 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { CLI, docrun, events, latestRun, workspace } from './helpers/cli.js'
+import { alive } from './helpers/proc.js'
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
 
 const README = (then: string) => `# Serve
 

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { CLI, docrun, workspace } from './helpers/cli.js'
+import { readStat } from './helpers/proc.js'
 
 const RUNBOOK = `# Long
 
@@ -38,10 +39,7 @@ async function until(what: string, cond: () => boolean, ms = 20_000): Promise<vo
   }
 }
 
-const sessionOf = (pid: number) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[3]
-}
+const sessionOf = (pid: number) => String(readStat(pid)?.session)
 
 describe('background runs', () => {
   it('--detach returns at once with the run id; the run has its own session; status --follow renders it and exits with its code', async () => {

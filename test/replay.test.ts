@@ -3,7 +3,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { docrun, latestRun, transcript, workspace } from './helpers/cli.js'
-import { DEFAULT_RULES, declaredRules, expectLine } from '../src/report/volatile.js'
+import { DEFAULT_RULES, declaredRules, expectLine } from '../src/checks/volatile.js'
 import { checkExpected } from '../src/checks/expect-output.js'
 import { rewriteExpects } from '../src/runbook/rewrite-expect.js'
 

@@ -1,7 +1,7 @@
 // What a runbook's checks module (`checks/<runbook>.ts`) sees: `after(key, fn)` registers a
 // postcondition for a block (by name) or a section (by number, title or slug: it runs after
 // the section's last block), written with Jest's `expect`.
-import type { TestReport } from './reports.js'
+import type { TestReport } from '../events/events.js'
 
 export interface ExecResult {
   exitCode: number

@@ -5,24 +5,11 @@ import type { Plan, Step, TargetRef } from '../plan/types.js'
 import type { ShellSession } from '../shell/session.js'
 import type { CheckContext, RegisteredCheck } from './api.js'
 import { checkExpected, outputLines } from './expect-output.js'
-import { declaredRules, DEFAULT_RULES, expectBody } from '../report/volatile.js'
+import { declaredRules, DEFAULT_RULES, expectBody } from './volatile.js'
 import { targetHandle } from './handle.js'
-import { detectReport, parseTap, parseTestProgs, parseTestVerifier, type TestReport } from './reports.js'
+import { detectReport, parseTap, parseTestProgs, parseTestVerifier } from './reports.js'
+import type { CheckResult, TestReport } from '../events/events.js'
 
-export interface CheckResult {
-  name: string
-  kind: 'check' | 'expect' | 'module'
-  passed: boolean
-  /** Why it failed: the assertion's message, the check's output, or a unified diff. */
-  message?: string
-  diff?: string
-  /** What a failed {check} printed. */
-  output?: string
-  /** Not run (a guest that is not running, under `docrun verify`). */
-  skipped?: string
-  /** `--update-expect`: the {expect} block's new body (the output, volatile values as patterns). */
-  updated?: string
-}
 
 export interface PostconditionEnv {
   plan: Plan

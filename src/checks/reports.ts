@@ -2,19 +2,8 @@
 // `Summary:` lines that test_verifier and test_progs print. TAP is read by node-tap's own
 // parser; the two Summary formats are one line each (tools/testing/selftests/bpf).
 import { Parser, type FinalResults } from 'tap-parser'
+import type { TestReport } from '../events/events.js'
 
-export interface TestReport {
-  format: 'tap' | 'test_verifier' | 'test_progs'
-  passed: number
-  failed: number
-  skipped: number
-  /** Tests run (TAP: points; test_progs: top-level tests). */
-  total: number
-  /** Names of the failing tests, as the report gives them. */
-  failures: string[]
-  /** TAP: the summaries of the programs it ran, printed inside it as `# ` lines (test_verifier's 791 tests in one point). */
-  nested?: TestReport[]
-}
 
 /** kselftest TAP: `TAP version 13`, `1..N`, `ok 1 selftests: bpf: test_verifier`, `# SKIP`. */
 export function parseTap(text: string): TestReport | undefined {

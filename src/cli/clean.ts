@@ -5,7 +5,7 @@ import { loadRunbook } from '../runbook/parse.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState } from '../state/state.js'
 import { describe, orphansOf, probe, resourcePath, teardown } from '../resources/ledger.js'
-import { EXIT } from '../exit-codes.js'
+import { EXIT } from '../common/exit-codes.js'
 import { CliError, lockWorkspace } from './load.js'
 
 export async function cleanCommand(path: string, opts: { workspace?: string }): Promise<number> {

@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { ImportError, importDocument } from '../import/rst.js'
-import { EXIT } from '../exit-codes.js'
+import { EXIT } from '../common/exit-codes.js'
 import { loadRunbook, parseRunbook, type ParseResult } from '../runbook/parse.js'
 import { CliError } from './load.js'
 

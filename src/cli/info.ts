@@ -5,19 +5,20 @@ import { join, resolve } from 'node:path'
 import { loadRunbook, hasErrors } from '../runbook/parse.js'
 import { probePackages } from '../lint/probe.js'
 import { probeTree } from '../lint/probe-tree.js'
-import { SOURCE } from '../diagnostics.js'
+import { SOURCE } from '../runbook/diagnostics.js'
 import { importedPath, isImportable, loadDocument } from './import.js'
 import { buildPlan, PlanError } from '../plan/plan.js'
 import type { Plan, Step } from '../plan/types.js'
-import { formatDuration } from '../runbook/durations.js'
+import { formatDuration } from '../common/durations.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
 import { doneSteps } from '../run/runner.js'
 import { lintPlan } from '../lint/lint.js'
-import type { RunEvent } from '../run/events.js'
+import type { RunEvent } from '../events/events.js'
 import { TranscriptModel, STATUS_MARK } from '../report/transcript.js'
-import { EXIT } from '../exit-codes.js'
+import { EXIT } from '../common/exit-codes.js'
 import { CliError, formatDiagnostics, parseSets } from './load.js'
+import { MASK } from '../common/mask.js'
 
 const out = (s: string) => process.stdout.write(`${s}\n`)
 
@@ -45,7 +46,7 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   if (plan.runbook.dialect === 'runme' || plan.host.cwd || plan.host.shell !== 'bash') {
     out(`${plan.runbook.dialect === 'runme' ? 'written for Runme; ' : ''}host blocks run in ${plan.host.shell}, starting in ${plan.host.cwd ?? 'the workspace'}`)
   }
-  if (plan.params.length) out(`params: ${plan.params.map((p) => `${p.name}=${p.secret ? '********' : JSON.stringify(p.value)}`).join(' ')}`)
+  if (plan.params.length) out(`params: ${plan.params.map((p) => `${p.name}=${p.secret ? MASK : JSON.stringify(p.value)}`).join(' ')}`)
   const bySection = new Map<string, Plan['steps']>()
   for (const s of plan.steps) {
     const k = s.section?.id ?? ''

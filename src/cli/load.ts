@@ -5,7 +5,7 @@ import type { VFile } from 'vfile'
 import { loadRunbook, hasErrors, type ParseResult } from '../runbook/parse.js'
 import { buildPlan, type PlanOptions } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
-import { EXIT } from '../exit-codes.js'
+import { EXIT } from '../common/exit-codes.js'
 import { acquireLock, LockedError, type Lock } from '../state/lock.js'
 
 export class CliError extends Error {

@@ -9,26 +9,26 @@ import { parseRunbook } from '../runbook/parse.js'
 import { rewriteExpects, type ExpectUpdate } from '../runbook/rewrite-expect.js'
 import { createPatch } from 'diff'
 import { VFile } from 'vfile'
-import type { BlockResult } from '../run/events.js'
+import type { BlockResult } from '../events/events.js'
 import { lintPlan } from '../lint/lint.js'
 import { probePackages } from '../lint/probe.js'
 import { driftStop, renderDriftReport } from '../drift/report.js'
-import { EventBus, now, type RunEvent } from '../run/events.js'
+import { EventBus, now, type RunEvent } from '../events/events.js'
 import { executePlan } from '../run/runner.js'
 import type { RegisteredCheck } from '../checks/api.js'
 import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState, type State } from '../state/state.js'
-import { processStartTime } from '../state/lock.js'
+import { processStartTime } from '../sys/proc.js'
 import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
-import { runSecrets } from '../report/mask.js'
+import { runSecrets, MASK } from '../common/mask.js'
 import { LiveReporter } from '../report/live.js'
 import { JunitReporter } from '../report/junit.js'
 import { importForRun, isImportable } from './import.js'
 import { escapesWorkspace } from '../state/confine.js'
-import { EXIT } from '../exit-codes.js'
+import { EXIT } from '../common/exit-codes.js'
 import { CliError, loadForRun, lockWorkspace, parseSets } from './load.js'
 
 export interface RunCliOptions {
@@ -177,7 +177,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
       if (e.type === 'block-end') results.set(e.step, e.result)
     })
 
-    const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: '********' } : p)) }
+    const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: MASK } : p)) }
     await bus.emit({ type: 'run-start', time: now(), runId, runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace, pid: process.pid, pidStart: processStartTime(process.pid) })
     if (lock.stale) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `took over the lock of a docrun that is gone (pid ${lock.stale.pid}, ${lock.stale.command})` })
     if (recovered) await bus.emit({ type: 'note', time: now(), level: 'warn', message: `the saved state could not be used (${recovered.reason}); starting fresh, the old state is kept as ${recovered.backup}` })

@@ -2,7 +2,7 @@
 // command, the reason in words), whose that is, and what `docrun lint` finds in the rest
 // without running it. Markdown, written beside the transcript.
 import type { Plan, Step } from '../plan/types.js'
-import type { BlockResult } from '../run/events.js'
+import type { BlockResult } from '../events/events.js'
 import { classify, type Cause, type Whose } from './classify.js'
 import { escapeCell } from '../report/transcript.js'
 

@@ -4,7 +4,7 @@
 import type { VFile } from 'vfile'
 import type { Plan } from '../plan/types.js'
 import type { Runbook } from '../runbook/types.js'
-import { SOURCE } from '../diagnostics.js'
+import { SOURCE } from '../runbook/diagnostics.js'
 import { definedIn, RULES, type Severity } from './rules.js'
 import { runmeFindings } from './runme.js'
 

@@ -4,7 +4,7 @@ import { dirname, posix, resolve } from 'node:path'
 import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
-import { report } from '../diagnostics.js'
+import { report } from '../runbook/diagnostics.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
 export class PlanError extends Error {}

@@ -1,8 +1,8 @@
 // Plain output (logs, CI, --verbose): timestamped block headers, the blocks' output as it
 // comes, outcomes. Terminals get live.ts instead.
 import type { Plan } from '../plan/types.js'
-import { formatDuration } from '../runbook/durations.js'
-import type { RunEvent } from '../run/events.js'
+import { formatDuration } from '../common/durations.js'
+import type { RunEvent } from '../events/events.js'
 import { STATUS_MARK } from './transcript.js'
 import { failureDetails } from './failure-details.js'
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { arch, release } from 'node:os'
-import type { HostFacts } from '../run/events.js'
+import type { HostFacts } from '../events/events.js'
 import { VERSION } from '../version.js'
 
 function firstLine(cmd: string, args: string[]): string | undefined {

@@ -1,7 +1,7 @@
 // What a terminal shows under a failed block besides its message: the diff of an {expect}
 // that did not match, or a failed check's multi-line message. Bounded, so a huge diff does
 // not bury the rest; the transcript has it whole.
-import type { BlockResult } from '../run/events.js'
+import type { BlockResult } from '../events/events.js'
 
 const MAX_LINES = 60
 

@@ -2,7 +2,7 @@
 // events.jsonl (one JSON event per line, appended as they happen).
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { RunEvent } from '../run/events.js'
+import type { RunEvent } from '../events/events.js'
 import { writeAtomic } from '../state/atomic.js'
 import { TranscriptModel, type RenderOptions } from './transcript.js'
 

@@ -3,10 +3,11 @@
 // escapes and encodes what blocks print (ANSI, control bytes) correctly.
 import { create } from 'xmlbuilder2'
 import type { Plan } from '../plan/types.js'
-import type { BlockResult, RunEvent } from '../run/events.js'
+import type { BlockResult, RunEvent } from '../events/events.js'
 import { writeAtomic } from '../state/atomic.js'
 import { join } from 'node:path'
 import stripAnsi from 'strip-ansi'
+import { MASK } from '../common/mask.js'
 
 interface Case {
   id: string
@@ -91,7 +92,7 @@ export class JunitReporter {
     const summary = {
       runId: this.runId,
       runbook: plan.runbook,
-      params: Object.fromEntries(plan.params.map((p) => [p.name, p.secret ? '********' : p.value])),
+      params: Object.fromEntries(plan.params.map((p) => [p.name, p.secret ? MASK : p.value])),
       status: end.status,
       exitCode: end.exitCode,
       counts: end.counts,

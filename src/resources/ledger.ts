@@ -1,10 +1,10 @@
 // The resource ledger: mounts and loop devices that a run's blocks created, read from the
 // kernel before and after each block. Teardown works from these facts, innermost first.
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { rm } from 'node:fs/promises'
 import { execa } from 'execa'
-import { processStartTime } from '../state/lock.js'
+import { isRunning, processStartTime, readStat, sessionGroups } from '../sys/proc.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
 import { mountsBelow } from './guard.js'
 
@@ -188,12 +188,12 @@ export function resourcePath(r: Resource): string {
 /** SIGTERM to the group, then SIGKILL after 3 s. True once the leader is gone. */
 export async function endProcessGroup(pid: number, graceMs = 3000): Promise<boolean> {
   const startTime = processStartTime(pid)
-  if (!startTime || isZombie(pid)) return true
+  if (!startTime || !isRunning(pid)) return true
   // A process docrun starts leads its own session (a shell, QEMU): the blocks a shell ran are
   // process groups of their own inside it, so the whole session ends, not only the leader's group.
   // (A session id stays taken while any member lives: the kernel does not hand it out again.)
-  const leader = sessionOf(pid) === pid
-  const groups = () => (leader ? sessionGroups(pid) : isZombie(pid) || processStartTime(pid) !== startTime ? [] : [pid])
+  const leader = readStat(pid)?.session === pid
+  const groups = () => (leader ? sessionGroups(pid) : isRunning(pid, startTime) ? [pid] : [])
   const signal = (sig: NodeJS.Signals) => {
     for (const g of groups()) {
       try {
@@ -219,37 +219,3 @@ export async function endProcessGroup(pid: number, graceMs = 3000): Promise<bool
   return gone()
 }
 
-/** Fields of /proc/PID/stat after the command name: state, ppid, pgrp, session, … */
-function statFields(pid: number | string): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-  } catch {
-    return undefined
-  }
-}
-
-function sessionOf(pid: number): number | undefined {
-  const f = statFields(pid)
-  return f ? Number(f[3]) : undefined
-}
-
-/** The process groups of the live (not zombie) processes in session `sid`. */
-function sessionGroups(sid: number): number[] {
-  const groups = new Set<number>()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    const f = statFields(name)
-    if (f && Number(f[3]) === sid && f[0] !== 'Z') groups.add(Number(f[2]))
-  }
-  return [...groups]
-}
-
-function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
-  } catch {
-    return true
-  }
-}

@@ -6,7 +6,7 @@ import { printfFormat } from '../shell/encode.js'
 import { interpreterScript } from '../shell/script.js'
 import type { ShellRunResult, ShellSession } from '../shell/session.js'
 import { GuestError, type TargetPool } from './pool.js'
-import type { Masker } from '../report/mask.js'
+import type { Masker } from '../common/mask.js'
 
 export interface ActionResult {
   res: ShellRunResult

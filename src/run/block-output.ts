@@ -1,8 +1,8 @@
 // Where a running block's output goes: its log file (masked), the event stream (coalesced) and
 // a short tail for the last line. One instance per block run.
 import { createWriteStream, type WriteStream } from 'node:fs'
-import type { Masker, StreamMasker } from '../report/mask.js'
-import { now, type EventBus } from './events.js'
+import type { Masker, StreamMasker } from '../common/mask.js'
+import { now, type EventBus } from '../events/events.js'
 
 /** Output waiting longer than this, or more than FLUSH_BYTES of it, becomes one event. */
 const FLUSH_MS = 100

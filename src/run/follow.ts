@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isAlive } from '../state/lock.js'
-import type { RunEvent } from './events.js'
+import type { RunEvent } from '../events/events.js'
 
 export type FollowEnd =
   | { kind: 'ended'; event: Extract<RunEvent, { type: 'run-end' }> }

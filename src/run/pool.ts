@@ -10,9 +10,9 @@ import { GuestError, GuestTarget } from '../targets/guest/guest.js'
 import { prepareSession, reapplySession } from '../targets/prepare.js'
 import type { Target } from '../targets/target.js'
 import { safeName } from '../state/paths.js'
-import type { Masker } from '../report/mask.js'
+import type { Masker } from '../common/mask.js'
 import { BackgroundProcess } from '../targets/background-process.js'
-import { processStartTime } from '../state/lock.js'
+import { processStartTime } from '../sys/proc.js'
 
 export interface PoolOptions {
   workspace: string

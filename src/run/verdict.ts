@@ -1,8 +1,8 @@
 // A block's status from what its shell reported, with the words the transcript shows.
 import type { Step } from '../plan/types.js'
-import { formatDuration } from '../runbook/durations.js'
+import { formatDuration } from '../common/durations.js'
 import type { ShellRunResult } from '../shell/session.js'
-import type { BlockStatus } from './events.js'
+import type { BlockStatus } from '../events/events.js'
 
 export function verdict(res: ShellRunResult, step: Step, aborted: boolean): { status: BlockStatus; message?: string } {
   if (res.error) return { status: res.interrupted || aborted ? 'interrupted' : 'failed', message: res.error }

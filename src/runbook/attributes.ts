@@ -1,7 +1,7 @@
 // Block attributes: parse a fence's info-string meta (`{name=x target=host}` or Runme's
 // JSON `{"name":"x"}`) and validate it against the schema below.
 import type { AttrValue, Attrs } from './types.js'
-import { parseDuration } from './durations.js'
+import { parseDuration } from '../common/durations.js'
 
 export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'name' | 'identifier' | 'regex' | 'any'
 

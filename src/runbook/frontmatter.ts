@@ -1,7 +1,8 @@
 // Front matter (YAML between `---` lines): params, defaults and runbook-wide settings.
 import { parseDocument, isMap, LineCounter } from 'yaml'
 import type { FrontMatter, ParamDecl, Point } from './types.js'
-import { parseDuration } from './durations.js'
+import { parseDuration } from '../common/durations.js'
+import { SECRET_NAME_RE } from '../common/mask.js'
 
 export interface FrontMatterProblem {
   message: string
@@ -11,7 +12,6 @@ export interface FrontMatterProblem {
 
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Environment names that secrets usually have; such params are masked even when not marked. */
-export const SECRET_NAME_RE = /(_TOKEN|_PASSWORD|_SECRET|_API_KEY)$/i
 
 export function emptyFrontMatter(): FrontMatter {
   return { params: [], chroots: {}, volatile: [], extra: {} }

@@ -13,7 +13,7 @@ import { parseMeta, validateAttrs } from './attributes.js'
 import { emptyFrontMatter, parseFrontMatter } from './frontmatter.js'
 import { detectDialect, interpreterFor } from './dialect.js'
 import { stripPrompts } from './prompts.js'
-import { report } from '../diagnostics.js'
+import { report } from './diagnostics.js'
 
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
 /** Attributes that change nothing a block does: editing them does not make it run again. */

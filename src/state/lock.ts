@@ -3,6 +3,7 @@
 // (proper-lockfile decides staleness by mtime alone and cannot say who held it.)
 import { openSync, closeSync, writeSync, readFileSync, unlinkSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
+import { isRunning, processStartTime } from '../sys/proc.js'
 
 export interface LockHolder { pid: number; startTime: string; command: string; since: string }
 
@@ -12,19 +13,9 @@ export class LockedError extends Error {
   }
 }
 
-/** The kernel's start time of a pid (field 22 of /proc/PID/stat), '' when it is gone. */
-export function processStartTime(pid: number): string {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? ''
-  } catch {
-    return ''
-  }
-}
-
+/** The holder still runs (a zombie holds nothing: it has ended). */
 export function isAlive(holder: Pick<LockHolder, 'pid' | 'startTime'>): boolean {
-  const st = processStartTime(holder.pid)
-  return st !== '' && st === holder.startTime
+  return isRunning(holder.pid, holder.startTime)
 }
 
 export interface Lock {

@@ -2,7 +2,7 @@
 // state after the last good block (for --resume). Written atomically after every block.
 import { readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { BlockStatus } from '../run/events.js'
+import type { BlockStatus } from '../events/events.js'
 import type { Paths } from './paths.js'
 import { safeName } from './paths.js'
 import { writeAtomic } from './atomic.js'

@@ -3,8 +3,8 @@
 // side file after it; ended with the run (the resource ledger has its pid and start time).
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
-import { processStartTime } from '../state/lock.js'
-import type { Masker } from '../report/mask.js'
+import { processStartTime } from '../sys/proc.js'
+import type { Masker } from '../common/mask.js'
 
 export interface Launch {
   file: string

@@ -1,11 +1,2 @@
-import { readFileSync } from 'node:fs'
-
-/** True while a process runs (a zombie has ended; only its parent has not reaped it yet). */
-export function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return false
-  }
-}
+// Tests ask the kernel the same way docrun does (src/sys/proc.ts): a zombie is not alive.
+export { isRunning as alive, readStat } from '../../src/sys/proc.js'

@@ -5,7 +5,7 @@ import { createWriteStream, type WriteStream } from 'node:fs'
 import { constants } from 'node:os'
 import { execa, type ResultPromise } from 'execa'
 import stripAnsi from 'strip-ansi'
-import type { Masker, StreamMasker } from '../../report/mask.js'
+import type { Masker, StreamMasker } from '../../common/mask.js'
 import { ChannelEvents, type Channel } from '../../shell/channel.js'
 
 function signalName(n: number): string | undefined {

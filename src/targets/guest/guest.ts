@@ -4,13 +4,13 @@
 // kept apart, as in the NixOS test driver's Machine.
 import { randomBytes } from 'node:crypto'
 import type { BootSpec } from '../../plan/types.js'
-import { formatDuration } from '../../runbook/durations.js'
+import { formatDuration } from '../../common/durations.js'
 import { ShellSession } from '../../shell/session.js'
 import type { Target } from '../target.js'
 import { ConsoleChannel } from './console-channel.js'
 import { BootError, waitReady } from './wait-ready.js'
-import { processStartTime } from '../../state/lock.js'
-import type { Masker } from '../../report/mask.js'
+import { processStartTime } from '../../sys/proc.js'
+import type { Masker } from '../../common/mask.js'
 
 export interface GuestLaunch {
   file: string

@@ -4,7 +4,7 @@ import { StringDecoder } from 'node:string_decoder'
 import type { BootSpec } from '../../plan/types.js'
 import { TtyCleaner, cleanTty } from '../../shell/tty-clean.js'
 import type { Channel } from '../../shell/channel.js'
-import { formatDuration } from '../../runbook/durations.js'
+import { formatDuration } from '../../common/durations.js'
 
 /** A shell prompt at the end of the console: `# `, `~ # `, `root@vm:~# `, `$ `. */
 export const DEFAULT_READY = /(?:^|\n)[^\n]{0,120}[#$] ?$/

@@ -1,8 +1,10 @@
 // Secrets never reach a transcript, an event log, an output file or a console log.
 import { StringDecoder } from 'node:string_decoder'
-import { SECRET_NAME_RE } from '../runbook/frontmatter.js'
 
 export const MASK = '********'
+
+/** Params and environment variables with such names are secrets even when not declared so. */
+export const SECRET_NAME_RE = /(_TOKEN|_PASSWORD|_SECRET|_API_KEY)$/i
 
 export class Masker {
   readonly secrets: string[]

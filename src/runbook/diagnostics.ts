@@ -1,6 +1,6 @@
 // Diagnostics as VFileMessage (place, ruleId, source), reported with vfile-reporter.
 import type { VFile } from 'vfile'
-import type { Point } from './runbook/types.js'
+import type { Point } from './types.js'
 
 export const SOURCE = 'docrun'
 

@@ -1,7 +1,33 @@
 // One typed event stream; every reporter (terminal, transcript, events.jsonl) subscribes to it.
-import type { Plan, Step } from '../plan/types.js'
-import type { CheckResult } from '../checks/postconditions.js'
-import type { TestReport } from '../checks/reports.js'
+import type { Plan } from '../plan/types.js'
+
+export interface CheckResult {
+  name: string
+  kind: 'check' | 'expect' | 'module'
+  passed: boolean
+  /** Why it failed: the assertion's message, the check's output, or a unified diff. */
+  message?: string
+  diff?: string
+  /** What a failed {check} printed. */
+  output?: string
+  /** Not run (a guest that is not running, under `docrun verify`). */
+  skipped?: string
+  /** `--update-expect`: the {expect} block's new body (the output, volatile values as patterns). */
+  updated?: string
+}
+
+export interface TestReport {
+  format: 'tap' | 'test_verifier' | 'test_progs'
+  passed: number
+  failed: number
+  skipped: number
+  /** Tests run (TAP: points; test_progs: top-level tests). */
+  total: number
+  /** Names of the failing tests, as the report gives them. */
+  failures: string[]
+  /** TAP: the summaries of the programs it ran, printed inside it as `# ` lines (test_verifier's 791 tests in one point). */
+  nested?: TestReport[]
+}
 
 export type BlockStatus = 'passed' | 'failed' | 'timed-out' | 'interrupted' | 'skipped'
 
@@ -58,4 +84,3 @@ export class EventBus {
 
 export const now = () => new Date().toISOString()
 
-export type StepLike = Pick<Step, 'id'>

@@ -1,5 +1,0 @@
-export * from './channel.js'
-export * from './encode.js'
-export * from './framer.js'
-export * from './script.js'
-export * from './session.js'
