@@ -1,0 +1,96 @@
+// The one reader of a run's events.jsonl: whole (transcript, report), its first or last event
+// (who runs it, how it ended), or line by line as it is written (status --follow).
+import { open, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { RunEvent } from './events.js'
+
+export const EVENTS_FILE = 'events.jsonl'
+
+/** A line that could not be read: its number and why (a torn last line of a killed run, a bad edit). */
+export interface EventProblem {
+  line: number
+  reason: string
+}
+
+export interface EventLog {
+  events: RunEvent[]
+  problems: EventProblem[]
+}
+
+const EVENT_TYPES = new Set(['run-start', 'note', 'block-start', 'output', 'block-end', 'block-skip', 'run-end'])
+
+/** One line of events.jsonl: the event, or why it is not one. */
+export function parseEventLine(line: string): RunEvent | { problem: string } {
+  let value: unknown
+  try {
+    value = JSON.parse(line)
+  } catch (error) {
+    return { problem: `not JSON (${(error as Error).message})` }
+  }
+  const type = (value as { type?: unknown } | null)?.type
+  if (typeof type !== 'string' || !EVENT_TYPES.has(type)) return { problem: `not a docrun event (type ${JSON.stringify(type)})` }
+  return value as RunEvent
+}
+
+/** Every event of a text, and the lines that are not events (with their numbers). */
+export function parseEventLog(text: string): EventLog {
+  const log: EventLog = { events: [], problems: [] }
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return
+    const e = parseEventLine(line)
+    if ('problem' in e) log.problems.push({ line: i + 1, reason: e.problem })
+    else log.events.push(e)
+  })
+  return log
+}
+
+/** A run directory's events; undefined when it has no events file. */
+export async function readEventLog(runDir: string): Promise<EventLog | undefined> {
+  const text = await readFile(join(runDir, EVENTS_FILE), 'utf8').catch(() => undefined)
+  return text === undefined ? undefined : parseEventLog(text)
+}
+
+/** The run-start event (who runs it), read from the file's head only: the log may be large. */
+export async function readRunStart(runDir: string): Promise<Extract<RunEvent, { type: 'run-start' }> | undefined> {
+  const head = await readHead(join(runDir, EVENTS_FILE), 1 << 20)
+  const first = head?.split('\n', 1)[0]
+  if (!first) return undefined
+  const e = parseEventLine(first)
+  return 'type' in e && e.type === 'run-start' ? e : undefined
+}
+
+/** The run-end event, if the run wrote one (read from the file's tail). */
+export async function readRunEnd(runDir: string): Promise<Extract<RunEvent, { type: 'run-end' }> | undefined> {
+  const tail = await readTail(join(runDir, EVENTS_FILE), 1 << 20)
+  for (const line of (tail ?? '').trimEnd().split('\n').reverse()) {
+    const e = parseEventLine(line)
+    if ('type' in e && e.type === 'run-end') return e
+  }
+  return undefined
+}
+
+async function readHead(path: string, max: number): Promise<string | undefined> {
+  const h = await open(path, 'r').catch(() => undefined)
+  if (!h) return undefined
+  try {
+    const buf = Buffer.alloc(max)
+    const { bytesRead } = await h.read(buf, 0, max, 0)
+    return buf.subarray(0, bytesRead).toString('utf8')
+  } finally {
+    await h.close()
+  }
+}
+
+async function readTail(path: string, max: number): Promise<string | undefined> {
+  const h = await open(path, 'r').catch(() => undefined)
+  if (!h) return undefined
+  try {
+    const { size } = await h.stat()
+    const start = Math.max(0, size - max)
+    const buf = Buffer.alloc(size - start)
+    const { bytesRead } = await h.read(buf, 0, buf.length, start)
+    return buf.subarray(0, bytesRead).toString('utf8')
+  } finally {
+    await h.close()
+  }
+}
