@@ -17,7 +17,7 @@ export interface CheckResult {
 }
 
 export interface TestReport {
-  format: 'tap' | 'test_verifier' | 'test_progs'
+  format: 'tap' | 'ktap' | 'test_verifier' | 'test_progs' | 'kunit'
   passed: number
   failed: number
   skipped: number
@@ -27,6 +27,26 @@ export interface TestReport {
   failures: string[]
   /** TAP: the summaries of the programs it ran, printed inside it as `# ` lines (test_verifier's 791 tests in one point). */
   nested?: TestReport[]
+  /** KTAP: the suites it ran, each with its own counts (KUnit's `# Subtest:`). */
+  subtests?: TestReport[]
+  /** The suite's name (KTAP subtests). */
+  name?: string
+  /** Failures an allow or deny list expects (a DENYLIST entry): counted here, not in `failed`. */
+  known?: number
+  knownFailures?: { name: string; list: string }[]
+}
+
+/** A kernel trouble report seen on a guest's console while a block ran (WARNING, BUG, Oops, KASAN, lockdep, …). */
+export interface Splat {
+  /** Which kind of report: `warning`, `bug`, `oops`, `kasan`, `ubsan`, `kcsan`, `lockdep`, `hung-task`, `rcu-stall`, `soft-lockup`. */
+  kind: string
+  /** The line that starts it, as the console printed it (timestamp stripped). */
+  title: string
+  /** The splat's lines (up to its end marker or a bound). */
+  lines: string[]
+  guest: string
+  /** Set when the runbook's `allow-splats:` allows it: the pattern's reason. */
+  allowed?: string
 }
 
 export type BlockStatus = 'passed' | 'failed' | 'timed-out' | 'interrupted' | 'skipped'
@@ -50,6 +70,8 @@ export interface BlockResult {
   checks?: CheckResult[]
   /** A test report found in the output (TAP, test_verifier, test_progs). */
   report?: TestReport
+  /** Kernel trouble reports the guest printed while the block ran. */
+  splats?: Splat[]
 }
 
 export interface HostFacts {
