@@ -3,6 +3,7 @@
 // parser; the two Summary formats are one line each (tools/testing/selftests/bpf).
 import { Parser, type FinalResults } from 'tap-parser'
 import type { TestReport } from '../events/events.js'
+import { parseKtap, parseKunitSummary } from './ktap.js'
 
 
 /** kselftest TAP: `TAP version 13`, `1..N`, `ok 1 selftests: bpf: test_verifier`, `# SKIP`. */
@@ -51,7 +52,7 @@ export function parseTestProgs(text: string): TestReport | undefined {
   return { format: 'test_progs', passed, failed, skipped, total: passed + skipped + failed, failures }
 }
 
-/** Whatever report the output holds: test_progs, test_verifier, then TAP. */
+/** Whatever report the output holds: test_progs, test_verifier, KTAP (KUnit), kunit.py's summary, then TAP. */
 export function detectReport(text: string): TestReport | undefined {
-  return parseTestProgs(text) ?? parseTestVerifier(text) ?? parseTap(text)
+  return parseTestProgs(text) ?? parseTestVerifier(text) ?? parseKtap(text) ?? parseKunitSummary(text) ?? parseTap(text)
 }

@@ -187,6 +187,7 @@ export class TranscriptModel {
       const t = r.report
       out.push(`| ${t.format} | passed | failed | skipped |`, '|---|---|---|---|', `| ${t.total} run | ${t.passed} | ${t.failed} | ${t.skipped} |`)
       for (const n of t.nested ?? []) out.push(`| inside: ${n.format}, ${n.total} run | ${n.passed} | ${n.failed} | ${n.skipped} |`)
+      for (const n of t.subtests ?? []) out.push(`| suite ${escapeCell(n.name ?? '?')}, ${n.total} run | ${n.passed} | ${n.failed} | ${n.skipped} |`)
       out.push('')
       const failures = [...t.failures, ...(t.nested ?? []).flatMap((n) => n.failures.map((f) => `${n.format}: ${f}`))]
       if (failures.length) out.push(`Failing: ${failures.slice(0, 20).map((f) => `\`${f}\``).join(', ')}${failures.length > 20 ? ` and ${failures.length - 20} more` : ''}`, '')
