@@ -155,3 +155,42 @@ describe('import', () => {
     expect((JSON.parse(list.stdout) as { steps: { action: string }[] }).steps.map((s) => s.action)).toEqual(['run', 'none'])
   })
 })
+
+describe('import writes its front matter and its pandoc filter safely', () => {
+  it('a chroot directory with `:` or `#` in it stays one string in the front matter (defect 7)', async () => {
+    const { inferTargets } = await import('../src/import/infer-targets.js')
+    const md = ['---', 'title: "T"', '---', '', '```sh', 'sudo chroot /srv/build:', '```', '', '```sh', 'make', '```', '', '```sh', 'sudo chroot /srv/a#1', '```', ''].join('\n')
+    const { text } = await inferTargets(md)
+    const { parseDocument } = await import('yaml')
+    const fm = parseDocument(text.slice(4, text.indexOf('\n---\n', 3)))
+    expect(fm.errors).toEqual([])
+    expect(fm.toJS().chroots).toEqual({ 'build_': '/srv/build:', 'a_1': '/srv/a#1' })
+  })
+
+  it('the Lua filter goes in a private temporary directory, removed after: a planted /tmp/docrun-codeblocks-PID.lua is not followed (defect 8)', async () => {
+    await requireTool('pandoc', 'pandoc')
+    const { importDocument } = await import('../src/import/rst.js')
+    const { symlinkSync, readdirSync } = await import('node:fs')
+    const ws = workspace()
+    const victim = join(ws, 'victim')
+    writeFileSync(victim, 'mine\n')
+    const planted = `/tmp/docrun-codeblocks-${process.pid}.lua`
+    rmSync(planted, { force: true })
+    symlinkSync(victim, planted)
+    const tmp = join(ws, 'tmp')
+    const { mkdirSync } = await import('node:fs')
+    mkdirSync(tmp)
+    const before = process.env.TMPDIR
+    process.env.TMPDIR = tmp
+    try {
+      const out = await importDocument('Title\n=====\n\nRun::\n\n    echo hi\n', 'doc.rst')
+      expect(out).toContain('```sh')
+      expect(readFileSync(victim, 'utf8')).toBe('mine\n')
+      expect(readdirSync(tmp)).toEqual([])
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = before
+      rmSync(planted, { force: true })
+    }
+  })
+})

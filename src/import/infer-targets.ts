@@ -2,6 +2,7 @@
 // bare `sudo chroot DIR` went on typing inside the chroot; one who started QEMU with its
 // console on stdio went on typing into the guest. The import writes each such inference as
 // explicit attributes, with a comment saying why, for a person to review.
+import { Pair, parseDocument, Scalar } from 'yaml'
 import { parseRunbook } from '../runbook/parse.js'
 
 const BARE_CHROOT = /^(\s*)((?:sudo\s+)?chroot\s+(?:-\S+\s+)*(\S+))\s*$/
@@ -97,12 +98,31 @@ export function inferTargets(markdown: string, source?: string): { text: string;
     const a = attrsAt.get(i)
     out.push(a ? `${line} {${a.join(' ')}}` : line)
   })
-  let text = out.join('\n')
-  // The front matter gets what was inferred, after what the import wrote.
-  const extra: string[] = []
-  if (documentLines.length) extra.push(`imported-lines: [${documentLines.join(', ')}]  # the document line of each literal block (mirrors=N is block N)`)
-  if (Object.keys(chroots).length) extra.push('chroots:  # inferred from bare `chroot DIR` commands', ...Object.entries(chroots).map(([n, d]) => `  ${n}: ${d}`))
-  const close = text.startsWith('---\n') ? text.indexOf('\n---\n', 3) : -1
-  if (extra.length && close > 0) text = `${text.slice(0, close + 1)}${extra.join('\n')}\n${text.slice(close + 1)}`
+  const text = withFrontMatter(out.join('\n'), documentLines, chroots)
   return { text, inferences, chroots }
+}
+
+/**
+ * The front matter gets what was inferred, after what the import wrote: built as a YAML
+ * document (a directory with `: ` or ` #` in it stays one string), its comments on the lines
+ * they describe.
+ */
+function withFrontMatter(text: string, documentLines: number[], chroots: Record<string, string>): string {
+  const close = text.startsWith('---\n') ? text.indexOf('\n---\n', 3) : -1
+  if (close < 0 || (!documentLines.length && !Object.keys(chroots).length)) return text
+  const doc = parseDocument(text.slice(4, close + 1))
+  if (documentLines.length) {
+    const lines = doc.createNode(documentLines, { flow: true })
+    lines.comment = ' the document line of each literal block (mirrors=N is block N)'
+    doc.set('imported-lines', lines)
+  }
+  if (Object.keys(chroots).length) {
+    const key = new Scalar('chroots')
+    key.comment = ' inferred from bare `chroot DIR` commands'
+    doc.delete('chroots')
+    doc.add(new Pair(key, doc.createNode(chroots)))
+  }
+  // Two spaces before a line comment, as the rest of the runbook's front matter has them.
+  const yaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false, commentString: (c) => c.replace(/^(?!$)(?: $)?/gm, ' #') })
+  return `---\n${yaml}${text.slice(close + 1)}`
 }

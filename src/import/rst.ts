@@ -3,7 +3,9 @@
 // as `sh`, Kconfig lines and other content as data. pandoc does the conversion (a real RST
 // parser); a Lua filter gives each code block its language.
 import { execa } from 'execa'
-import { basename, extname } from 'node:path'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { basename, extname, join } from 'node:path'
 import { inferTargets } from './infer-targets.js'
 
 export class ImportError extends Error {}
@@ -57,10 +59,11 @@ export async function importDocument(text: string, sourcePath: string): Promise<
   const ext = extname(sourcePath).toLowerCase()
   const from = ext === '.rst' || ext === '.rest' || ext === '.txt' ? 'rst' : 'markdown'
   const input = from === 'rst' ? literalAfterFullWidthColon(text) : text
-  const filter = `/tmp/docrun-codeblocks-${process.pid}.lua`
-  const { writeFile, rm } = await import('node:fs/promises')
-  await writeFile(filter, LANG_FILTER)
+  // A private directory (mode 0700, unpredictable name): nobody can plant the filter's path.
+  const dir = await mkdtemp(join(tmpdir(), 'docrun-import-'))
+  const filter = join(dir, 'codeblocks.lua')
   try {
+    await writeFile(filter, LANG_FILTER, { flag: 'wx' })
     const r = await execa('pandoc', ['-f', from, '-t', 'gfm', '--wrap=none', `--lua-filter=${filter}`], { input, reject: false })
     if (r.exitCode !== 0) throw new ImportError(`pandoc could not convert ${sourcePath}: ${r.stderr.trim()}`)
     const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
@@ -68,6 +71,6 @@ export async function importDocument(text: string, sourcePath: string): Promise<
     // Then follow the reader into the chroots and guests the document opens.
     return inferTargets(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text).text
   } finally {
-    await rm(filter, { force: true })
+    await rm(dir, { recursive: true, force: true })
   }
 }
