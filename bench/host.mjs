@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// docrun's own cost on the host, each figure measured side by side with what it is compared to
+// (see bench/lib/measure.mjs) and printed beside its goal (README, Performance).
+//   node bench/host.mjs [--rounds N] [--only startup,blocks,sleep,resume,memory]
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { alternate, median, row, timeCommand } from './lib/measure.mjs'
+
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, only: { type: 'string' } } })
+const rounds = Number(values.rounds)
+const only = values.only ? new Set(values.only.split(',')) : undefined
+const root = resolve(import.meta.dirname, '..')
+const cli = join(root, 'dist/src/cli/main.js')
+const work = mkdtempSync(join(tmpdir(), 'docrun-bench-'))
+const docrun = (args, opts) => timeCommand(process.execPath, [cli, ...args], { cwd: work, ...opts })
+const runbook = (name, blocks) => {
+  writeFileSync(join(work, name), `# Bench\n\n${blocks.map((c) => `\`\`\`sh\n${c}\n\`\`\`\n`).join('\n')}`)
+  return join(work, name)
+}
+const script = (name, blocks) => {
+  writeFileSync(join(work, name), `${blocks.join('\n')}\n`)
+  return join(work, name)
+}
+
+function startup() {
+  const s390 = join(root, 'runbooks/s390-bpf.md')
+  const t = alternate(rounds, {
+    node: () => timeCommand(process.execPath, ['-e', '0']),
+    version: () => docrun(['--version']),
+    list: () => docrun(['list', s390]),
+    status: () => docrun(['status', s390, '-w', work]),
+    lint: () => docrun(['lint', s390], { allowFail: true }),
+  })
+  const base = median(t.node)
+  for (const k of ['version', 'list', 'status', 'lint']) {
+    const ratio = median(t[k]) / base
+    row(`start-up: docrun ${k}${k === 'version' ? '' : ' runbooks/s390-bpf.md'}`, `${median(t[k]).toFixed(0)} ms = ${ratio.toFixed(2)}× node -e 0`, '≤ 1.6×', ratio <= 1.6)
+  }
+  row('start-up: node -e 0', `${base.toFixed(0)} ms`, '(the baseline)')
+}
+
+function blocks() {
+  const trivial = (n) => Array.from({ length: n }, (_, i) => `echo block ${i} > /dev/null; X${i % 10}=${i}`)
+  for (const n of [200, 2000]) {
+    const one = runbook(`one-${n}.md`, trivial(1))
+    const many = runbook(`many-${n}.md`, trivial(n))
+    const bashOne = script(`one-${n}.sh`, trivial(1))
+    const bashMany = script(`many-${n}.sh`, trivial(n))
+    const r = Math.max(1, Math.round(rounds / (n / 200)))
+    const t = alternate(r, {
+      one: () => docrun(['run', '--quiet', one, '-w', join(work, `ws-one-${n}`)]),
+      many: () => docrun(['run', '--quiet', many, '-w', join(work, `ws-many-${n}`)]),
+      bashOne: () => timeCommand('bash', [bashOne]),
+      bashMany: () => timeCommand('bash', [bashMany]),
+    })
+    const added = (median(t.many) - median(t.one) - (median(t.bashMany) - median(t.bashOne))) / (n - 1)
+    row(`host: added per trivial block, ${n} blocks`, `${added.toFixed(2)} ms (run ${(median(t.many) / 1000).toFixed(1)} s)`, '≤ 3 ms, flat', added <= 3)
+  }
+}
+
+function sleep() {
+  const cmds = Array.from({ length: 50 }, () => 'sleep 0.1')
+  const md = runbook('sleep.md', cmds)
+  const sh = script('sleep.sh', cmds)
+  const t = alternate(rounds, { docrun: () => docrun(['run', '--quiet', md, '-w', join(work, 'ws-sleep')]), bash: () => timeCommand('bash', [sh]) })
+  const ratio = median(t.docrun) / median(t.bash)
+  row('host: 50 × sleep 0.1', `${ratio.toFixed(3)}× plain bash (${(median(t.docrun) / 1000).toFixed(2)} s)`, '≤ 1.03×', ratio <= 1.03)
+}
+
+function resume() {
+  const n = 1000
+  const md = runbook('resume.md', [...Array.from({ length: n - 1 }, (_, i) => `: ${i}`), 'exit 3'])
+  const ws = join(work, 'ws-resume')
+  docrun(['run', '--quiet', md, '-w', ws], { allowFail: true })
+  const t = alternate(rounds, { resume: () => docrun(['run', '--quiet', '--resume', md, '-w', ws], { allowFail: true }) })
+  row(`host: --resume of a ${n}-block runbook to its first unrun block`, `${median(t.resume).toFixed(0)} ms (the last block runs too)`, '< 1000 ms', median(t.resume) < 1000)
+}
+
+async function memory() {
+  const md = runbook('flood.md', ['head -c 1000000000 /dev/zero | tr "\\0" "x" | fold -w 100'])
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [cli, 'run', '--quiet', md, '-w', join(work, 'ws-flood')], { stdio: 'ignore' })
+  // VmHWM is the process's own peak RSS: the last reading before it exits is the run's peak.
+  let peakKb = 0
+  const timer = setInterval(() => {
+    const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+    if (m) peakKb = Math.max(peakKb, Number(m[1]))
+  }, 50)
+  const code = await new Promise((r) => child.on('exit', r))
+  clearInterval(timer)
+  if (code !== 0) throw new Error(`the 1 GB block exited with ${code}`)
+  const mb = Math.round(peakKb / 1024)
+  row('host: docrun peak RSS while a block prints 1 GB', `${mb} MB (${((performance.now() - t0) / 1000).toFixed(0)} s)`, '< 150 MB', mb < 150)
+}
+
+const all = { startup, blocks, sleep, resume, memory }
+console.log(`docrun host benchmarks (${rounds} rounds each, alternating; medians)`)
+try {
+  for (const [name, fn] of Object.entries(all)) if (!only || only.has(name)) await fn()
+} finally {
+  rmSync(work, { recursive: true, force: true })
+}
