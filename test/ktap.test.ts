@@ -42,6 +42,15 @@ describe('KTAP', () => {
     expect(detectReport(fixture('test_is_test_passed-failure.log'))?.format).toBe('ktap')
   })
 
+  it("agrees with kunit.py on a real run (Linux 6.1's default KUnit suites under UML: 27 suites, 217 cases)", () => {
+    const raw = parseKtap(fixture('kunit-um-6.1-raw.log'))!
+    const summary = parseKunitSummary(fixture('kunit-um-6.1-summary.log'))!
+    expect(summary).toEqual({ format: 'kunit', passed: 210, failed: 0, skipped: 7, total: 217, failures: [] })
+    expect(raw).toMatchObject({ passed: summary.passed, failed: 0, skipped: summary.skipped, total: summary.total })
+    expect(raw.subtests).toHaveLength(27)
+    expect(raw.subtests![0]).toMatchObject({ name: 'time_test_cases', total: 1 })
+  })
+
   it("reads kunit.py's summary line", () => {
     const out = '[12:01:02] ============ [FAILED] example ============\n[12:01:02] [FAILED] example_simple_test\n[12:01:03] Testing complete. Ran 10 tests: passed: 8, failed: 1, skipped: 1\n'
     expect(parseKunitSummary(out)).toEqual({ format: 'kunit', passed: 8, failed: 1, skipped: 1, total: 10, failures: ['example', 'example_simple_test'] })
