@@ -5,6 +5,7 @@ import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
 import { report } from '../runbook/diagnostics.js'
+import { parseCachePaths } from '../runbook/attributes.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
 export class PlanError extends Error {}
@@ -111,6 +112,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(fileAttr ? { file: fileAttr } : {}),
       ...(boot ? { boot } : {}),
       ...(b.attrs.setup === true ? { setup: true } : {}),
+      ...(typeof b.attrs.cache === 'string' ? { cache: parseCachePaths(b.attrs.cache).paths } : {}),
       ...(b.attrs.background === true && action === 'run' ? { background: true } : {}),
     }
     if (step.background && step.target.kind === 'guest') step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'

@@ -61,6 +61,8 @@ export interface Step {
   background?: boolean
   /** Runs through this program, the content on its stdin (Runme's `interpreter`). */
   interpreter?: string
+  /** `{cache=PATHS}`: workspace paths stored in the block cache after the step passes (src/cache). */
+  cache?: string[]
   /** Why the step cannot run unattended: it fails at once with this message. */
   refuse?: string
   /** Why the step will not run in this plan (data block, skip, outside the selection). */

@@ -1,6 +1,7 @@
 // Block attributes: parse a fence's info-string meta (`{name=x target=host}` or Runme's
 // JSON `{"name":"x"}`) and validate it against the schema below.
 import type { AttrValue, Attrs } from './types.js'
+import { posix } from 'node:path'
 import { parseDuration } from '../common/durations.js'
 
 export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'name' | 'identifier' | 'regex' | 'any'
@@ -33,6 +34,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
+  cache: { kind: 'string', description: 'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it' },
   mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
@@ -144,6 +146,19 @@ function tokenize(meta: string, from: number, to: number, out: ParsedMeta): void
   }
 }
 
+/**
+ * `cache=PATHS`: paths relative to the workspace, separated by commas or spaces (quote the value
+ * for more than one: the attribute tokenizer splits on both). Normalised; `..`, absolute paths
+ * and the workspace itself are refused (a restore removes what is there first).
+ */
+export function parseCachePaths(value: string): { paths: string[]; problem?: string } {
+  const paths = [...new Set(value.split(/[\s,]+/).filter(Boolean).map((p) => posix.normalize(p).replace(/\/+$/, '')))]
+  if (!paths.length) return { paths, problem: 'needs at least one path' }
+  const bad = paths.find((p) => p.startsWith('/') || p === '.' || p === '..' || p.startsWith('../'))
+  if (bad) return { paths, problem: `takes paths inside the workspace (relative, no \`..\`), not \`${bad}\`` }
+  return { paths }
+}
+
 const NAME_RE = /^[\p{L}\p{N}_][\p{L}\p{N}_.:-]*$/u
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -206,6 +221,11 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
   }
   if (norm.guest !== undefined && norm.file !== undefined) problems.push({ message: '`guest=` starts a guest from the block; it cannot also be `file=`', ruleId: 'attribute-value', offset: offsets.guest })
   if (norm.check && norm.expect) problems.push({ message: 'a block is either `check` or `expect`, not both', ruleId: 'attribute-value', offset: offsets.expect })
+  if (typeof norm.cache === 'string') {
+    const { problem } = parseCachePaths(norm.cache)
+    if (problem) problems.push({ message: `Attribute \`cache\` ${problem}`, ruleId: 'attribute-value', offset: offsets.cache })
+    if (norm.check || norm.expect) problems.push({ message: '`cache=` goes on the block that makes the paths, not on its check', ruleId: 'attribute-value', offset: offsets.cache })
+  }
   if (norm.append && norm.file === undefined) problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
   return { attrs: norm, problems }
 }
