@@ -11,6 +11,7 @@ import { lintCommand, listCommand, statusCommand, transcriptCommand } from './in
 import { cleanCommand } from './clean.js'
 import { detachRun, followCommand, stopCommand } from './background.js'
 import { driftCommand } from './drift.js'
+import { cacheCommands } from './cache.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
 /** Every command that reads a workspace takes it the same way. */
@@ -133,6 +134,8 @@ program
   .action(async (opts) => {
     process.exitCode = await transcriptCommand(opts)
   })
+
+cacheCommands(program.command('cache'), collect)
 
 // `docrun list RUNBOOK | head`: a reader that stops early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
