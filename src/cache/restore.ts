@@ -7,7 +7,7 @@ import { lstat, mkdir, mkdtemp, realpath, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { isWithin, mountsBelow, readMounts } from '../sys/mountinfo.js'
 import { extractArchive } from './archive.js'
-import { CacheError, markUsed, openVerified, writeEntry, type CacheMeta, type StoreResult } from './store.js'
+import { CacheError, markUsed, openVerified, writeEntry, type CacheMeta, type StoreRequest, type StoreResult } from './store.js'
 
 /**
  * Check each workspace-relative path: it stays inside the workspace (no `..`, no symlinked
@@ -29,7 +29,7 @@ export async function checkPaths(workspace: string, paths: string[]): Promise<vo
 }
 
 /** After the block passed: its paths into the store (they must exist; mounts unmounted first). */
-export async function storePaths(dir: string, req: { key: string; workspace: string; paths: string[]; step?: string }): Promise<StoreResult> {
+export async function storePaths(dir: string, req: StoreRequest): Promise<StoreResult> {
   await checkPaths(req.workspace, req.paths)
   for (const p of req.paths) {
     if (!(await lstat(resolve(req.workspace, p)).then(() => true, () => false))) throw new CacheError(`cache path ${p} does not exist after the block`)

@@ -8,7 +8,6 @@ import { createReadStream } from 'node:fs'
 import { mkdir, mkdtemp, open, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises'
 import { homedir, hostname } from 'node:os'
 import { join } from 'node:path'
-import { VERSION } from '../version.js'
 import { archiveName, createArchive, pickCompression, type Compression } from './archive.js'
 
 export const ENTRY_FORMAT = 1
@@ -68,6 +67,8 @@ export interface StoreRequest {
   workspace: string
   paths: string[]
   step?: string
+  /** docrun's version, recorded in meta.json (src/version.ts reads package.json: the caller passes it). */
+  version?: string
 }
 
 export interface StoreResult {
@@ -93,7 +94,7 @@ export async function writeEntry(dir: string, req: StoreRequest): Promise<StoreR
     const { size, sha256 } = await digestFile(join(tmp, archive))
     await syncFile(join(tmp, archive))
     const meta: CacheMeta = {
-      format: ENTRY_FORMAT, key: req.key, paths: req.paths, created: new Date().toISOString(), host: hostname(), version: VERSION,
+      format: ENTRY_FORMAT, key: req.key, paths: req.paths, created: new Date().toISOString(), host: hostname(), version: req.version ?? 'unknown',
       ...(req.step ? { step: req.step } : {}), compression, archive, size, sha256,
     }
     await writeSynced(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
@@ -154,7 +155,8 @@ export async function openVerified(dir: string, key: string): Promise<OpenResult
   if (sha256 !== meta.sha256 || size !== meta.size) {
     await handle.close()
     await removeEntry(dir, key)
-    return { ok: false, reason: `cache entry ${key} is corrupt (archive sha256 ${sha256.slice(0, 12)}…, ${size} bytes; meta.json says ${meta.sha256.slice(0, 12)}…, ${meta.size} bytes): removed` }
+    const found = `archive sha256 ${sha256.slice(0, 12)}…, ${size} bytes`
+    return { ok: false, reason: `cache entry ${key} is corrupt (${found}; meta.json says ${meta.sha256.slice(0, 12)}…, ${meta.size} bytes): removed` }
   }
   return { ok: true, entry: { meta, handle } }
 }

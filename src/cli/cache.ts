@@ -28,7 +28,10 @@ async function keyCommand(runbook: string, opts: { set?: string[]; json?: boolea
 
 function entryLine(e: CacheEntry): string {
   const m = e.meta
-  return `${m.key.slice(0, 16)}  ${formatSize(m.size).padStart(9)}  made ${m.created.slice(0, 16).replace('T', ' ')} on ${m.host}  used ${new Date(e.lastUsed).toISOString().slice(0, 16).replace('T', ' ')}  ${m.step ? `${m.step}: ` : ''}${m.paths.join(' ')}`
+  const minute = (iso: string) => iso.slice(0, 16).replace('T', ' ')
+  const made = `made ${minute(m.created)} on ${m.host}`
+  const used = `used ${minute(new Date(e.lastUsed).toISOString())}`
+  return `${m.key.slice(0, 16)}  ${formatSize(m.size).padStart(9)}  ${made}  ${used}  ${m.step ? `${m.step}: ` : ''}${m.paths.join(' ')}`
 }
 
 async function lsCommand(opts: { cacheDir?: string; json?: boolean }): Promise<number> {
@@ -47,9 +50,11 @@ async function pruneCommand(opts: { cacheDir?: string; maxSize?: string; olderTh
   if (opts.maxSize !== undefined && maxSize === undefined) throw new CliError(`--max-size ${opts.maxSize}: expected a size such as 10G, 500M or 4096`)
   const olderThanMs = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan)
   if (opts.olderThan !== undefined && olderThanMs === undefined) throw new CliError(`--older-than ${opts.olderThan}: expected a duration such as 30d or 12h`)
-  const { removed, kept } = await pruneEntries(dirOf(opts), { ...(maxSize !== undefined ? { maxSize } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) })
+  const limits = { ...(maxSize !== undefined ? { maxSize } : {}), ...(olderThanMs !== undefined ? { olderThanMs } : {}) }
+  const { removed, kept } = await pruneEntries(dirOf(opts), limits)
+  const total = (list: CacheEntry[]) => formatSize(list.reduce((n, e) => n + e.meta.size, 0))
   for (const e of removed) out(`removed ${entryLine(e)}`)
-  out(`removed ${removed.length} (${formatSize(removed.reduce((n, e) => n + e.meta.size, 0))}), kept ${kept.length} (${formatSize(kept.reduce((n, e) => n + e.meta.size, 0))})`)
+  out(`removed ${removed.length} (${total(removed)}), kept ${kept.length} (${total(kept)})`)
   return EXIT.ok
 }
 
@@ -66,12 +71,15 @@ export function cacheCommands(cache: Command, collect: (value: string, prev?: st
     .action(async (runbook: string, opts) => {
       process.exitCode = await keyCommand(runbook, opts)
     })
-  cache.command('ls').description('list the entries: key, size, made when and where, last used, paths').addOption(cacheDirOption()).option('--json', 'print as JSON')
+  cache.command('ls').description('list the entries: key, size, made when and where, last used, paths')
+    .addOption(cacheDirOption()).option('--json', 'print as JSON')
     .action(async (opts) => {
       process.exitCode = await lsCommand(opts)
     })
   cache.command('prune').description('remove entries: least recently used first down to --max-size, and those unused for --older-than')
-    .addOption(cacheDirOption()).option('--max-size <size>', 'keep at most this much (10G, 500M)').option('--older-than <duration>', 'remove entries not used for this long (30d)')
+    .addOption(cacheDirOption())
+    .option('--max-size <size>', 'keep at most this much (10G, 500M)')
+    .option('--older-than <duration>', 'remove entries not used for this long (30d)')
     .action(async (opts) => {
       process.exitCode = await pruneCommand(opts)
     })
