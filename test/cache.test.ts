@@ -88,6 +88,7 @@ describe('cache keys', () => {
   it('refuse cache= paths outside the workspace', () => {
     const { file } = parseRunbook('# A\n\n```bash {cache="../x"}\ntrue\n```\n')
     expect(file.messages.map((m) => m.reason).join('\n')).toContain('paths inside the workspace')
+    expect(parseRunbook('# A\n\n```bash {cache=".docrun/state"}\ntrue\n```\n').file.messages[0]?.reason).toContain("docrun's own state")
   })
 })
 

@@ -156,6 +156,9 @@ export function parseCachePaths(value: string): { paths: string[]; problem?: str
   if (!paths.length) return { paths, problem: 'needs at least one path' }
   const bad = paths.find((p) => p.startsWith('/') || p === '.' || p === '..' || p.startsWith('../'))
   if (bad) return { paths, problem: `takes paths inside the workspace (relative, no \`..\`), not \`${bad}\`` }
+  // A restore replaces the paths: docrun's own state and lock must not be among them.
+  const own = paths.find((p) => p === '.docrun' || p.startsWith('.docrun/'))
+  if (own) return { paths, problem: `cannot hold docrun's own state (\`${own}\`)` }
   return { paths }
 }
 
