@@ -12,6 +12,7 @@ import { cleanCommand } from './clean.js'
 import { detachRun, followCommand, stopCommand } from './background.js'
 import { driftCommand } from './drift.js'
 import { cacheCommands } from './cache.js'
+import { matrixCommand, reportMergeCommand } from './matrix.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
 /** Every command that reads a workspace takes it the same way. */
@@ -136,6 +137,32 @@ program
   })
 
 cacheCommands(program.command('cache'), collect)
+
+program
+  .command('matrix')
+  .description("the runbook's front matter `matrix:` as a CI job matrix (--emit), or run its entries here (--local)")
+  .argument('<runbook>')
+  .option('--emit <system>', 'print the job matrix for github, gitlab, or json')
+  .option('--workflow', 'with --emit: print the whole workflow (GitHub) or pipeline (GitLab), not only the matrix')
+  .option('--local', 'run every entry here, each in its own workspace, and merge their reports')
+  .option('-j, --jobs <n>', 'with --local: entries run at once (default 1)')
+  .option('--workspace-root <dir>', 'with --local: entry ID runs in DIR/ID, its output in DIR/ID.log (default: ws)')
+  .action(async (runbook: string, opts) => {
+    process.exitCode = await matrixCommand(runbook, opts)
+  })
+
+// `report` takes subcommands (`merge`); a `report [run]` action of its own can sit beside them:
+// commander dispatches to a subcommand only when the first argument names one.
+const report = program.command('report').description('reports over runs')
+report
+  .command('merge')
+  .description("combine runs' junit.xml and summary.json (a matrix's entries) into one report, a row per run")
+  .argument('<run-dirs...>', 'run directories (WS/.docrun/runs/latest, or a copy of one)')
+  .option('--junit <path>', 'write the merged JUnit XML here (a testsuite per run and section)')
+  .option('--json <path>', 'write the merged summary here (a row per run)')
+  .action(async (dirs: string[], opts) => {
+    process.exitCode = await reportMergeCommand(dirs, opts)
+  })
 
 // `docrun list RUNBOOK | head`: a reader that stops early is not an error.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -3,6 +3,7 @@ import { parseDocument, isMap, LineCounter } from 'yaml'
 import type { FrontMatter, ParamDecl, Point } from './types.js'
 import { parseDuration } from '../common/durations.js'
 import { SECRET_NAME_RE } from '../common/mask.js'
+import { readMatrix } from './frontmatter-matrix.js'
 
 export interface FrontMatterProblem {
   message: string
@@ -122,9 +123,17 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
           else fm.params.push(p)
         }
         break
+      case 'matrix':
+        // Read after the loop: its keys are checked against the params, wherever they are written.
+        break
       default:
         fm.extra[key] = value
     }
+  }
+  if (Object.hasOwn(data, 'matrix') && data.matrix !== null) {
+    const res = readMatrix(doc.get('matrix', true), fm.params, text, at)
+    problems.push(...res.problems)
+    if (res.matrix) fm.matrix = res.matrix
   }
   return { frontmatter: fm, problems }
 }

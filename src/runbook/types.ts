@@ -56,9 +56,21 @@ export interface ParamDecl {
   path?: boolean
 }
 
+/** Front matter `matrix:`: the param sets a runbook runs with, as CI systems spell them. */
+export interface MatrixSpec {
+  /** Param → its values, in the order written (the first axis varies slowest, as in GitHub Actions). */
+  axes: { name: string; values: string[] }[]
+  /** Extra entries, or extra keys for the combinations they match (GitHub Actions' `include`). */
+  include: Record<string, string>[]
+  /** Partial combinations to leave out (GitHub Actions' `exclude`). */
+  exclude: Record<string, string>[]
+}
+
 export interface FrontMatter {
   title?: string
   params: ParamDecl[]
+  /** `matrix:`: several runs of the runbook with different params (docrun matrix). */
+  matrix?: MatrixSpec
   /** Language given to fences without one (documents converted from reStructuredText have none). */
   defaultLang?: string
   /** Default per-block timeout in ms. */
