@@ -90,6 +90,8 @@ export function readMatrix(node: unknown, params: ParamDecl[], text: string, at:
   }
   const matrix: MatrixSpec = { axes: [], include: [], exclude: [] }
   const deferred: { key: 'include' | 'exclude'; node: unknown }[] = []
+  /** The matrix's own keys (also one whose values have a problem, already reported). */
+  const keys = new Set<string>()
   for (const pair of node.items) {
     const name = String(isScalar(pair.key) ? pair.key.value : pair.key)
     if (name === 'include' || name === 'exclude') {
@@ -97,6 +99,7 @@ export function readMatrix(node: unknown, params: ParamDecl[], text: string, at:
       continue
     }
     if (!checkKey(ctx, name, pair.key)) continue
+    keys.add(name)
     if (!isSeq(pair.value) || pair.value.items.length === 0) {
       ctx.problems.push({ message: `Matrix \`${name}\` takes a list of values, e.g. \`${name}: [a, b]\``, ruleId: 'matrix-value', place: placeOf(ctx, pair.value ?? pair.key) })
       continue
@@ -107,7 +110,7 @@ export function readMatrix(node: unknown, params: ParamDecl[], text: string, at:
   // exclude may only name the matrix's own keys: after the axes are known.
   for (const d of deferred) {
     if (d.key === 'include') matrix.include = readCombinations(ctx, d.key, d.node)
-    else matrix.exclude = readCombinations(ctx, d.key, d.node, new Set(matrix.axes.map((a) => a.name)))
+    else matrix.exclude = readCombinations(ctx, d.key, d.node, keys)
   }
   return { matrix, problems: ctx.problems }
 }
