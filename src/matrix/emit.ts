@@ -51,7 +51,12 @@ function githubWorkflow(input: EmitInput, keys: string[], include: Record<string
         steps: [
           ...setup,
           { run },
-          { uses: 'actions/upload-artifact@v4', if: 'always()', with: { name: '${{ matrix.id }}', path: 'ws/${{ matrix.id }}/.docrun/runs/latest/\nreports/${{ matrix.id }}.xml\n' } },
+          // upload-artifact 4.4 and later leave out paths through hidden directories (.docrun) unless told.
+          {
+            uses: 'actions/upload-artifact@v4',
+            if: 'always()',
+            with: { name: '${{ matrix.id }}', path: 'ws/${{ matrix.id }}/.docrun/runs/latest/\nreports/${{ matrix.id }}.xml\n', 'include-hidden-files': true },
+          },
         ],
       },
       report: {
