@@ -2,11 +2,12 @@
 // recorded mount is only "ours" at the same id and the same place; kept mounts that vanished
 // make their block run again.
 import { execa } from 'execa'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readMounts } from '../src/resources/mountinfo.js'
 import { teardown, type Resource } from '../src/resources/ledger.js'
+import { workspacePaths } from '../src/state/paths.js'
 import { docrun, events, workspace } from './helpers/cli.js'
 
 const made: string[] = []
@@ -32,8 +33,7 @@ describe('ledger', () => {
     // The kernel hands out the lowest free id: the next mount gets a's id back.
     const b = await mountTmpfs(join(ws, 'b'))
     expect(b.id).toBe(a.id)
-    const rep = await teardown([recorded])
-    expect(rep.removed).toEqual([])
+    expect(await teardown([recorded])).toEqual([{ resource: recorded, ok: true }])
     expect((await readMounts()).some((m) => m.id === b.id && m.mountPoint === b.mountPoint)).toBe(true)
   })
 
@@ -106,5 +106,35 @@ describe('ledger', () => {
     expect((await readMounts()).some((m) => m.mountPoint === join(b, 'm'))).toBe(true)
     expect(rb.all).toContain('ledger: mount other-run on')
     await docrun(['clean', 'b.md'], { cwd: b })
+  })
+
+  it('a resource that could not be torn down stays in the ledger, and only that one (t2 is not t)', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
+    const ws = workspace()
+    writeFileSync(join(ws, 'rb.md'), '# T\n\n```sh {name=a}\ntrue\n```\n')
+    expect((await docrun(['run', 'rb.md'], { cwd: ws })).exitCode).toBe(0)
+    // Two temp dirs left by an earlier run, one path a prefix of the other; rm refuses the one with a mount below it.
+    const [free, busy] = [join(ws, 't'), join(ws, 't2')]
+    await mountTmpfs(join(busy, 'm'))
+    const stateFile = workspacePaths(ws, join(ws, 'rb.md')).state
+    const leave = (path: string) => {
+      mkdirSync(path, { recursive: true })
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as { resources: unknown[] }
+      state.resources.push({ kind: 'dir', path, description: 'a temp dir', block: 'a', runId: 'old', keep: false })
+      writeFileSync(stateFile, JSON.stringify(state))
+    }
+    const ledger = async () => (JSON.parse((await docrun(['status', 'rb.md', '--json'], { cwd: ws })).stdout) as { resources: { path: string }[] }).resources.map((r) => r.path)
+    leave(free)
+    leave(busy)
+    const r = await docrun(['run', 'rb.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(r.all).toContain(`could not clean up: rm -r ${busy}: something is mounted below it`)
+    expect(existsSync(free)).toBe(false)
+    expect(await ledger()).toEqual([busy])
+    leave(free)
+    const c = await docrun(['clean', 'rb.md'], { cwd: ws })
+    expect(c.exitCode, c.all).toBe(1)
+    expect(c.stdout).toContain('clean: 1 removed, 0 already gone, 1 failed')
+    expect(await ledger()).toEqual([busy])
   })
 })

@@ -4,7 +4,7 @@ import { resolve } from 'node:path'
 import { loadRunbook } from '../runbook/parse.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState } from '../state/state.js'
-import { describe, orphansOf, probe, resourcePath, teardown } from '../resources/ledger.js'
+import { describe, failures, orphansOf, probe, removals, teardown } from '../resources/ledger.js'
 import { EXIT } from '../common/exit-codes.js'
 import { CliError, lockWorkspace } from './load.js'
 
@@ -28,11 +28,13 @@ export async function cleanCommand(path: string, opts: { workspace?: string }): 
       await saveState(paths, state)
       return EXIT.ok
     }
-    const rep = await teardown(live)
-    for (const r of rep.removed) process.stdout.write(`${r}\n`)
-    for (const f of rep.failed) process.stderr.write(`failed: ${f}\n`)
-    const gone = live.length - rep.failed.length
-    const failed = (r: (typeof live)[number]) => rep.failed.some((f) => f.includes(resourcePath(r)))
+    const results = await teardown(live)
+    const [removed, failedWords] = [removals(results), failures(results)]
+    for (const r of removed) process.stdout.write(`${r}\n`)
+    for (const f of failedWords) process.stderr.write(`failed: ${f}\n`)
+    const gone = live.length - failedWords.length
+    const notRemoved = new Set(results.filter((r) => !r.ok).map((r) => r.resource))
+    const failed = (r: (typeof live)[number]) => notRemoved.has(r)
     // A kept resource of a done block stays in the ledger, marked: the blocks after it work in it
     // (a chroot's /proc), so the next run makes it again (--resume, or before an --only selection).
     const cleaned = new Date().toISOString()
@@ -40,8 +42,8 @@ export async function cleanCommand(path: string, opts: { workspace?: string }): 
     state.resources = [...state.resources.filter((r) => r.cleaned), ...live.filter(failed), ...remade.map((r) => ({ ...r, cleaned }))]
     if (remade.length) process.stdout.write(`the next run makes again what block${new Set(remade.map((r) => r.block)).size > 1 ? 's' : ''} ${[...new Set(remade.map((r) => r.block))].join(', ')} kept\n`)
     await saveState(paths, state)
-    process.stdout.write(`clean: ${rep.removed.length} removed, ${gone - rep.removed.length} already gone, ${rep.failed.length} failed\n`)
-    return rep.failed.length ? EXIT.failed : EXIT.ok
+    process.stdout.write(`clean: ${removed.length} removed, ${gone - removed.length} already gone, ${failedWords.length} failed\n`)
+    return failedWords.length ? EXIT.failed : EXIT.ok
   } finally {
     lock.release()
   }

@@ -101,88 +101,91 @@ export async function isolateShared(created: Resource[], now: Probe): Promise<st
   return done
 }
 
-export interface TeardownReport {
-  removed: string[]
-  failed: string[]
+/** What teardown did with one resource: removed, found gone already, or failed (why, in words). */
+export interface TeardownResult {
+  resource: Resource
+  ok: boolean
+  /** What was done or what went wrong; absent when it was gone already. */
+  message?: string
 }
 
 /** End processes (they may hold images and mounts), unmount (deepest first), then detach loops. Only what is still there as recorded. */
-export async function teardown(resources: Resource[]): Promise<TeardownReport> {
-  const report: TeardownReport = { removed: [], failed: [] }
-  for (const p of resources.filter((r): r is Extract<Resource, { kind: 'process' }> => r.kind === 'process')) {
-    // Only the process we started: same pid and the same kernel start time.
-    if (processStartTime(p.pid) !== p.startTime) continue
-    if (await endProcessGroup(p.pid)) report.removed.push(`ended ${p.description} (pid ${p.pid})`)
-    else report.failed.push(`${p.description} (pid ${p.pid}) would not end`)
+export async function teardown(resources: Resource[]): Promise<TeardownResult[]> {
+  const results: TeardownResult[] = []
+  const of = <K extends Resource['kind']>(kind: K) => resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind)
+  for (const p of of('process')) results.push(await endProcess(p))
+  const mounts = of('mount').sort((a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountId - a.mountId)
+  for (const m of mounts) results.push(await unmount(m))
+  for (const d of of('dir')) results.push(await removeDir(d))
+  const loops = of('loop')
+  const attached = loops.length ? await readLoops() : []
+  for (const l of loops) results.push(await detachLoop(l, attached))
+  return results
+}
+
+/** The results that failed, in words (for messages). */
+export const failures = (results: TeardownResult[]): string[] => results.filter((r) => !r.ok).map((r) => r.message ?? describe(r.resource))
+/** The results that removed something, in words. */
+export const removals = (results: TeardownResult[]): string[] => results.filter((r) => r.ok && r.message).map((r) => r.message!)
+
+async function endProcess(p: Extract<Resource, { kind: 'process' }>): Promise<TeardownResult> {
+  // Only the process we started: same pid and the same kernel start time.
+  if (processStartTime(p.pid) !== p.startTime) return { resource: p, ok: true }
+  if (await endProcessGroup(p.pid)) return { resource: p, ok: true, message: `ended ${p.description} (pid ${p.pid})` }
+  return { resource: p, ok: false, message: `${p.description} (pid ${p.pid}) would not end` }
+}
+
+async function unmount(m: Extract<Resource, { kind: 'mount' }>): Promise<TeardownResult> {
+  const current = await readMounts()
+  // Only the mount we recorded (same id at the same place): the kernel hands a freed id to
+  // the next mount, which may be anyone's.
+  if (!stillMounted(m, current)) return { resource: m, ok: true }
+  const below = current.filter((c) => c.id !== m.mountId && isWithin(c.mountPoint, m.mountPoint) && c.mountPoint !== m.mountPoint)
+  for (const b of below.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) {
+    // Submounts that came with an rbind: unmount them first, never recursively through a shared mount.
+    const r = await execa('umount', [b.mountPoint], { reject: false })
+    if (r.exitCode !== 0) await execa('umount', ['-l', b.mountPoint], { reject: false })
   }
-  const mounts = resources.filter((r): r is Extract<Resource, { kind: 'mount' }> => r.kind === 'mount')
-  mounts.sort((a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountId - a.mountId)
-  for (const m of mounts) {
-    const current = await readMounts()
-    // Only the mount we recorded (same id at the same place): the kernel hands a freed id to
-    // the next mount, which may be anyone's.
-    if (!stillMounted(m, current)) continue
-    const below = current.filter((c) => c.id !== m.mountId && isWithin(c.mountPoint, m.mountPoint) && c.mountPoint !== m.mountPoint)
-    for (const b of below.sort((x, y) => y.mountPoint.length - x.mountPoint.length)) {
-      // Submounts that came with an rbind: unmount them first, never recursively through a shared mount.
-      const r = await execa('umount', [b.mountPoint], { reject: false })
-      if (r.exitCode !== 0) await execa('umount', ['-l', b.mountPoint], { reject: false })
-    }
-    let r = await execa('umount', [m.mountPoint], { reject: false })
-    if (r.exitCode !== 0) r = await execa('umount', ['-l', m.mountPoint], { reject: false })
-    if (r.exitCode === 0) report.removed.push(`umount ${m.mountPoint}`)
-    else report.failed.push(`umount ${m.mountPoint}: ${r.stderr.trim()}`)
-  }
-  for (const d of resources.filter((r): r is Extract<Resource, { kind: 'dir' }> => r.kind === 'dir')) {
-    if (!existsSync(d.path)) continue
-    // Never through a mount (a chroot's /dev after rbind): say so and leave it.
-    if ((await mountsBelow(d.path)).length) {
-      report.failed.push(`rm -r ${d.path}: something is mounted below it`)
-      continue
-    }
-    await rm(d.path, { recursive: true, force: true })
-    report.removed.push(`removed ${d.description} ${d.path}`)
-  }
-  const loops = resources.filter((r): r is Extract<Resource, { kind: 'loop' }> => r.kind === 'loop')
-  if (loops.length) {
-    const attached = await readLoops()
-    for (const l of loops) {
-      if (!attached.some((a) => a.name === l.device && a.backFile === l.backFile)) continue
-      const r = await execa('losetup', ['-d', l.device], { reject: false })
-      if (r.exitCode === 0) report.removed.push(`losetup -d ${l.device} (${l.backFile})`)
-      else report.failed.push(`losetup -d ${l.device}: ${r.stderr.trim()}`)
-    }
-  }
-  return report
+  let r = await execa('umount', [m.mountPoint], { reject: false })
+  if (r.exitCode !== 0) r = await execa('umount', ['-l', m.mountPoint], { reject: false })
+  if (r.exitCode === 0) return { resource: m, ok: true, message: `umount ${m.mountPoint}` }
+  return { resource: m, ok: false, message: `umount ${m.mountPoint}: ${r.stderr.trim()}` }
+}
+
+async function removeDir(d: Extract<Resource, { kind: 'dir' }>): Promise<TeardownResult> {
+  if (!existsSync(d.path)) return { resource: d, ok: true }
+  // Never through a mount (a chroot's /dev after rbind): say so and leave it.
+  if ((await mountsBelow(d.path)).length) return { resource: d, ok: false, message: `rm -r ${d.path}: something is mounted below it` }
+  await rm(d.path, { recursive: true, force: true })
+  return { resource: d, ok: true, message: `removed ${d.description} ${d.path}` }
+}
+
+async function detachLoop(l: Extract<Resource, { kind: 'loop' }>, attached: LoopDevice[]): Promise<TeardownResult> {
+  if (!attached.some((a) => a.name === l.device && a.backFile === l.backFile)) return { resource: l, ok: true }
+  const r = await execa('losetup', ['-d', l.device], { reject: false })
+  if (r.exitCode === 0) return { resource: l, ok: true, message: `losetup -d ${l.device} (${l.backFile})` }
+  return { resource: l, ok: false, message: `losetup -d ${l.device}: ${r.stderr.trim()}` }
 }
 
 /**
  * Resources left by a block that was running when docrun died: created since its pending
  * probe, and — since other programs may have mounted things meanwhile — only those under the
- * workspace (mounts) or backed by files under it (loops).
+ * workspace (mounts), backed by files under it (loops), or mounts of such a loop device
+ * wherever they are (an image mounted on /mnt).
  */
 export function orphansOf(pending: PendingProbe, now: Probe, workspace: string): Resource[] {
-  const loopDevs = new Set<string>()
-  const out = diff(pending, now).filter((r) => {
-    if (r.kind === 'loop') {
-      const ok = isWithin(r.backFile, workspace)
-      if (ok) loopDevs.add(r.device)
-      return ok
-    }
-    return r.kind === 'mount' && isWithin(r.mountPoint, workspace)
+  // Any loop device backed by a workspace file, attached by this block or an earlier one.
+  const workspaceLoops = new Set(now.loops.filter((l) => isWithin(l.backFile, workspace)).map((l) => l.name))
+  return diff(pending, now).filter((r) => {
+    if (r.kind === 'loop') return isWithin(r.backFile, workspace)
+    return r.kind === 'mount' && (isWithin(r.mountPoint, workspace) || workspaceLoops.has(r.source))
   })
-  return out.filter((r) => r.kind !== 'mount' || isWithin(r.mountPoint, workspace) || loopDevs.has(r.source))
 }
 
 export function describe(r: Resource): string {
   if (r.kind === 'process') return `${r.description} (pid ${r.pid})`
   if (r.kind === 'dir') return `${r.description} ${r.path}`
   return r.kind === 'mount' ? `mount ${r.source} on ${r.mountPoint} (${r.fsType})` : `loop ${r.device} → ${r.backFile}`
-}
-
-/** Where a resource lives, for messages and matching failures. */
-export function resourcePath(r: Resource): string {
-  return r.kind === 'mount' ? r.mountPoint : r.kind === 'loop' ? r.device : r.kind === 'dir' ? r.path : `pid ${r.pid}`
 }
 
 /** SIGTERM to the group, then SIGKILL after 3 s. True once the leader is gone. */

@@ -1,6 +1,7 @@
 // Runs one block's action on its target: at the terminal, a guest boot, a {file=} write or a script.
 import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Step } from '../plan/types.js'
 import { printfFormat } from '../shell/encode.js'
 import { interpreterScript } from '../shell/script.js'
@@ -34,7 +35,7 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
       session = await pool.get(step.target)
       const p = await pool.background(step, onOutput)
       // A command that fails at once (a typo, a port in use) fails its block.
-      const early = await Promise.race([p.exited, new Promise<'running'>((r) => setTimeout(() => r('running'), BACKGROUND_GRACE_MS))])
+      const early = await graceRace(p.exited, BACKGROUND_GRACE_MS)
       if (early !== 'running') return { res: { status: early ?? 128 + 15, timedOut: false, interrupted: signal.aborted }, session }
       p.redirect(backgroundLog, secrets)
       onOutput(Buffer.from(`(running in the background as pid ${p.pid} until the run ends; its later output: ${basename(backgroundLog)})\n`))
@@ -77,6 +78,16 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
     const res: ShellRunResult = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }
     const consoleTail = error instanceof GuestError ? error.consoleTail : undefined
     return { res, ...(session ? { session } : {}), ...(consoleTail ? { consoleTail } : {}) }
+  }
+}
+
+/** The exit status if `exited` settles within `ms`, else 'running'; the timer is cleared either way. */
+async function graceRace(exited: Promise<number | null>, ms: number): Promise<number | null | 'running'> {
+  const timer = new AbortController()
+  try {
+    return await Promise.race([exited, sleep(ms, 'running' as const, { signal: timer.signal })])
+  } finally {
+    timer.abort()
   }
 }
 

@@ -15,7 +15,7 @@ import { BlockOutput } from './block-output.js'
 import { runAction } from './block-action.js'
 import { verdict } from './verdict.js'
 import { EXIT } from '../common/exit-codes.js'
-import { describe as describeResource, diff, isolateShared, otherWorkspace, orphansOf, pendingFrom, probe, resourcePath, stillMounted, teardown, type Resource } from '../resources/ledger.js'
+import { describe as describeResource, diff, isolateShared, otherWorkspace, orphansOf, pendingFrom, probe, removals, failures, stillMounted, teardown, type TeardownResult, type Resource } from '../resources/ledger.js'
 
 export interface RunOptions {
   plan: Plan
@@ -157,7 +157,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     if (redo.length) {
       const rep = await teardown(redo)
       await reportTeardown(rep, note, 'kept by blocks that run again')
-      state.resources = state.resources.filter((r) => !redo.includes(r) || rep.failed.some((f) => f.includes(resourcePath(r))))
+      state.resources = state.resources.filter((r) => !redo.includes(r) || notRemoved(rep).has(r))
       await saveState(paths, state)
     }
   }
@@ -165,7 +165,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   if (leftover.length) {
     const rep = await teardown(leftover)
     await reportTeardown(rep, note, 'left by an earlier run')
-    state.resources = state.resources.filter((r) => r.keep || rep.failed.some((f) => f.includes(resourcePath(r))))
+    state.resources = state.resources.filter((r) => r.keep || notRemoved(rep).has(r))
     await saveState(paths, state)
   }
 
@@ -291,7 +291,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     if (mine.length) {
       const rep = await teardown(mine)
       await reportTeardown(rep, note, 'created by this run')
-      state.resources = state.resources.filter((r) => r.keep || rep.failed.some((f) => f.includes(resourcePath(r))))
+      state.resources = state.resources.filter((r) => r.keep || notRemoved(rep).has(r))
     }
     const kept = state.resources.filter((r) => r.keep && !r.cleaned)
     if (kept.length) await note(`kept (by {keep}; \`docrun clean\` removes them): ${kept.map(describeResource).join('; ')}`)
@@ -300,9 +300,12 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   return outcome
 }
 
-async function reportTeardown(rep: { removed: string[]; failed: string[] }, note: (m: string, l?: 'info' | 'warn') => Promise<void>, what: string): Promise<void> {
-  if (rep.removed.length) await note(`cleaned up what was ${what}: ${rep.removed.join('; ')}`)
-  if (rep.failed.length) await note(`could not clean up: ${rep.failed.join('; ')} — see \`docrun clean\``, 'warn')
+const notRemoved = (results: TeardownResult[]) => new Set(results.filter((r) => !r.ok).map((r) => r.resource))
+
+async function reportTeardown(results: TeardownResult[], note: (m: string, l?: 'info' | 'warn') => Promise<void>, what: string): Promise<void> {
+  const [removed, failed] = [removals(results), failures(results)]
+  if (removed.length) await note(`cleaned up what was ${what}: ${removed.join('; ')}`)
+  if (failed.length) await note(`could not clean up: ${failed.join('; ')} — see \`docrun clean\``, 'warn')
 }
 
 interface StepOutcome {
