@@ -9,6 +9,7 @@ import { SOURCE } from '../runbook/diagnostics.js'
 import { importedPath, isImportable, loadDocument } from './import.js'
 import { buildPlan, PlanError } from '../plan/plan.js'
 import type { Plan, Step } from '../plan/types.js'
+import { skipWords } from '../plan/skip.js'
 import { formatDuration } from '../common/durations.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
@@ -56,7 +57,7 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
     for (const s of steps ?? []) {
       const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : s.action === 'boot' ? `boot guest ${s.boot!.guest}` : s.interpreter ? `run with ${s.interpreter}` : 'run'
       const attrs = attrsText(s.attrs)
-      out(`${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${s.skip})` : ''}  line ${s.position.start.line}`)
+      out(`${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${skipWords(s.skip)})` : ''}  line ${s.position.start.line}`)
     }
   }
   printSteps(bySection.get(''), '')

@@ -188,7 +188,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
 
     let outcome
     try {
-      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, facts: hostFacts(), resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true })
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true })
     } catch (error) {
       await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
       return EXIT.internal

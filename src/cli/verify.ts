@@ -51,7 +51,7 @@ export async function verifyCommand(path: string, opts: { workspace?: string; se
       },
     }
     for (const step of plan.steps) {
-      if (step.skip === 'not selected' || !done.has(step.id) || !hasPostconditions(env, step)) continue
+      if (step.skip?.kind === 'not-selected' || !done.has(step.id) || !hasPostconditions(env, step)) continue
       const b = state.blocks[step.id]!
       const file = b.runId ? join(paths.runs, b.runId, 'output', `${safeName(step.id)}.log`) : ''
       const output = file && existsSync(file) ? await readFile(file, 'utf8') : ''

@@ -1,5 +1,5 @@
 // One typed event stream; every reporter (terminal, transcript, events.jsonl) subscribes to it.
-import type { Plan } from '../plan/types.js'
+import type { Plan, SkipKind } from '../plan/types.js'
 
 export interface CheckResult {
   name: string
@@ -72,6 +72,10 @@ export interface BlockResult {
   report?: TestReport
   /** Kernel trouble reports the guest printed while the block ran. */
   splats?: Splat[]
+  /** The block left a shell snapshot (variables, cwd) for --resume. */
+  snapshot?: boolean
+  /** `capture=NAME`: the variable set from the block's last output line. */
+  capture?: { name: string; value: string }
 }
 
 export interface HostFacts {
@@ -89,7 +93,7 @@ export type RunEvent =
   | { type: 'block-start'; time: string; step: string; target: string; attempt: number; /** The block's duration when it last passed. */ expectedMs?: number; /** It has the user's terminal. */ interactive?: boolean }
   | { type: 'output'; time: string; step: string; data: string }
   | { type: 'block-end'; time: string; step: string; result: BlockResult }
-  | { type: 'block-skip'; time: string; step: string; reason: string }
+  | { type: 'block-skip'; time: string; step: string; reason: string; /** The reason as data: the plan's skip, or done in an earlier run. */ kind?: SkipKind | 'done' }
   | { type: 'run-end'; time: string; status: 'passed' | 'failed' | 'interrupted' | 'error'; exitCode: number; message?: string; counts: Record<BlockStatus, number> }
 
 export type Listener = (event: RunEvent) => void | Promise<void>

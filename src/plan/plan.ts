@@ -117,9 +117,9 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     }
     if (step.background && step.target.kind === 'guest') step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'
     if (b.attrs.setup === true && step.target.kind !== 'guest') report(file, '`setup` marks a guest block that re-runs when its guest boots again; this block does not run in a guest', b.position.start, 'attribute-value', true)
-    if (action === 'none') step.skip = `data block (${b.lang || 'no language'})`
-    else if (b.attrs.skip === true) step.skip = 'marked skip'
-    else if (b.attrs.excludeFromRunAll === true) step.skip = 'excludeFromRunAll'
+    if (action === 'none') step.skip = { kind: 'data', lang: b.lang }
+    else if (b.attrs.skip === true) step.skip = { kind: 'marked' }
+    else if (b.attrs.excludeFromRunAll === true) step.skip = { kind: 'exclude-from-run-all' }
     return step
   })
   attachChecks(steps, file)
@@ -157,7 +157,7 @@ function attachChecks(steps: Step[], file: VFile): void {
     ;(last.checks ??= []).push({ id, kind, content: s.content, position: s.position })
     last.hash = createHash('sha256').update(`${last.hash}\0${kind}\0${s.content}`).digest('hex')
     s.action = 'none'
-    s.skip = `${kind} of ${last.id}`
+    s.skip = { kind: 'postcondition', check: kind, of: last.id }
   }
 }
 
@@ -178,8 +178,8 @@ function applyAlternatives(steps: Step[], file: VFile, terminal: boolean, dialec
     if (terminal) {
       if (s.target.kind === 'guest') s.refuse = 'interactive: a block can have the terminal on the host or in a chroot, not inside a guest (its console is docrun\'s)'
       else s.interactive = true
-      if (alt) alt.skip ??= `the alternative to ${s.id}, which runs at the terminal`
-    } else if (alt) s.skip ??= `interactive: needs a person at a terminal; its alternative ${alt.id} runs instead`
+      if (alt) alt.skip ??= { kind: 'alternative', to: s.id }
+    } else if (alt) s.skip ??= { kind: 'needs-terminal', alternative: alt.id }
     else s.refuse = 'interactive: this block needs a person at a terminal, and the runbook gives no alt= block that does the same unattended'
   }
 }
@@ -224,9 +224,9 @@ function applySelection(runbook: Runbook, steps: Step[], sel: Selection): void {
       if (!steps.some((s) => s.id === id)) throw new PlanError(`--only ${id}: no block with that name or id (see \`docrun list\`)`)
     }
     for (const s of steps) {
-      if (!wanted.has(s.id)) s.skip ??= 'not selected'
+      if (!wanted.has(s.id)) s.skip ??= { kind: 'not-selected' }
       // A block named explicitly runs even when left out of full runs.
-      else if (s.skip === 'excludeFromRunAll') delete s.skip
+      else if (s.skip?.kind === 'exclude-from-run-all') delete s.skip
     }
     return
   }
@@ -238,5 +238,5 @@ function applySelection(runbook: Runbook, steps: Step[], sel: Selection): void {
   }
   const from = sel.from ? indexOfSection(sel.from, 'first') : -Infinity
   const to = sel.to ? indexOfSection(sel.to, 'last') : Infinity
-  for (const s of steps) if (s.index < from || s.index > to) s.skip ??= 'not selected'
+  for (const s of steps) if (s.index < from || s.index > to) s.skip ??= { kind: 'not-selected' }
 }

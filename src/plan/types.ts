@@ -65,9 +65,28 @@ export interface Step {
   cache?: string[]
   /** Why the step cannot run unattended: it fails at once with this message. */
   refuse?: string
-  /** Why the step will not run in this plan (data block, skip, outside the selection). */
-  skip?: string
+  /** Why the step will not run in this plan (data block, skip, outside the selection); `skipWords` says it. */
+  skip?: SkipReason
 }
+
+/** Why a step does not run in this plan. */
+export type SkipReason =
+  /** Not a shell block (a file's contents, output shown in the document). */
+  | { kind: 'data'; lang: string }
+  /** `{skip}` */
+  | { kind: 'marked' }
+  /** Runme's `excludeFromRunAll`: left out of full runs, run when named (--only). */
+  | { kind: 'exclude-from-run-all' }
+  /** A `{check}` or `{expect}` block: it runs as a postcondition of the block it follows. */
+  | { kind: 'postcondition'; check: 'check' | 'expect'; of: string }
+  /** The `alt=` of an interactive block that gets the terminal in this run. */
+  | { kind: 'alternative'; to: string }
+  /** An interactive block with no terminal: its `alt=` block runs instead. */
+  | { kind: 'needs-terminal'; alternative: string }
+  /** Outside --from/--to/--only. */
+  | { kind: 'not-selected' }
+
+export type SkipKind = SkipReason['kind']
 
 export interface ResolvedParam {
   name: string

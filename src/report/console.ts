@@ -62,7 +62,7 @@ export class ConsoleReporter {
         break
       }
       case 'block-skip':
-        if (!q && e.reason !== 'done in an earlier run') this.line(`${STATUS_MARK.skipped} ${e.step} skipped: ${e.reason}`)
+        if (!q && e.kind !== 'done') this.line(`${STATUS_MARK.skipped} ${e.step} skipped: ${e.reason}`)
         else if (!q) this.line(`${STATUS_MARK.skipped} ${e.step} done in an earlier run`)
         break
       case 'run-end': {

@@ -54,7 +54,7 @@ export class JunitReporter {
         this.get(e.step).result = e.result
         break
       case 'block-skip':
-        if (e.reason !== 'not selected') this.get(e.step).skipped = e.reason
+        if (e.kind !== 'not-selected') this.get(e.step).skipped = e.reason
         break
       case 'run-end':
         await this.write(e)

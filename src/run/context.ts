@@ -1,0 +1,56 @@
+// What the executor and a block's run share for one run: the options, the pool, the record,
+// the tallies, and how to say something in the event stream.
+import type { RegisteredCheck } from '../checks/api.js'
+import type { Masker } from '../common/mask.js'
+import { now, type BlockStatus, type EventBus } from '../events/events.js'
+import type { Plan } from '../plan/types.js'
+import type { Probe } from '../resources/ledger.js'
+import type { Paths } from '../state/paths.js'
+import type { State } from '../state/state.js'
+import type { TargetFactory, TargetPool } from './pool.js'
+import type { RunRecord } from './record.js'
+
+export interface RunOptions {
+  plan: Plan
+  paths: Paths
+  state: State
+  runId: string
+  runDir: string
+  bus: EventBus
+  resume: boolean
+  signal: AbortSignal
+  targetFactory?: TargetFactory
+  /** What the system holds now (mounts, loop devices): the kernel's records unless a test passes its own. */
+  probe?: () => Promise<Probe>
+  /** The runbook's checks module entries. */
+  checks?: RegisteredCheck[]
+  /** Secret values: masked in output files, events and console logs. */
+  secrets?: Masker
+  /** Rewrite {expect} blocks that do not match instead of failing (the CLI writes the file). */
+  updateExpect?: boolean
+}
+
+export interface RunOutcome {
+  status: 'passed' | 'failed' | 'interrupted'
+  exitCode: number
+  counts: Record<BlockStatus, number>
+  failed?: string
+}
+
+export type Note = (message: string, level?: 'info' | 'warn', step?: string) => Promise<void>
+
+export interface RunContext {
+  opts: RunOptions
+  pool: TargetPool
+  record: RunRecord
+  params: Record<string, string>
+  counts: Record<BlockStatus, number>
+  /** How long each block took when it last passed: progress shows it as an estimate. */
+  previousMs: Map<string, number>
+  probe: () => Promise<Probe>
+  note: Note
+}
+
+export function noteTo(bus: EventBus): Note {
+  return (message, level = 'info', step) => bus.emit({ type: 'note', time: now(), level, message, ...(step ? { step } : {}) })
+}

@@ -1,0 +1,146 @@
+// Which steps of the plan this run runs, and why: the plan, the state and what the system holds
+// now (mounts and loop devices, probed by the caller) in; a decision out, as data. Pure: no
+// processes, no files, so every case is a table test.
+//
+// The words, used here, in the executor and in the record (one name for each idea):
+//   selected  a step the plan runs (it has no `skip`).
+//   done      passed in an earlier run with the same text, and no step before it changed
+//             since: on --resume it does not run ('done in an earlier run').
+//   start     the first selected step that is not done: where this run begins. A target's
+//             shell starts from the snapshot the last passed step before `start` left.
+//   rerun     a step that runs although it is done or not selected, because the steps after it
+//             need what it makes: a kept resource of it is gone, or it is a background block
+//             (`RerunReason`). A rerun before `start` runs in its place in the plan's order.
+//   kept      a resource a `{keep}` step made; it outlives the run (a chroot's rbind mounts).
+//   leftover  a resource an earlier run made and did not keep (it crashed, or a teardown
+//             failed): torn down before anything runs.
+//   stale     a kept resource of a step that runs (in its turn or as a rerun): torn down before
+//             the run, so the step starts from a clean slate instead of stacking a second set.
+import type { Plan, SkipReason, Step } from '../plan/types.js'
+import type { State } from '../state/state.js'
+import { stillMounted, type Probe, type Resource } from '../resources/ledger.js'
+
+export type RerunReason =
+  /** What it made and kept is gone (a reboot, `docrun clean`); `forSelection`: it is not selected and runs for the selected steps. */
+  | { kind: 'kept-gone'; resource: Resource; forSelection: boolean }
+  /** A background block does not outlive its run, and the steps after it may need it. */
+  | { kind: 'background' }
+
+/** What this run does with one step (steps with nothing to run, data blocks, are not listed). */
+export type StepDecision =
+  | { step: Step; action: 'run' }
+  | { step: Step; action: 'rerun'; why: RerunReason }
+  | { step: Step; action: 'done' }
+  | { step: Step; action: 'skip'; skip: SkipReason }
+
+export interface ResumeDecision {
+  /** In the plan's order. */
+  steps: StepDecision[]
+  /** Where the run begins (undefined: nothing selected is left to run). */
+  start: Step | undefined
+  /** The reruns, in the order their reasons were found (the order the run says them in). */
+  reruns: Extract<StepDecision, { action: 'rerun' }>[]
+  /** Kept resources of steps that run: torn down first. */
+  stale: Resource[]
+  /** Resources earlier runs did not keep: torn down first. */
+  leftovers: Resource[]
+}
+
+const runnable = (s: Step) => s.action !== 'none'
+
+/** Steps already done, given the state: an edited step invalidates itself and all after it. */
+export function doneSteps(plan: Plan, state: State): Set<string> {
+  const done = new Set<string>()
+  for (const step of plan.steps) {
+    if (!runnable(step)) continue
+    const s = state.blocks[step.id]
+    if (!s) {
+      if (step.skip) continue
+      break
+    }
+    if (s.hash !== step.hash) break
+    if (s.status === 'passed') done.add(step.id)
+    else if (!step.skip) break
+  }
+  return done
+}
+
+/** Is a recorded resource gone from the system? Only mounts and loops can be checked against a probe. */
+export function isGone(r: Resource, now: Probe): boolean {
+  if (r.kind === 'mount') return !stillMounted(r, now.mounts)
+  if (r.kind === 'loop') return !now.loops.some((l) => l.name === r.device && l.backFile === r.backFile)
+  return false
+}
+
+export function decideResume(plan: Plan, state: State, now: Probe, resume: boolean): ResumeDecision {
+  const done = resume ? doneSteps(plan, state) : new Set<string>()
+  const start = plan.steps.find((s) => !s.skip && runnable(s) && !done.has(s.id))
+  // Done or not selected, and before the start: what it made, the steps to run work in.
+  const beforeStart = (s: Step): boolean => !!start && s.index < start.index && (done.has(s.id) || s.skip?.kind === 'not-selected')
+  const reruns = new Map<string, RerunReason>()
+  for (const r of state.resources) {
+    const step = plan.steps.find((s) => s.id === r.block)
+    if (!r.keep || !step || reruns.has(step.id) || !isGone(r, now)) continue
+    if (beforeStart(step)) reruns.set(step.id, { kind: 'kept-gone', resource: r, forSelection: !!step.skip })
+    // Done, at or after the start (a --from selection): it runs in its turn instead of counting as done.
+    else if (done.has(step.id) && !step.skip) {
+      done.delete(step.id)
+      reruns.set(step.id, { kind: 'kept-gone', resource: r, forSelection: false })
+    }
+  }
+  for (const s of plan.steps) if (s.background && beforeStart(s) && !reruns.has(s.id)) reruns.set(s.id, { kind: 'background' })
+
+  const steps: StepDecision[] = plan.steps.filter(runnable).map((step) => {
+    const why = reruns.get(step.id)
+    if (why) return { step, action: 'rerun', why }
+    if (step.skip) return { step, action: 'skip', skip: step.skip }
+    return done.has(step.id) ? { step, action: 'done' } : { step, action: 'run' }
+  })
+  const runs = new Set(steps.filter((d) => d.action === 'run' || d.action === 'rerun').map((d) => d.step.id))
+  const byId = new Map(steps.map((d) => [d.step.id, d]))
+  return {
+    steps,
+    start,
+    reruns: [...reruns.keys()].map((id) => byId.get(id) as Extract<StepDecision, { action: 'rerun' }>),
+    stale: state.resources.filter((r) => r.keep && runs.has(r.block)),
+    leftovers: state.resources.filter((r) => !r.keep),
+  }
+}
+
+/** The rerun in words, as the run says it. */
+export function rerunWords(d: Extract<StepDecision, { action: 'rerun' }>, describe: (r: Resource) => string): { message: string; level: 'info' | 'warn' } {
+  if (d.why.kind === 'background') return { message: `block ${d.step.id} runs again: a background block ends with its run, and the blocks after it may need it`, level: 'info' }
+  const sel = d.why.forSelection
+  return { message: `block ${d.step.id} runs again${sel ? ' before the selected blocks' : ''}: what it made and kept${sel ? ' for them' : ''} is gone (${describe(d.why.resource)})`, level: 'warn' }
+}
+
+/**
+ * The steps whose snapshot a target's shell starts from, best first: passed steps on that
+ * target before the start, with the text they passed with. The caller takes the first whose
+ * snapshot file it can read.
+ */
+export function snapshotCandidates(plan: Plan, state: State, start: Step | undefined, target: string): string[] {
+  if (!start) return []
+  return [...plan.steps]
+    .reverse()
+    .filter((s) => s.index < start.index && s.target.name === target)
+    .filter((s) => {
+      const b = state.blocks[s.id]
+      return b?.status === 'passed' && b.snapshot === true && b.hash === s.hash
+    })
+    .map((s) => s.id)
+}
+
+/**
+ * A guest that is not running before `step`: the start block that boots it again and the
+ * `{setup}` blocks between, or undefined when no block before `step` may start it (none, or
+ * one the plan leaves out for a reason other than the selection).
+ */
+export function guestRestart(plan: Plan, step: Step): { start: Step; setups: Step[] } | undefined {
+  const name = step.target.name
+  const mayRun = (s: Step) => !s.skip || s.skip.kind === 'not-selected'
+  const start = [...plan.steps].reverse().find((s) => s.index < step.index && s.boot?.guest === name)
+  if (!start || !mayRun(start)) return undefined
+  const setups = plan.steps.filter((s) => s.setup && s.target.name === name && s.index > start.index && s.index < step.index && mayRun(s))
+  return { start, setups }
+}
