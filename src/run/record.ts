@@ -76,7 +76,10 @@ export class RunRecord {
   /** A guest's lifetime: when its QEMU started and its shell answered, how it ended. */
   async guestLife(name: string, e: GuestEvent): Promise<void> {
     const guests = (this.state.guests ??= {})
-    if ('pid' in e) guests[name] = { pid: e.pid, runId: this.runId, startedAt: new Date(Date.now() - e.readyAfterMs).toISOString(), readyAfterMs: Math.round(e.readyAfterMs) }
+    if ('pid' in e) {
+      const startedAt = new Date(Date.now() - e.readyAfterMs).toISOString()
+      guests[name] = { pid: e.pid, runId: this.runId, startedAt, readyAfterMs: Math.round(e.readyAfterMs) }
+    }
     else if (guests[name]) Object.assign(guests[name], { stoppedAt: now(), end: e.end })
     await this.write()
   }

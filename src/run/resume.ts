@@ -82,7 +82,7 @@ export function decideResume(plan: Plan, state: State, now: Probe, resume: boole
     const step = plan.steps.find((s) => s.id === r.block)
     if (!r.keep || !step || reruns.has(step.id) || !isGone(r, now)) continue
     if (beforeStart(step)) reruns.set(step.id, { kind: 'kept-gone', resource: r, forSelection: !!step.skip })
-    // Done, at or after the start (a --from selection): it runs in its turn instead of counting as done.
+    // Done, and no start to run it before (everything was done): it runs in its turn instead of counting as done.
     else if (done.has(step.id) && !step.skip) {
       done.delete(step.id)
       reruns.set(step.id, { kind: 'kept-gone', resource: r, forSelection: false })
@@ -109,9 +109,13 @@ export function decideResume(plan: Plan, state: State, now: Probe, resume: boole
 
 /** The rerun in words, as the run says it. */
 export function rerunWords(d: Extract<StepDecision, { action: 'rerun' }>, describe: (r: Resource) => string): { message: string; level: 'info' | 'warn' } {
-  if (d.why.kind === 'background') return { message: `block ${d.step.id} runs again: a background block ends with its run, and the blocks after it may need it`, level: 'info' }
+  const id = d.step.id
+  if (d.why.kind === 'background') {
+    return { message: `block ${id} runs again: a background block ends with its run, and the blocks after it may need it`, level: 'info' }
+  }
   const sel = d.why.forSelection
-  return { message: `block ${d.step.id} runs again${sel ? ' before the selected blocks' : ''}: what it made and kept${sel ? ' for them' : ''} is gone (${describe(d.why.resource)})`, level: 'warn' }
+  const what = `what it made and kept${sel ? ' for them' : ''} is gone (${describe(d.why.resource)})`
+  return { message: `block ${id} runs again${sel ? ' before the selected blocks' : ''}: ${what}`, level: 'warn' }
 }
 
 /**

@@ -36,7 +36,10 @@ export async function failWithoutRunning(ctx: RunContext, step: Step, message: s
   const time = now()
   await ctx.opts.bus.emit({ type: 'block-start', time, step: step.id, target: step.target.name, attempt: 1 })
   ctx.counts.failed++
-  const result: BlockResult = { status: 'failed', exitCode: null, timedOut: false, interrupted: false, durationMs: 0, startedAt: time, outputBytes: 0, message, ...(consoleTail.length ? { console: consoleTail } : {}) }
+  const result: BlockResult = {
+    ...{ status: 'failed', exitCode: null, timedOut: false, interrupted: false, durationMs: 0, startedAt: time, outputBytes: 0, message },
+    ...(consoleTail.length ? { console: consoleTail } : {}),
+  }
   await ctx.record.blockEnded(step, result)
   await ctx.opts.bus.emit({ type: 'block-end', time: now(), step: step.id, result })
 }
@@ -62,7 +65,8 @@ async function runBlock(ctx: RunContext, step: Step): Promise<BlockResult> {
   const startedAt = now()
   const t0 = performance.now()
   const expectedMs = ctx.previousMs.get(step.id)
-  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}), ...(step.interactive ? { interactive: true } : {}) })
+  const extra = { ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}), ...(step.interactive ? { interactive: true } : {}) }
+  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...extra })
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const output = new BlockOutput(join(runDir, outputFile), bus, step.id, secrets)
   const backgroundLog = join(runDir, 'output', `${safeName(step.id)}.background.log`)
@@ -72,7 +76,8 @@ async function runBlock(ctx: RunContext, step: Step): Promise<BlockResult> {
   await output.close()
   const exitCode = res.status >= 0 ? res.status : null
   let { status, message } = verdict(res, step, signal.aborted)
-  const { checks, report } = await afterBlock(ctx, step, status, exitCode, output.bytes > 0 && output.bytes <= MAX_PARSED_OUTPUT ? join(runDir, outputFile) : undefined)
+  const parsed = output.bytes > 0 && output.bytes <= MAX_PARSED_OUTPUT ? join(runDir, outputFile) : undefined
+  const { checks, report } = await afterBlock(ctx, step, status, exitCode, parsed)
   const failedCheck = checks?.find((c) => !c.passed)
   if (failedCheck) {
     status = 'failed'
@@ -102,7 +107,8 @@ async function runBlock(ctx: RunContext, step: Step): Promise<BlockResult> {
 }
 
 /** Postconditions and test reports read the block's whole output (`outputPath` unset: none, or a flood that is not parsed). */
-async function afterBlock(ctx: RunContext, step: Step, status: BlockResult['status'], exitCode: number | null, outputPath: string | undefined): Promise<{ checks?: CheckResult[]; report?: TestReport }> {
+type AfterBlock = { checks?: CheckResult[]; report?: TestReport }
+async function afterBlock(ctx: RunContext, step: Step, status: BlockResult['status'], exitCode: number | null, outputPath?: string): Promise<AfterBlock> {
   const { plan, checks = [], updateExpect } = ctx.opts
   const env = { plan, params: ctx.params, checks, session: (ref: Step['target']) => ctx.pool.get(ref), ...(updateExpect ? { updateExpect: true } : {}) }
   const wantChecks = status === 'passed' && hasPostconditions(env, step)
@@ -115,7 +121,8 @@ async function afterBlock(ctx: RunContext, step: Step, status: BlockResult['stat
 }
 
 /** After a passed block: `capture=` sets its variable, and the shell's state is snapshotted for --resume. */
-async function keepShellState(ctx: RunContext, step: Step, session: ShellSession, lastLine: string): Promise<{ snapshot?: boolean; capture?: { name: string; value: string }; error?: string }> {
+type ShellStateKept = { snapshot?: boolean; capture?: { name: string; value: string }; error?: string }
+async function keepShellState(ctx: RunContext, step: Step, session: ShellSession, lastLine: string): Promise<ShellStateKept> {
   try {
     const capture = step.capture ? { name: step.capture, value: lastLine } : undefined
     if (capture) await session.setVars({ [capture.name]: capture.value }, false)
