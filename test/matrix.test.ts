@@ -21,14 +21,24 @@ const params = (s: MatrixSpec) => expandMatrix(s).map((e) => e.params)
 
 describe('matrix expansion (GitHub Actions semantics)', () => {
   it.each([
-    ['the product, first key slowest', spec({ a: ['1', '2'], b: ['x', 'y'] }), [{ a: '1', b: 'x' }, { a: '1', b: 'y' }, { a: '2', b: 'x' }, { a: '2', b: 'y' }]],
+    [
+      'the product, first key slowest',
+      spec({ a: ['1', '2'], b: ['x', 'y'] }),
+      [{ a: '1', b: 'x' }, { a: '1', b: 'y' }, { a: '2', b: 'x' }, { a: '2', b: 'y' }],
+    ],
     ['exclude by partial match', spec({ a: ['1', '2'], b: ['3', '4'] }, [], [{ a: '1' }, { a: '2', b: '4' }]), [{ a: '2', b: '3' }]],
     ['include only: each entry is new', spec({}, [{ a: '42' }, { a: 'foo' }]), [{ a: '42' }, { a: 'foo' }]],
     ['exclude first, then include: an excluded combination can come back', spec({ a: ['1', '2'] }, [{ a: '1' }], [{ a: '1' }]), [{ a: '2' }, { a: '1' }]],
     ['an include whose original values match nothing is a new entry', spec({ a: ['1'] }, [{ a: '3', c: 'z' }]), [{ a: '1' }, { a: '3', c: 'z' }]],
     [
       "the docs' example: added keys may be overwritten, original ones never; created entries are not matched",
-      spec({ fruit: ['apple', 'pear'], animal: ['cat', 'dog'] }, [{ color: 'green' }, { color: 'pink', animal: 'cat' }, { fruit: 'apple', shape: 'circle' }, { fruit: 'banana' }, { fruit: 'banana', animal: 'cat' }]),
+      spec({ fruit: ['apple', 'pear'], animal: ['cat', 'dog'] }, [
+        { color: 'green' },
+        { color: 'pink', animal: 'cat' },
+        { fruit: 'apple', shape: 'circle' },
+        { fruit: 'banana' },
+        { fruit: 'banana', animal: 'cat' },
+      ]),
       [
         { fruit: 'apple', animal: 'cat', color: 'pink', shape: 'circle' },
         { fruit: 'apple', animal: 'dog', color: 'green', shape: 'circle' },
@@ -58,13 +68,20 @@ describe('front matter matrix:', () => {
   const problems = (yaml: string) => fm(yaml).file.messages.map((m) => `${m.line}:${m.column} ${m.ruleId} ${m.reason}`)
 
   it('reads axes (values as written: 7.10 stays 7.10), include and exclude, params declared after it', () => {
-    const { runbook, file } = fm("matrix:\n  kernel: [6.1, 7.10]\n  exclude: [{kernel: 6.1}]\n  include: [{kernel: '7.2', cc: gcc}]\nparams:\n  kernel: '6.1'\n  cc: clang")
+    const { runbook, file } = fm(
+      "matrix:\n  kernel: [6.1, 7.10]\n  exclude: [{kernel: 6.1}]\n  include: [{kernel: '7.2', cc: gcc}]\nparams:\n  kernel: '6.1'\n  cc: clang",
+    )
     expect(file.messages).toEqual([])
-    expect(runbook.frontmatter.matrix).toEqual({ axes: [{ name: 'kernel', values: ['6.1', '7.10'] }], include: [{ kernel: '7.2', cc: 'gcc' }], exclude: [{ kernel: '6.1' }] })
+    expect(runbook.frontmatter.matrix).toEqual({
+      axes: [{ name: 'kernel', values: ['6.1', '7.10'] }],
+      include: [{ kernel: '7.2', cc: 'gcc' }],
+      exclude: [{ kernel: '6.1' }],
+    })
   })
 
   it('positioned errors: an undeclared key, a value outside choices, a secret, a non-list, exclude of a non-matrix key', () => {
-    expect(problems('params:\n  a: 1\n  mode: {default: x, choices: [x, y]}\n  TOKEN: {default: s, secret: true}\nmatrix:\n  b: [1]\n  mode: [x, z]\n  TOKEN: [p]\n  a: 3\n  exclude: [{mode: x, c: 1}]')).toEqual([
+    const yaml = 'params:\n  a: 1\n  mode: {default: x, choices: [x, y]}\n  TOKEN: {default: s, secret: true}\n'
+    expect(problems(`${yaml}matrix:\n  b: [1]\n  mode: [x, z]\n  TOKEN: [p]\n  a: 3\n  exclude: [{mode: x, c: 1}]`)).toEqual([
       '7:3 matrix-param Matrix key `b` is not a declared param (params: a, mode, TOKEN)',
       '8:13 matrix-value Matrix value `z` for `mode` is not one of its choices (x, y)',
       '9:3 matrix-param Param `TOKEN` is secret: a matrix would print its values into the CI configuration',
@@ -126,10 +143,17 @@ describe('docrun matrix --emit', () => {
       { id: 'kernel-7.2-cc-clang', kernel: '7.2', cc: 'clang' },
     ])
     const w = await docrun(['matrix', 'rb.md', '--emit', 'github', '--workflow'], { cwd: ws })
-    const job = (parse(w.stdout) as { jobs: Record<string, { strategy: { matrix: unknown }; env: Record<string, string>; steps: { run?: string; with?: { path?: string } }[] }> }).jobs.runbook!
+    type Job = { strategy: { matrix: unknown }; env: Record<string, string>; steps: { run?: string; with?: { path?: string } }[] }
+    const job = (parse(w.stdout) as { jobs: Record<string, Job> }).jobs.runbook!
     expect(job.strategy.matrix).toEqual({ include: snippet.include })
-    expect(job.env).toMatchObject({ DOCRUN_RUNBOOK: 'rb.md', DOCRUN_ID: '${{ matrix.id }}', DOCRUN_SET_kernel: '${{ matrix.kernel }}', DOCRUN_SET_cc: '${{ matrix.cc }}' })
-    expect(job.steps.map((s) => s.run ?? '').join('\n')).toContain('npx docrun run "$DOCRUN_RUNBOOK" --workspace "ws/$DOCRUN_ID" --set "kernel=$DOCRUN_SET_kernel"')
+    expect(job.env).toMatchObject({
+      DOCRUN_RUNBOOK: 'rb.md',
+      DOCRUN_ID: '${{ matrix.id }}',
+      DOCRUN_SET_kernel: '${{ matrix.kernel }}',
+      DOCRUN_SET_cc: '${{ matrix.cc }}',
+    })
+    const runs = job.steps.map((s) => s.run ?? '').join('\n')
+    expect(runs).toContain('npx docrun run "$DOCRUN_RUNBOOK" --workspace "ws/$DOCRUN_ID" --set "kernel=$DOCRUN_SET_kernel"')
     expect(job.steps.some((s) => s.with?.path?.includes('ws/${{ matrix.id }}/.docrun/runs/latest/'))).toBe(true)
     // The commented workflow under the snippet is the same workflow.
     expect(parse(r.stdout.split('\n').filter((l) => l.startsWith('# ')).slice(2).map((l) => l.slice(2)).join('\n'))).toEqual(parse(w.stdout))
@@ -148,7 +172,8 @@ describe('docrun matrix --emit', () => {
     if (system === 'github') {
       const job = doc.jobs.runbook
       const entry = job.strategy.matrix.include[0] as Record<string, string>
-      env = Object.fromEntries(Object.entries(job.env as Record<string, string>).map(([k, v]) => [k, v.replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_m, key: string) => entry[key]!)]))
+      const substitute = (v: string) => v.replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_m, key: string) => entry[key]!)
+      env = Object.fromEntries(Object.entries(job.env as Record<string, string>).map(([k, v]) => [k, substitute(v)]))
       line = job.steps.find((s: { run?: string }) => s.run?.includes('docrun run')).run
     } else {
       const entry = doc.runbook.parallel.matrix[0] as Record<string, string[]>
@@ -171,7 +196,10 @@ describe('docrun matrix --emit', () => {
       { DOCRUN_ID: ['kernel-7.2-cc-gcc'], DOCRUN_SET_kernel: ['7.2'], DOCRUN_SET_cc: ['gcc'] },
     ])
     const j = JSON.parse((await docrun(['matrix', 'rb.md', '--emit', 'json'], { cwd: ws })).stdout)
-    expect(j.entries).toEqual([{ id: 'kernel-6.1-cc-gcc', params: { kernel: '6.1', cc: 'gcc' } }, { id: 'kernel-7.2-cc-gcc', params: { kernel: '7.2', cc: 'gcc' } }])
+    expect(j.entries).toEqual([
+      { id: 'kernel-6.1-cc-gcc', params: { kernel: '6.1', cc: 'gcc' } },
+      { id: 'kernel-7.2-cc-gcc', params: { kernel: '7.2', cc: 'gcc' } },
+    ])
   })
 
   it('a runbook without a matrix, or with a wrong one, is a usage error', async () => {
@@ -195,7 +223,8 @@ describe('docrun matrix --local', () => {
     matrixRunbook(ws)
     // Each run marks itself running for a second and records how many were running meanwhile.
     const mark = `${running}/"$kernel-$cc"`
-    const rb = readFileSync(join(ws, 'rb.md'), 'utf8').replace('echo "building', () => `touch ${mark}; sleep 1; ls ${running} | wc -l >> ${ws}/overlap; rm ${mark}\necho "building`)
+    const probe = `touch ${mark}; sleep 1; ls ${running} | wc -l >> ${ws}/overlap; rm ${mark}`
+    const rb = readFileSync(join(ws, 'rb.md'), 'utf8').replace('echo "building', () => `${probe}\necho "building`)
     writeFileSync(join(ws, 'rb.md'), rb)
     const r = await docrun(['matrix', 'rb.md', '--local', '-j', '2', '--workspace-root', 'runs'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
@@ -208,7 +237,9 @@ describe('docrun matrix --local', () => {
     expect(Math.max(...overlap)).toBe(2)
     const summary = JSON.parse(readFileSync(join(ws, 'runs/summary.json'), 'utf8')) as Summary
     expect(summary.entries).toBe(4)
-    expect(summary.rows.map((x) => [x.id, x.status, x.failed?.block])).toEqual(ids.map((id) => [id, id === 'kernel-7.2-cc-clang' ? 'failed' : 'passed', id === 'kernel-7.2-cc-clang' ? 'test' : undefined]))
+    const failing = (id: string) => id === 'kernel-7.2-cc-clang'
+    const expected = ids.map((id) => [id, failing(id) ? 'failed' : 'passed', failing(id) ? 'test' : undefined])
+    expect(summary.rows.map((x) => [x.id, x.status, x.failed?.block])).toEqual(expected)
     expect(summary.rows[3]!.params).toEqual({ kernel: '7.2', cc: 'clang', note: 'plain' })
     expect(r.stdout).toMatch(/kernel-7\.2-cc-clang .* at test \(failed, exit 1\)/)
   })
@@ -218,7 +249,8 @@ describe('docrun matrix --local', () => {
     writeFileSync(join(ws, 'rb.md'), "---\nparams: {n: '1'}\nmatrix: {n: ['1', '2', '3']}\n---\n# S\n\n```sh {name=wait}\ntouch started\nsleep 60\n```\n")
     const child = execa('node', [CLI, 'matrix', 'rb.md', '--local', '-j', '2'], { cwd: ws, reject: false, all: true, env: { NO_COLOR: '1' } })
     const deadline = Date.now() + 30_000
-    while (!(existsSync(join(ws, 'ws/n-1/started')) && existsSync(join(ws, 'ws/n-2/started'))) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100))
+    const bothStarted = () => existsSync(join(ws, 'ws/n-1/started')) && existsSync(join(ws, 'ws/n-2/started'))
+    while (!bothStarted() && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100))
     const sent = Date.now()
     child.kill('SIGINT')
     const r = await child
@@ -243,8 +275,9 @@ describe('docrun report merge', () => {
     expect(r.exitCode, r.all).toBe(1)
     expect(r.stdout).toMatch(/✅ a +passed +kernel=6\.1 cc=gcc note=plain +2 passed, 0 failed/)
     expect(r.stdout).toMatch(/❌ b +failed +kernel=7\.2 cc=clang note=plain +1 passed, 1 failed.* at test \(failed, exit 1\)/)
-    type Suite = { '@name': string; '@failures': string; properties: { property: { '@name': string; '@value': string }[] }; testcase: { '@classname': string } | { '@classname': string }[] }
-    const doc = create(readFileSync(join(ws, 'm.xml'), 'utf8')).end({ format: 'object' }) as unknown as { testsuites: { '@tests': string; '@failures': string; testsuite: Suite[] } }
+    type Suite = { '@name': string; '@failures': string; properties: { property: { '@name': string; '@value': string }[] }; testcase: unknown }
+    type Suites = { testsuites: { '@tests': string; '@failures': string; testsuite: Suite[] } }
+    const doc = create(readFileSync(join(ws, 'm.xml'), 'utf8')).end({ format: 'object' }) as unknown as Suites
     expect(doc.testsuites['@tests']).toBe('4')
     expect(doc.testsuites['@failures']).toBe('1')
     expect(doc.testsuites.testsuite.map((s) => [s['@name'], s['@failures']])).toEqual([
@@ -254,7 +287,8 @@ describe('docrun report merge', () => {
       ['b / 2. Test', '1'],
     ])
     const last = doc.testsuites.testsuite[3]!
-    expect(last.properties.property.map((p) => `${p['@name']}=${p['@value']}`)).toEqual(['matrix.id=b', 'param.kernel=7.2', 'param.cc=clang', 'param.note=plain'])
+    const props = last.properties.property.map((p) => `${p['@name']}=${p['@value']}`)
+    expect(props).toEqual(['matrix.id=b', 'param.kernel=7.2', 'param.cc=clang', 'param.note=plain'])
     expect(last.testcase).toMatchObject({ '@classname': 'b / 2. Test' })
     const summary = JSON.parse(readFileSync(join(ws, 'm.json'), 'utf8')) as Summary
     expect(summary).toMatchObject({ status: 'failed', entries: 2 })

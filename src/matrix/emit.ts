@@ -82,7 +82,8 @@ export function emitGithub(input: EmitInput, opts: { workflow?: boolean } = {}):
   const workflow = yaml(githubWorkflow(input, keys, include))
   if (opts.workflow) return workflow
   const head = `# docrun matrix: ${entries.length} entries of ${input.runbook}, for a job's \`strategy: matrix:\`.\n`
-  return `${head}${yaml({ include })}#\n# A workflow that runs them (\`docrun matrix ${input.runbook} --emit github --workflow\` prints it):\n${commented(workflow)}\n`
+  const how = `# A workflow that runs them (\`docrun matrix ${input.runbook} --emit github --workflow\` prints it):\n`
+  return `${head}${yaml({ include })}#\n${how}${commented(workflow)}\n`
 }
 
 function gitlabPipeline(input: EmitInput, keys: string[], matrix: Record<string, string[]>[]): unknown {
@@ -115,7 +116,8 @@ export function emitGitlab(input: EmitInput, opts: { workflow?: boolean } = {}):
   const pipeline = yaml(gitlabPipeline(input, keys, matrix))
   if (opts.workflow) return pipeline
   const head = `# docrun matrix: ${entries.length} entries of ${input.runbook}, for a job's \`parallel:\`.\n`
-  return `${head}${yaml({ parallel: { matrix } })}#\n# A pipeline that runs them (\`docrun matrix ${input.runbook} --emit gitlab --workflow\` prints it):\n${commented(pipeline)}\n`
+  const how = `# A pipeline that runs them (\`docrun matrix ${input.runbook} --emit gitlab --workflow\` prints it):\n`
+  return `${head}${yaml({ parallel: { matrix } })}#\n${how}${commented(pipeline)}\n`
 }
 
 export function emitJson(input: EmitInput): string {

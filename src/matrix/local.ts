@@ -58,7 +58,15 @@ function runEntry(opts: LocalRunOptions, entry: MatrixEntry, running: Set<number
     const finish = (exitCode: number | null) => {
       if (child.pid !== undefined) running.delete(child.pid)
       const latest = join(workspace, '.docrun/runs/latest')
-      const result: LocalResult = { entry, status: statusOf(exitCode), exitCode, workspace, log, durationMs: Date.now() - started, ...(existsSync(latest) ? { runDir: latest } : {}) }
+      const result: LocalResult = {
+        entry,
+        status: statusOf(exitCode),
+        exitCode,
+        workspace,
+        log,
+        durationMs: Date.now() - started,
+        ...(existsSync(latest) ? { runDir: latest } : {}),
+      }
       opts.onEnd?.(result)
       done(result)
     }
@@ -100,6 +108,8 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalResult[]> {
     process.off('SIGINT', forward)
     process.off('SIGTERM', forward)
   }
-  const notRun = (entry: MatrixEntry): LocalResult => ({ entry, status: 'not run', exitCode: null, workspace: join(root, entry.id), log: join(root, `${entry.id}.log`), durationMs: 0 })
+  const notRun = (entry: MatrixEntry): LocalResult => {
+    return { entry, status: 'not run', exitCode: null, workspace: join(root, entry.id), log: join(root, `${entry.id}.log`), durationMs: 0 }
+  }
   return opts.entries.map((e) => results.get(e.id) ?? notRun(e))
 }

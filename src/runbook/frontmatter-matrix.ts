@@ -18,6 +18,7 @@ interface Ctx {
 }
 
 const placeOf = (ctx: Ctx, node: unknown) => ctx.at((node as { range?: [number, number, number] } | null)?.range?.[0])
+const complain = (ctx: Ctx, ruleId: string, node: unknown, message: string) => ctx.problems.push({ message, ruleId, place: placeOf(ctx, node) })
 
 /** A scalar's value as a param value: plain numbers and booleans as written, null as ''. */
 function scalarText(ctx: Ctx, node: unknown): string | undefined {
@@ -34,7 +35,7 @@ function scalarText(ctx: Ctx, node: unknown): string | undefined {
 
 /** Is `name` a param the matrix may set? Reports at `keyNode` when not. */
 function checkKey(ctx: Ctx, name: string, keyNode: unknown): boolean {
-  const problem = (message: string) => ctx.problems.push({ message, ruleId: 'matrix-param', place: placeOf(ctx, keyNode) })
+  const problem = (message: string) => complain(ctx, 'matrix-param', keyNode, message)
   const p = ctx.params.get(name)
   const known = [...ctx.params.keys()]
   if (name === 'id') problem('`id` names each matrix entry (its workspace and artifacts); a param in the matrix cannot be called id')
@@ -46,7 +47,7 @@ function checkKey(ctx: Ctx, name: string, keyNode: unknown): boolean {
 
 function checkValue(ctx: Ctx, name: string, node: unknown): string | undefined {
   const value = scalarText(ctx, node)
-  const problem = (message: string) => ctx.problems.push({ message, ruleId: 'matrix-value', place: placeOf(ctx, node) })
+  const problem = (message: string) => complain(ctx, 'matrix-value', node, message)
   if (value === undefined) problem(`Matrix values are strings, numbers or booleans (\`${name}\`)`)
   else if (ctx.params.get(name)?.choices && !ctx.params.get(name)!.choices!.includes(value)) {
     problem(`Matrix value \`${value}\` for \`${name}\` is not one of its choices (${ctx.params.get(name)!.choices!.join(', ')})`)
@@ -57,7 +58,7 @@ function checkValue(ctx: Ctx, name: string, node: unknown): string | undefined {
 /** `include:` / `exclude:`: a list of maps of param → value. */
 function readCombinations(ctx: Ctx, key: string, node: unknown, allowed?: Set<string>): Record<string, string>[] {
   if (!isSeq(node) || node.items.some((i) => !isMap(i))) {
-    ctx.problems.push({ message: `Matrix \`${key}\` is a list of maps, e.g. \`${key}: [{kernel: '7.2', clang: '21'}]\``, ruleId: 'matrix-value', place: placeOf(ctx, node) })
+    complain(ctx, 'matrix-value', node, `Matrix \`${key}\` is a list of maps, e.g. \`${key}: [{kernel: '7.2', clang: '21'}]\``)
     return []
   }
   const out: Record<string, string>[] = []
@@ -66,7 +67,7 @@ function readCombinations(ctx: Ctx, key: string, node: unknown, allowed?: Set<st
     for (const pair of item.items) {
       const name = String(isScalar(pair.key) ? pair.key.value : pair.key)
       if (allowed && !allowed.has(name)) {
-        ctx.problems.push({ message: `Matrix \`exclude\` names \`${name}\`, which is not a matrix key (${[...allowed].join(', ')})`, ruleId: 'matrix-param', place: placeOf(ctx, pair.key) })
+        complain(ctx, 'matrix-param', pair.key, `Matrix \`exclude\` names \`${name}\`, which is not a matrix key (${[...allowed].join(', ')})`)
         continue
       }
       if (!checkKey(ctx, name, pair.key)) continue
@@ -85,7 +86,7 @@ function readCombinations(ctx: Ctx, key: string, node: unknown, allowed?: Set<st
 export function readMatrix(node: unknown, params: ParamDecl[], text: string, at: At): { matrix?: MatrixSpec; problems: MatrixProblem[] } {
   const ctx: Ctx = { text, at, params: new Map(params.map((p) => [p.name, p])), problems: [] }
   if (!isMap(node)) {
-    ctx.problems.push({ message: '`matrix` maps params to lists of values, e.g. `matrix: {kernel: [\'6.1\', \'7.2\']}`', ruleId: 'frontmatter-value', place: placeOf(ctx, node) })
+    complain(ctx, 'frontmatter-value', node, "`matrix` maps params to lists of values, e.g. `matrix: {kernel: ['6.1', '7.2']}`")
     return { problems: ctx.problems }
   }
   const matrix: MatrixSpec = { axes: [], include: [], exclude: [] }
@@ -101,7 +102,7 @@ export function readMatrix(node: unknown, params: ParamDecl[], text: string, at:
     if (!checkKey(ctx, name, pair.key)) continue
     keys.add(name)
     if (!isSeq(pair.value) || pair.value.items.length === 0) {
-      ctx.problems.push({ message: `Matrix \`${name}\` takes a list of values, e.g. \`${name}: [a, b]\``, ruleId: 'matrix-value', place: placeOf(ctx, pair.value ?? pair.key) })
+      complain(ctx, 'matrix-value', pair.value ?? pair.key, `Matrix \`${name}\` takes a list of values, e.g. \`${name}: [a, b]\``)
       continue
     }
     const values = pair.value.items.map((v) => checkValue(ctx, name, v))
