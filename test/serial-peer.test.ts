@@ -2,78 +2,9 @@
 // terminal-like Channel that answers docrun's protocol lines and then floods 1 GB, sends
 // binary garbage with forged end markers, or never answers. (Real-guest faults are in
 // guest-faults.test.ts.)
-import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { ChannelEvents, type Channel } from '../src/shell/channel.js'
+import { FakeSerialPeer } from './helpers/serial-peer.js'
 import { ShellSession } from '../src/shell/session.js'
-
-/** Speaks just enough of the shell side: probe, sync, base64 uploads, __dr_run … __dr_end. */
-class FakeSerialPeer extends ChannelEvents implements Channel {
-  readonly tty = true
-  readonly description = 'fake serial peer'
-  private pending = ''
-  private heredoc: { id: string; lines: string[] } | undefined
-  private scripts = new Map<string, string>()
-
-  write(data: string | Buffer): void {
-    this.pending += data.toString()
-    let nl: number
-    while ((nl = this.pending.indexOf('\n')) >= 0) {
-      const line = this.pending.slice(0, nl)
-      this.pending = this.pending.slice(nl + 1)
-      this.line(line)
-    }
-  }
-
-  private say(text: string | Buffer): void {
-    this.emitData(typeof text === 'string' ? Buffer.from(text, 'latin1') : text)
-  }
-
-  private line(line: string): void {
-    this.say(`${line}\r\n`) // a terminal echoes what is typed
-    if (this.heredoc) {
-      if (line === '__DR_B64') {
-        const [id, body] = [this.heredoc.id, Buffer.from(this.heredoc.lines.join(''), 'base64').toString()]
-        this.scripts.set(id, body)
-        this.heredoc = undefined
-      } else this.heredoc.lines.push(line)
-      return
-    }
-    let m: RegExpExecArray | null
-    if ((m = /^base64 -d > "\$__dr_d\/(\w+)\.sh" <<'__DR_B64'$/.exec(line))) this.heredoc = { id: m[1]!, lines: [] }
-    else if ((m = /^base64 -d > "\$__dr_d\/([\w.]+)" <<'__DR_B64'$/.exec(line))) this.heredoc = { id: m[1]!, lines: [] }
-    else if ((m = /^__dr_probe (\w+)$/.exec(line))) this.say(`__DR_PROBE_${m[1]}:sh:b64:1:0\r\n`)
-    else if ((m = /__dr_sync (\w+)$/.exec(line))) this.say(`__DR_SYNC_${m[1]}\r\n`)
-    else if ((m = /^__dr_run (\w+) /.exec(line))) void this.run(m[1]!, this.scripts.get(m[1]!) ?? '')
-  }
-
-  private async run(id: string, script: string): Promise<void> {
-    this.say(`__DR_BEGIN_${id}\r\n`)
-    const [cmd, arg] = script.trim().split(' ')
-    if (cmd === 'FLOOD') {
-      const line = `${'x'.repeat(98)}\r\n`
-      const chunk = Buffer.from(line.repeat(655), 'latin1') // ~64 KiB
-      for (let sent = 0; sent < Number(arg); sent += chunk.length) {
-        this.say(chunk)
-        if ((sent / chunk.length) % 64 === 0) await new Promise((r) => setImmediate(r))
-      }
-    } else if (cmd === 'GARBAGE') {
-      for (let i = 0; i < Number(arg); i++) {
-        this.say(randomBytes(4096))
-        // Forged markers: a wrong nonce, and the right marker text without a line start.
-        this.say(`\n__DR_END_${'f'.repeat(12)}:0:0\r\nx__DR_END_${id}:7:0\r\n\x1b[6n\x9b\x00`)
-        await new Promise((r) => setImmediate(r))
-      }
-    } else if (cmd === 'SILENT') return
-    else this.say(`${script.trim()}\r\n`)
-    this.say(`\r\n__DR_END_${id}:${cmd === 'GARBAGE' ? 3 : 0}:0\r\n# `)
-  }
-
-  interrupt(): void {}
-  async close(): Promise<void> {
-    this.finish('closed')
-  }
-}
 
 async function session() {
   const peer = new FakeSerialPeer()

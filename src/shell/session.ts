@@ -6,6 +6,7 @@ import { Framer, type EndFrame } from './framer.js'
 import { BASH_EXTRAS, INIT_SCRIPT } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
 import { TtyCleaner } from './tty-clean.js'
+import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ShellInfo {
   shell: string
@@ -36,8 +37,15 @@ function emitText(sink: (c: Buffer) => void, text: string): void {
 
 const nonce = () => randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')
 
-/** Seconds a session may take to answer after a block's own timeout before it counts as dead. */
+/** How long a session may take to answer after a block's own timeout (or an interrupt) before it counts as dead. */
 const ANSWER_GRACE_MS = 20_000
+
+export interface ShellSessionOptions {
+  /** Bytes on the stream that belong to no command (echo, prompts). */
+  onNoise?: (chunk: Buffer) => void
+  /** Default ANSWER_GRACE_MS; tests shorten it. */
+  answerGraceMs?: number
+}
 
 export class ShellSession {
   readonly framer: Framer
@@ -47,14 +55,16 @@ export class ShellSession {
   private busy = false
   /** Nonce of the last block whose state was imported: its dump is the session's state. */
   private lastImported: string | undefined
+  private readonly graceMs: number
 
   constructor(
     readonly channel: Channel,
     /** Directory inside the target for the session's scripts and dumps. */
     readonly dir: string,
-    onNoise: (chunk: Buffer) => void = () => {},
+    opts: ShellSessionOptions = {},
   ) {
-    this.framer = new Framer(onNoise)
+    this.framer = new Framer(opts.onNoise)
+    this.graceMs = opts.answerGraceMs ?? ANSWER_GRACE_MS
     channel.onData((c) => this.framer.push(c))
     channel.onClose((reason) => {
       this.closed = reason
@@ -105,26 +115,31 @@ export class ShellSession {
         if (cleaner) emitText(sink, cleaner.flush())
         return end
       })
-      let giveUp: NodeJS.Timeout | undefined
+      // Aborted when the block is over: no timer of this block outlives it.
+      const settled = new AbortController()
       let rejectLate: ((e: Error) => void) | undefined
       const late = new Promise<never>((_, reject) => (rejectLate = reject))
       late.catch(() => {})
+      let givingUp = false
       const onAbort = () => {
         this.interruptLoop()
+        if (givingUp) return
+        givingUp = true
         // A command that ignores INT, TERM and KILL (or a console whose ^C reaches nobody) must not hang the run.
-        giveUp ??= setTimeout(() => rejectLate?.(new SessionError(`${this.channel.description} did not stop the block within ${ANSWER_GRACE_MS / 1000}s of the interrupt`)), ANSWER_GRACE_MS)
+        const why = `${this.channel.description} did not stop the block within ${Math.round(this.graceMs / 1000)}s of the interrupt`
+        sleep(this.graceMs, undefined, { signal: settled.signal }).then(() => rejectLate?.(new SessionError(why)), () => {})
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       if (opts.signal?.aborted) onAbort()
       this.send(lines)
       try {
-        const limit = opts.timeoutMs ? opts.timeoutMs + ANSWER_GRACE_MS : undefined
+        const limit = opts.timeoutMs ? opts.timeoutMs + this.graceMs : undefined
         return await this.guard(Promise.race([done, late]), limit, 'finish the block')
       } catch (error) {
         this.framer.cancel()
         return { status: -1, timedOut: false, interrupted: opts.signal?.aborted ?? false, error: (error as Error).message }
       } finally {
-        if (giveUp) clearTimeout(giveUp)
+        settled.abort()
         opts.signal?.removeEventListener('abort', onAbort)
         this.stopInterrupts()
       }
@@ -256,32 +271,29 @@ export class ShellSession {
     this.interruptTimer = undefined
   }
 
-  /** Wait for `p`, but fail when the stream closes or nothing comes within `ms`. */
-  private guard<T>(p: Promise<T>, ms: number | undefined, what: string): Promise<T> {
-    if (this.closed) return Promise.reject(new SessionError(`${this.channel.description} is gone: ${this.closed}`))
-    return new Promise<T>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined
-      const onClose = (reason: string) => {
-        if (timer) clearTimeout(timer)
-        this.framer.cancel()
-        reject(new SessionError(`${this.channel.description} ended: ${reason}`))
-      }
+  /** Wait for `p`, but fail when the stream closes or nothing comes within `ms`; no timer outlives the wait. */
+  private async guard<T>(p: Promise<T>, ms: number | undefined, what: string): Promise<T> {
+    if (this.closed) throw new SessionError(`${this.channel.description} is gone: ${this.closed}`)
+    const settled = new AbortController()
+    let onClose: (reason: string) => void = () => {}
+    const closed = new Promise<never>((_, reject) => {
+      onClose = (reason) => reject(new SessionError(`${this.channel.description} ended: ${reason}`))
       this.closeWaiters.push(onClose)
-      if (ms) {
-        timer = setTimeout(() => {
-          this.closeWaiters = this.closeWaiters.filter((w) => w !== onClose)
-          this.framer.cancel()
-          reject(new SessionError(`${this.channel.description} did not ${what} within ${Math.round(ms / 1000)}s`))
-        }, ms)
-      }
-      p.then(
-        (v) => {
-          if (timer) clearTimeout(timer)
-          this.closeWaiters = this.closeWaiters.filter((w) => w !== onClose)
-          resolve(v)
-        },
-        reject,
-      )
     })
+    const waits: Promise<T>[] = [p, closed]
+    if (ms) {
+      const slow = () => Promise.reject(new SessionError(`${this.channel.description} did not ${what} within ${Math.round(ms / 1000)}s`))
+      waits.push(sleep(ms, undefined, { signal: settled.signal }).then(slow))
+    }
+    try {
+      return await Promise.race(waits)
+    } catch (error) {
+      // Whatever the protocol waited for will not come now: a later command must not take it.
+      this.framer.cancel()
+      throw error
+    } finally {
+      settled.abort()
+      this.closeWaiters = this.closeWaiters.filter((w) => w !== onClose)
+    }
   }
 }

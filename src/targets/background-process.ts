@@ -1,49 +1,35 @@
 // A block that runs in the background (Runme's `background`): its own process group, started
 // from its target's shell state, output to the block while it is the current block and to a
 // side file after it; ended with the run (the resource ledger has its pid and start time).
-import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
 import { processStartTime } from '../sys/proc.js'
 import type { Masker } from '../common/mask.js'
-
-export interface Launch {
-  file: string
-  args: string[]
-  env?: Record<string, string>
-  cleanEnv?: boolean
-  cwd: string
-}
+import { startDetached, type Command } from './command.js'
 
 export class BackgroundProcess {
   readonly pid: number
   readonly startTime: string
   /** The exit status (null: killed by a signal) once it has ended. */
   readonly exited: Promise<number | null>
-  #child: ChildProcess
   #sink: (chunk: Buffer) => void
   /** Ends the side file (with the masker's held-back rest) once the process has ended. */
   #endLater: (() => void) | undefined
 
-  constructor(launch: Launch, onOutput: (chunk: Buffer) => void) {
+  constructor(command: Command, onOutput: (chunk: Buffer) => void) {
     this.#sink = onOutput
-    this.#child = spawn(launch.file, launch.args, {
-      cwd: launch.cwd,
-      env: launch.cleanEnv ? (launch.env ?? {}) : { ...process.env, ...launch.env },
-      // Its own process group: the ledger ends the whole group, and Ctrl-C at docrun's terminal
-      // does not reach it (docrun stops it in order, with the rest of the run).
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    if (!this.#child.pid) throw new Error(`could not start ${launch.file}`)
-    this.pid = this.#child.pid
+    // Its own process group: the ledger ends the whole group, and Ctrl-C at docrun's terminal
+    // does not reach it (docrun stops it in order, with the rest of the run).
+    const proc = startDetached(command, 'ignore')
+    if (!proc.pid) throw new Error(`could not start ${command.file}`)
+    this.pid = proc.pid
     this.startTime = processStartTime(this.pid)
     const take = (c: Buffer) => this.#sink(c)
-    this.#child.stdout!.on('data', take)
-    this.#child.stderr!.on('data', take)
-    this.exited = new Promise((resolve) => this.#child.on('close', (code) => {
+    proc.stdout!.on('data', take)
+    proc.stderr!.on('data', take)
+    this.exited = proc.then((r) => {
       this.#endLater?.()
-      resolve(code)
-    }))
+      return r.exitCode ?? null
+    })
   }
 
   /** The block is over: what the process says from now on goes to `file` (secrets masked). */

@@ -4,8 +4,10 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ShellSession } from '../shell/session.js'
+import { processStartTime } from '../sys/proc.js'
+import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
-import type { Target } from './target.js'
+import { detachedShell, type Target } from './target.js'
 import { assertNothingMountedBelow } from '../resources/guard.js'
 
 export const CHROOT_ENV: Record<string, string> = {
@@ -24,6 +26,7 @@ export interface ChrootTargetOptions {
   workspace: string
   /** Host variables to pass in (names); everything else stays out. */
   passEnv?: string[]
+  /** What the shell writes on its own stderr (outside any block). */
   onNoise?: (chunk: Buffer) => void
 }
 
@@ -38,6 +41,10 @@ export class ChrootTarget implements Target {
     return this.dir
   }
   private session: ShellSession | undefined
+  /** The shell leads a process group of its own, for the resource ledger. */
+  process: { pid: number; startTime: string } | undefined
+  /** The shell inside the root (/bin/bash, /usr/bin/bash or /bin/sh) once open. */
+  private shell: string | undefined
 
   constructor(private readonly opts: ChrootTargetOptions) {
     this.name = opts.name
@@ -50,28 +57,42 @@ export class ChrootTarget implements Target {
     if (!existsSync(root)) throw new Error(`chroot directory ${root} does not exist (an earlier block should create it, e.g. with debootstrap)`)
     const shell = ['/bin/bash', '/usr/bin/bash', '/bin/sh'].find((s) => existsSync(join(root, s)))
     if (!shell) throw new Error(`${root} has no /bin/bash or /bin/sh: is it a root file system?`)
+    this.shell = shell
     const tmp = join(root, 'tmp')
     if (!existsSync(tmp)) throw new Error(`${root} has no /tmp`)
     this.dir = await mkdtemp(join(tmp, 'docrun-'))
     const inner = this.dir.slice(root.length)
-    const env: Record<string, string> = { ...CHROOT_ENV }
-    for (const name of this.opts.passEnv ?? []) if (process.env[name] !== undefined) env[name] = process.env[name]!
     const args = shell.endsWith('bash') ? [root, shell, '--noprofile', '--norc'] : [root, shell]
     const channel = new ProcessChannel({
-      file: 'chroot',
-      args,
-      env,
-      cleanEnv: true,
-      cwd: '/',
+      command: { file: 'chroot', args, env: this.env(), cleanEnv: true, cwd: '/', where: this.where },
       description: this.description,
       localRoot: root,
       ...(this.opts.onNoise ? { onStderr: this.opts.onNoise } : {}),
     })
-    this.session = new ShellSession(channel, inner, this.opts.onNoise)
+    this.session = new ShellSession(channel, inner)
+    if (channel.pid) this.process = { pid: channel.pid, startTime: processStartTime(channel.pid) }
     await this.session.start()
     // As after `chroot DIR`: the shell starts in the chroot's /, here in root's home if it has one.
     await this.session.sync(['cd / 2>/dev/null; cd "$HOME" 2>/dev/null || :'])
     return { session: this.session, notes: [] }
+  }
+
+  /** The chroot's clean environment, plus the host variables it passes in. */
+  private env(): Record<string, string> {
+    const env: Record<string, string> = { ...CHROOT_ENV }
+    for (const name of this.opts.passEnv ?? []) if (process.env[name] !== undefined) env[name] = process.env[name]!
+    return env
+  }
+
+  private get where(): string {
+    return `in chroot ${this.opts.root}`
+  }
+
+  async detached(script: string): Promise<Command> {
+    if (!this.session || !this.shell) throw new Error(`${this.description} is not open`)
+    const file = await this.session.detachedScript(script)
+    const [shell, ...args] = detachedShell(this.session, this.shell, '/bin/sh')
+    return { file: 'chroot', args: [this.root, shell!, ...args, file], env: this.env(), cleanEnv: true, cwd: '/', where: this.where }
   }
 
   async close() {

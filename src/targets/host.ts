@@ -4,13 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ShellSession } from '../shell/session.js'
+import { processStartTime } from '../sys/proc.js'
+import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
-import type { Target } from './target.js'
+import { detachedShell, type Target } from './target.js'
 
 export interface HostTargetOptions {
   /** Where the shell starts. */
   workspace: string
   shell?: 'bash' | 'sh'
+  /** What the shell writes on its own stderr (outside any block). */
   onNoise?: (chunk: Buffer) => void
 }
 
@@ -24,6 +27,8 @@ export class HostTarget implements Target {
     return this.dir
   }
   private session: ShellSession | undefined
+  /** The shell leads a process group of its own, for the resource ledger. */
+  process: { pid: number; startTime: string } | undefined
 
   constructor(private readonly opts: HostTargetOptions) {
     this.description = `${opts.shell ?? 'bash'} on the host`
@@ -31,18 +36,24 @@ export class HostTarget implements Target {
 
   async open() {
     this.dir = await mkdtemp(join(tmpdir(), 'docrun-'))
+    const shell = this.opts.shell ?? 'bash'
     const channel = new ProcessChannel({
-      file: this.opts.shell ?? 'bash',
-      args: this.opts.shell === 'sh' ? [] : ['--noprofile', '--norc'],
-      env: {},
-      cwd: this.opts.workspace,
+      command: { file: shell, args: shell === 'sh' ? [] : ['--noprofile', '--norc'], cwd: this.opts.workspace, where: 'on the host' },
       description: this.description,
       localRoot: '',
       ...(this.opts.onNoise ? { onStderr: this.opts.onNoise } : {}),
     })
-    this.session = new ShellSession(channel, this.dir, this.opts.onNoise)
+    this.session = new ShellSession(channel, this.dir)
+    if (channel.pid) this.process = { pid: channel.pid, startTime: processStartTime(channel.pid) }
     await this.session.start()
     return { session: this.session, notes: [] }
+  }
+
+  async detached(script: string): Promise<Command> {
+    if (!this.session) throw new Error(`${this.description} is not open`)
+    const file = await this.session.detachedScript(script)
+    const [shell, ...args] = detachedShell(this.session, 'bash', 'sh')
+    return { file: shell!, args: [...args, file], cwd: this.opts.workspace, where: 'on the host' }
   }
 
   async close() {

@@ -1,5 +1,6 @@
 // A Target opens a ShellSession somewhere (host, chroot, guest) and tears it down.
 import type { ShellSession } from '../shell/session.js'
+import type { Command } from './command.js'
 
 export interface Target {
   readonly name: string
@@ -9,6 +10,30 @@ export interface Target {
   open(): Promise<{ session: ShellSession; notes: string[] }>
   /** The temporary directory the target made for itself once open (for the resource ledger). */
   readonly tempDir?: string | undefined
+  /** The process group the target started (its shell, QEMU) once started: for the resource ledger. */
+  readonly process?: { pid: number; startTime: string } | undefined
+  /**
+   * A process of its own that runs `script` in a new shell of this target, starting from the open
+   * session's state (variables, functions, cwd): a guest's QEMU, a background or interactive block.
+   * Host and chroot only: a guest has one console.
+   */
+  detached?(script: string): Promise<Command>
   /** End the shell and free what the target made for itself (temp dirs). Idempotent. May say what it did. */
   close(): Promise<string | void>
+}
+
+/** A guest: its start block booted it, and it can stop on its own (QEMU gone, a panic). */
+export interface Guest extends Target {
+  readonly kind: 'guest'
+  /** True while QEMU runs and the shell answers. */
+  readonly running: boolean
+  /** How long the boot took until the shell prompt. */
+  readonly readyAfterMs: number
+  /** What the console said last: for a failure report. */
+  consoleTail(n?: number): string[]
+}
+
+/** The shell a detached command runs `file` with: bash as the session's (no startup files), else sh. */
+export function detachedShell(session: ShellSession, bash: string, sh: string): string[] {
+  return session.info?.shell.startsWith('bash') ? [bash, '--noprofile', '--norc'] : [sh]
 }

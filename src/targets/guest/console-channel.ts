@@ -3,10 +3,11 @@
 // Watches for the guest dying (QEMU exit, kernel panic) and keeps the raw console log.
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { constants } from 'node:os'
-import { execa, type ResultPromise } from 'execa'
 import stripAnsi from 'strip-ansi'
 import type { Masker, StreamMasker } from '../../common/mask.js'
 import { ChannelEvents, type Channel } from '../../shell/channel.js'
+import { within } from '../../shell/within.js'
+import { startDetached, type Command } from '../command.js'
 
 function signalName(n: number): string | undefined {
   return Object.entries(constants.signals).find(([, v]) => v === n)?.[0]
@@ -16,12 +17,7 @@ const PANIC = /Kernel panic - not syncing[^\n]*|---\[ end trace [0-9a-f]+ \]---/
 
 export interface ConsoleChannelOptions {
   /** The program that runs QEMU (a shell running the start block's text, maybe via chroot). */
-  file: string
-  args: string[]
-  env?: Record<string, string>
-  /** Replace docrun's environment instead of extending it (a chroot's clean environment). */
-  cleanEnv?: boolean
-  cwd: string
+  command: Command
   logFile: string
   description: string
   /** Secret values to mask in the raw console log. */
@@ -31,7 +27,7 @@ export interface ConsoleChannelOptions {
 export class ConsoleChannel extends ChannelEvents implements Channel {
   readonly tty = true
   readonly description: string
-  private readonly proc: ResultPromise
+  private readonly proc: ReturnType<typeof startDetached>
   private readonly log: WriteStream
   private tail: string[] = []
   private tailPartial = ''
@@ -44,20 +40,8 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
     super()
     this.description = opts.description
     this.log = createWriteStream(opts.logFile, { flags: 'a', mode: 0o600 })
-    this.proc = execa(opts.file, opts.args, {
-      cwd: opts.cwd,
-      env: opts.env ?? {},
-      extendEnv: !opts.cleanEnv,
-      stdin: 'pipe',
-      stdout: 'pipe',
-      stderr: 'pipe',
-      buffer: false,
-      encoding: 'buffer',
-      reject: false,
-      // QEMU and the shell around it form one process group, ended together.
-      detached: true,
-      cleanup: true,
-    })
+    // QEMU and the shell around it form one process group, ended together.
+    this.proc = startDetached(opts.command, 'pipe')
     const logMask = opts.secrets?.active ? opts.secrets.stream() : undefined
     const errMask = opts.secrets?.active ? opts.secrets.stream() : undefined
     this.logMask = [logMask, errMask]
@@ -72,7 +56,6 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
       this.log.write(errMask ? errMask.push(c) : c)
       this.remember(c.toString('latin1'))
     })
-    this.proc.stdin!.on('error', () => {})
     void this.proc.then((r) => {
       // The start block's shell reports a killed QEMU as 128+N.
       const sig = r.signal ?? (r.exitCode && r.exitCode > 128 ? signalName(r.exitCode - 128) : undefined)
@@ -130,7 +113,7 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
 
   async shutdown(graceMs = 10_000): Promise<string[]> {
     const steps: string[] = []
-    const wait = (ms: number) => Promise.race([this.proc.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms))])
+    const wait = (ms: number) => within(this.proc.then(() => true), ms, false)
     if (!this.exited) {
       this.write('\nsync; poweroff -f 2>/dev/null || echo o > /proc/sysrq-trigger\n')
       steps.push('sync; poweroff -f')

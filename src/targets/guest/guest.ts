@@ -3,36 +3,29 @@
 // the host. Process (ConsoleChannel), readiness (waitReady) and protocol (ShellSession) are
 // kept apart, as in the NixOS test driver's Machine.
 import { randomBytes } from 'node:crypto'
-import type { BootSpec } from '../../plan/types.js'
 import { formatDuration } from '../../common/durations.js'
 import { ShellSession } from '../../shell/session.js'
 import type { Target } from '../target.js'
 import { ConsoleChannel } from './console-channel.js'
-import { BootError, waitReady } from './wait-ready.js'
+import { BootError, waitReady, type GuestBoot } from './wait-ready.js'
 import { processStartTime } from '../../sys/proc.js'
 import type { Masker } from '../../common/mask.js'
-
-export interface GuestLaunch {
-  file: string
-  args: string[]
-  env?: Record<string, string>
-  cleanEnv?: boolean
-  cwd: string
-  /** Where QEMU runs, for messages ("on the host", "in chroot tc"). */
-  where: string
-}
+import { within } from '../../shell/within.js'
+import type { Command } from '../command.js'
 
 export interface GuestTargetOptions {
-  spec: BootSpec
-  launch: GuestLaunch
+  boot: GuestBoot
+  /** QEMU's command line (a shell running the start block's text, maybe in a chroot). */
+  command: Command
   logFile: string
   /** Secret values: the console log masks them (params are typed into the guest). */
   secrets?: Masker
   bootTimeoutMs: number
   onOutput?: (chunk: Buffer) => void
-  onNoise?: (chunk: Buffer) => void
   signal?: AbortSignal
 }
+
+export type { GuestBoot }
 
 /** A failure that comes with what the console last said. */
 export class GuestError extends Error {
@@ -54,29 +47,29 @@ export class GuestTarget implements Target {
   process: { pid: number; startTime: string } | undefined
 
   constructor(private readonly opts: GuestTargetOptions) {
-    this.name = opts.spec.guest
-    this.description = `guest ${opts.spec.guest}`
+    this.name = opts.boot.name
+    this.description = `guest ${opts.boot.name}`
   }
 
   async open() {
-    const { launch } = this.opts
+    const { command } = this.opts
     this.startedAt = performance.now()
-    this.channel = new ConsoleChannel({ ...launch, logFile: this.opts.logFile, description: `guest ${this.name}'s console`, ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}) })
+    this.channel = new ConsoleChannel({ command, logFile: this.opts.logFile, description: `guest ${this.name}'s console`, ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}) })
     const pid = this.channel.pid
     if (pid) this.process = { pid, startTime: processStartTime(pid) }
     try {
       await waitReady(this.channel, {
-        spec: this.opts.spec,
+        boot: this.opts.boot,
         timeoutMs: this.opts.bootTimeoutMs,
         ...(this.opts.onOutput ? { onOutput: this.opts.onOutput } : {}),
         ...(this.opts.signal ? { signal: this.opts.signal } : {}),
       })
       const bootMs = (this.readyAfterMs = performance.now() - this.startedAt)
       const jobControl = await this.takeTerminal()
-      this.session = new ShellSession(this.channel, `/tmp/docrun-${randomBytes(6).toString('hex')}`, this.opts.onNoise)
+      this.session = new ShellSession(this.channel, `/tmp/docrun-${randomBytes(6).toString('hex')}`)
       const info = await this.session.start(60_000)
       const notes = [
-        `QEMU (pid ${pid ?? '?'}) started ${launch.where}; the shell was ready after ${formatDuration(bootMs)}; console log: ${this.opts.logFile.split('/').slice(-1)[0]}`,
+        `QEMU (pid ${pid ?? '?'}) started ${command.where}; the shell was ready after ${formatDuration(bootMs)}; console log: ${this.opts.logFile.split('/').slice(-1)[0]}`,
         `${info.shell === 'sh' ? 'POSIX sh' : info.shell}${info.base64 ? '' : ' without base64 (uploads use printf)'}; ${jobControl}`,
       ]
       return { session: this.session, notes }
@@ -109,7 +102,7 @@ export class GuestTarget implements Target {
     // The line may be typed before the shell reads its terminal: type it again if nothing comes.
     for (let attempt = 0; attempt < 3; attempt++) {
       channel.write(line)
-      const got = await Promise.race([framerless, new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000))])
+      const got = await within(framerless, 10_000, undefined)
       if (got !== undefined) off()
       if (got === '1') return 'job control: a `setsid -c sh` shell owns the console (^C reaches blocks)'
       if (got === '0') return 'the shell owns its terminal'

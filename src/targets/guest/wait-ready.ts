@@ -1,7 +1,6 @@
 // Booting: watch the console until the guest's shell is ready, answering a getty's login
 // and password prompts on the way. Fails with the reason (QEMU gone, panic, timeout).
 import { StringDecoder } from 'node:string_decoder'
-import type { BootSpec } from '../../plan/types.js'
 import { TtyCleaner, cleanTty } from '../../shell/tty-clean.js'
 import type { Channel } from '../../shell/channel.js'
 import { formatDuration } from '../../common/durations.js'
@@ -13,8 +12,17 @@ const PASSWORD = /(?:^|\n)[^\n]{0,40}[Pp]assword: ?$/
 
 export class BootError extends Error {}
 
+/** How to tell the guest's shell is ready and how to log in (the start block's attributes). */
+export interface GuestBoot {
+  name: string
+  /** A regular expression the console prints once the shell is ready (default: a prompt). */
+  ready?: string
+  login?: string
+  password?: string
+}
+
 export interface WaitReadyOptions {
-  spec: BootSpec
+  boot: GuestBoot
   timeoutMs: number
   /** The boot's console text, cleaned, for the block's output. */
   onOutput?: (chunk: Buffer) => void
@@ -22,7 +30,7 @@ export interface WaitReadyOptions {
 }
 
 export function waitReady(channel: Channel, opts: WaitReadyOptions): Promise<void> {
-  const ready = opts.spec.ready ? new RegExp(opts.spec.ready, 'm') : DEFAULT_READY
+  const ready = opts.boot.ready ? new RegExp(opts.boot.ready, 'm') : DEFAULT_READY
   const decoder = new StringDecoder('utf8')
   const lines = new TtyCleaner()
   // The console since boot (cleaned, bounded) for ready=; the screen's end for prompts.
@@ -44,7 +52,7 @@ export function waitReady(channel: Channel, opts: WaitReadyOptions): Promise<voi
       if (error) reject(error)
       else resolve()
     }
-    const timer = setTimeout(() => done(new BootError(`the guest's shell was not ready within ${formatDuration(opts.timeoutMs)} (waiting for ${opts.spec.ready ? `ready=${opts.spec.ready}` : 'a shell prompt'}); raise the start block's timeout= for slower boots`)), opts.timeoutMs)
+    const timer = setTimeout(() => done(new BootError(`the guest's shell was not ready within ${formatDuration(opts.timeoutMs)} (waiting for ${opts.boot.ready ? `ready=${opts.boot.ready}` : 'a shell prompt'}); raise the start block's timeout= for slower boots`)), opts.timeoutMs)
     const onAbort = () => done(new BootError('interrupted while the guest was booting'))
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     if (opts.signal?.aborted) onAbort()
@@ -58,15 +66,15 @@ export function waitReady(channel: Channel, opts: WaitReadyOptions): Promise<voi
       const text = cleanTty(decoder.write(chunk)).replace(/\r/g, '')
       seen = (seen + text).slice(-65536)
       screen = (screen + text).slice(-4096)
-      if (ready.test(opts.spec.ready ? seen : screen)) return done()
+      if (ready.test(opts.boot.ready ? seen : screen)) return done()
       if (LOGIN.test(screen)) {
-        if (opts.spec.login === undefined) return done(new BootError('the guest asks for a login: give the start block login=USER (and password=...)'))
+        if (opts.boot.login === undefined) return done(new BootError('the guest asks for a login: give the start block login=USER (and password=...)'))
         screen = ''
-        channel.write(`${opts.spec.login}\n`)
+        channel.write(`${opts.boot.login}\n`)
       } else if (PASSWORD.test(screen)) {
-        if (opts.spec.password === undefined) return done(new BootError('the guest asks for a password: give the start block password=...'))
+        if (opts.boot.password === undefined) return done(new BootError('the guest asks for a password: give the start block password=...'))
         screen = ''
-        channel.write(`${opts.spec.password}\n`)
+        channel.write(`${opts.boot.password}\n`)
       }
     })
   })
