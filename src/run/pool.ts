@@ -180,7 +180,7 @@ export class TargetPool {
     this.open.delete(name)
     this.order = this.order.filter((n) => n !== name)
     const said = await entry?.target.close()
-    entry?.noise?.flush(true)
+    entry?.noise?.flush()
     await this.stderrSaid
     if (said) await this.opts.note?.(said)
     if (entry?.target.kind === 'guest') await this.opts.onGuest?.(name, { end: said || 'stopped' })

@@ -1,7 +1,8 @@
 // What a shell writes on its own stderr outside any block (a startup file's complaint, a job
-// notice): worth telling the run, but a noisy shell must not flood the event log. Text is held
-// and said at most once per interval, each time at most `maxBytes`, and after `maxNotes` the
-// rest is only counted.
+// notice): worth telling the run, but a noisy shell must not flood the event log. The first
+// chunk is said at once (so it lands on the block that is running); what follows within
+// `intervalMs` is held and said together, each note at most `maxBytes`; after `maxNotes` the
+// rest is only counted, and said as a count when the shell closes.
 import { StringDecoder } from 'node:string_decoder'
 
 export interface NoiseLimits {
@@ -16,11 +17,14 @@ export class NoiseCoalescer {
   private held = ''
   private dropped = 0
   private notes = 0
-  private timer: NodeJS.Timeout | undefined
+  private quiet: NodeJS.Timeout | undefined
   private readonly decoder = new StringDecoder('utf8')
   private readonly limits: NoiseLimits
 
-  constructor(private readonly say: (text: string) => void, limits: Partial<NoiseLimits> = {}) {
+  constructor(
+    private readonly say: (text: string) => void,
+    limits: Partial<NoiseLimits> = {},
+  ) {
     this.limits = { ...DEFAULTS, ...limits }
   }
 
@@ -29,23 +33,32 @@ export class NoiseCoalescer {
     const room = this.notes < this.limits.maxNotes ? Math.max(0, this.limits.maxBytes - this.held.length) : 0
     this.held += text.slice(0, room)
     this.dropped += Buffer.byteLength(text.slice(room))
-    // Never keeps docrun alive: the pool flushes what is held when it closes the target.
-    this.timer ??= setTimeout(() => this.flush(), this.limits.intervalMs).unref()
+    if (!this.quiet) this.sayHeld()
   }
 
-  /** Say what is held now; the last time (`final`), also how much was never said. */
-  flush(final = false): void {
-    if (this.timer) clearTimeout(this.timer)
-    this.timer = undefined
+  /** The shell closed: say what is still held, and how much was never said. */
+  flush(): void {
+    if (this.quiet) clearTimeout(this.quiet)
+    this.quiet = undefined
+    this.sayHeld(false)
+    if (this.dropped) this.say(`${this.dropped} bytes more on its stderr were not shown`)
+    this.dropped = 0
+  }
+
+  private sayHeld(thenWait = true): void {
     const text = this.held.trim()
     this.held = ''
-    if (text) {
-      this.notes++
-      const more = this.dropped ? ` … (${this.dropped} bytes more not shown)` : ''
-      this.say(`${text}${more}${this.notes === this.limits.maxNotes ? ' (from now on its stderr is only counted)' : ''}`)
-      this.dropped = 0
-    }
-    if (final && this.dropped) this.say(`${this.dropped} bytes more on its stderr were not shown`)
-    if (final) this.dropped = 0
+    if (!text) return
+    this.notes++
+    const more = this.dropped ? ` … (${this.dropped} bytes more not shown)` : ''
+    this.dropped = 0
+    this.say(`${text}${more}${this.notes === this.limits.maxNotes ? ' (from now on its stderr is only counted)' : ''}`)
+    // Never keeps docrun alive: flush() says the rest when the target closes.
+    if (thenWait) this.quiet = setTimeout(() => this.endQuiet(), this.limits.intervalMs).unref()
+  }
+
+  private endQuiet(): void {
+    this.quiet = undefined
+    this.sayHeld()
   }
 }
