@@ -26,7 +26,8 @@ function docrunTimers() {
     },
   }).enable()
   hooks.push(hook)
-  return () => made.filter((m) => m.stack.includes('/src/') && !m.timer._destroyed && m.timer.hasRef?.()).map((m) => m.stack.split('\n').find((l) => l.includes('/src/'))?.trim())
+  const pending = () => made.filter((m) => m.stack.includes('/src/') && !m.timer._destroyed && m.timer.hasRef?.())
+  return () => pending().map((m) => m.stack.split('\n').find((l) => l.includes('/src/'))?.trim())
 }
 
 const hooks: AsyncHook[] = []

@@ -54,7 +54,8 @@ export class GuestTarget implements Target {
   async open() {
     const { command } = this.opts
     this.startedAt = performance.now()
-    this.channel = new ConsoleChannel({ command, logFile: this.opts.logFile, description: `guest ${this.name}'s console`, ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}) })
+    const { logFile, secrets } = this.opts
+    this.channel = new ConsoleChannel({ command, logFile, description: `guest ${this.name}'s console`, ...(secrets ? { secrets } : {}) })
     const pid = this.channel.pid
     if (pid) this.process = { pid, startTime: processStartTime(pid) }
     try {
