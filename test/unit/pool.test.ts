@@ -6,57 +6,12 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import type { Step, TargetRef } from '../../src/plan/types.js'
 import { GuestError, TargetPool, type PoolOptions } from '../../src/run/pool.js'
-import { ShellSession } from '../../src/shell/session.js'
-import type { Command } from '../../src/targets/command.js'
-import { realTargets, type TargetFactory } from '../../src/targets/factory.js'
-import type { Target } from '../../src/targets/target.js'
-import { FakeSerialPeer } from '../helpers/serial-peer.js'
-import { brokenConsole, fakeConsole } from '../helpers/fake-guest.js'
+import type { TargetFactory } from '../../src/targets/factory.js'
+import { brokenConsole, fakeConsole, fakeFactory, FakeTarget } from '../helpers/fake-targets.js'
 
 const HOST: TargetRef = { kind: 'host', name: 'host' }
 const CHROOT: TargetRef = { kind: 'chroot', name: 'tc', root: 'tc-root' }
 const VM: TargetRef = { kind: 'guest', name: 'vm' }
-
-/** A host or chroot target over a fake serial peer; what it does goes to `log`. */
-class FakeTarget implements Target {
-  readonly description: string
-  constructor(
-    readonly kind: 'host' | 'chroot',
-    readonly name: string,
-    private readonly log: string[],
-    private readonly qemu: Command,
-    private readonly stderr?: (chunk: Buffer) => void,
-  ) {
-    this.description = `fake ${name}`
-  }
-  async open() {
-    this.log.push(`open ${this.name}`)
-    const session = new ShellSession(new FakeSerialPeer(), `/tmp/docrun-fake-${this.name}`)
-    await session.start()
-    this.stderr?.(Buffer.from(`${this.name}: a startup file complains\n`))
-    return { session, notes: [] }
-  }
-  async detached(script: string): Promise<Command> {
-    this.log.push(`detached on ${this.name}: ${script}`)
-    return this.qemu
-  }
-  async close() {
-    this.log.push(`close ${this.name}`)
-  }
-}
-
-function fakeFactory(log: string[], qemu: Command = fakeConsole()): TargetFactory {
-  return {
-    host: (o) => new FakeTarget('host', 'host', log, qemu, o.onNoise),
-    chroot: (o) => new FakeTarget('chroot', o.name, log, qemu, o.onNoise),
-    guest: (o) => {
-      log.push(`guest ${o.boot.name} from ${o.command.where}`)
-      const guest = realTargets.guest(o)
-      const close = guest.close.bind(guest)
-      return Object.assign(guest, { close: () => (log.push(`close ${o.boot.name}`), close()) })
-    },
-  }
-}
 
 function bootStep(target: TargetRef, guest = 'vm'): Step {
   return { id: `boot-${guest}`, target, content: 'qemu-system-s390x -nographic', action: 'boot', boot: { guest } } as Step

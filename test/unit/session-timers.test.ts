@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { ShellSession } from '../../src/shell/session.js'
 import { realTargets } from '../../src/targets/factory.js'
 import { FakeSerialPeer } from '../helpers/serial-peer.js'
-import { fakeConsole } from '../helpers/fake-guest.js'
+import { fakeConsole } from '../helpers/fake-targets.js'
 
 /** Timers docrun's own code (src/) started while `watch` was on that are still pending and keep the process alive. */
 function docrunTimers() {
