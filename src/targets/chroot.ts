@@ -1,14 +1,14 @@
 // A chroot: one persistent shell inside ROOT, as after `sudo chroot ./s390-toolchain`.
 // The environment is clean and predictable; host variables do not leak in.
 import { existsSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, realpath, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { ShellSession } from '../shell/session.js'
 import { processStartTime } from '../sys/proc.js'
 import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
 import { detachedShell, type Target } from './target.js'
-import { assertNothingMountedBelow } from '../resources/guard.js'
+import { mountsBelow, readMounts } from '../sys/mountinfo.js'
 
 export const CHROOT_ENV: Record<string, string> = {
   HOME: '/root',
@@ -105,4 +105,12 @@ export class ChrootTarget implements Target {
     }
     this.dir = undefined
   }
+}
+
+/** Refuse to remove `dir` with anything mounted at or below it: an rbind of /dev there would take the host's /dev with it. */
+async function assertNothingMountedBelow(dir: string): Promise<void> {
+  const real = await realpath(dir).catch(() => undefined)
+  if (!real) return
+  const below = mountsBelow(await readMounts(), real)
+  if (below.length) throw new Error(`refusing to remove ${dir}: ${below.length} mount(s) below it (${below.slice(0, 5).join(', ')}); unmount them first`)
 }
