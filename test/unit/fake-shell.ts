@@ -77,18 +77,24 @@ export class FakeShell extends ChannelEvents implements Channel {
 
 /** A factory whose every target is one FakeShell (host and chroots alike). */
 export function fakeTargets(shell: FakeShell): TargetFactory {
-  return (ref) => {
+  const make = (kind: 'host' | 'chroot', name: string): Target => {
     const session = new ShellSession(shell, '/tmp/docrun-fake')
-    const target: Target = {
-      name: ref.name,
-      kind: ref.kind,
-      description: `fake ${ref.name}`,
+    return {
+      name,
+      kind,
+      description: `fake ${name}`,
       open: async () => {
         await session.start()
         return { session, notes: [] }
       },
       close: async () => shell.close(),
     }
-    return target
+  }
+  return {
+    host: () => make('host', 'host'),
+    chroot: (o) => make('chroot', o.name),
+    guest: () => {
+      throw new Error('the fake shell has no guests')
+    },
   }
 }
