@@ -221,9 +221,11 @@ describe('docrun matrix --local', () => {
     const running = join(ws, 'running')
     mkdirSync(running)
     matrixRunbook(ws)
-    // Each run marks itself running for a second and records how many were running meanwhile.
+    // Each run marks itself running, waits (up to 10 s: a loaded machine starts docrun slowly) for a second one,
+    // and records how many were running then: 2 with -j 2 (1 if they ran one by one, more if all at once).
     const mark = `${running}/"$kernel-$cc"`
-    const probe = `touch ${mark}; sleep 1; ls ${running} | wc -l >> ${ws}/overlap; rm ${mark}`
+    const count = `$(ls ${running} | wc -l)`
+    const probe = `touch ${mark}; for i in $(seq 100); do [ ${count} -ge 2 ] && break; sleep 0.1; done; echo ${count} >> ${ws}/overlap; sleep 0.3; rm ${mark}`
     const rb = readFileSync(join(ws, 'rb.md'), 'utf8').replace('echo "building', () => `${probe}\necho "building`)
     writeFileSync(join(ws, 'rb.md'), rb)
     const r = await docrun(['matrix', 'rb.md', '--local', '-j', '2', '--workspace-root', 'runs'], { cwd: ws })
