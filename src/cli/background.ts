@@ -11,6 +11,7 @@ import type { RunEvent } from '../events/events.js'
 import { isAlive } from '../state/lock.js'
 import { ConsoleReporter } from '../report/console.js'
 import { LiveReporter } from '../report/live.js'
+import { serveReport } from '../report/html/serve.js'
 import { EXIT } from '../common/exit-codes.js'
 import { CliError } from './load.js'
 import { newRunId } from './run.js'
@@ -71,16 +72,21 @@ export async function detachRun(opts: { workspace?: string; out?: string }): Pro
 }
 
 /** Follow a run to its end with the foreground's rendering; exit with the run's exit code. */
-export async function followCommand(opts: { workspace?: string; run?: string; verbose?: boolean; quiet?: boolean }): Promise<number> {
+export async function followCommand(opts: { workspace?: string; run?: string; verbose?: boolean; quiet?: boolean; serve?: string | true; host?: string }): Promise<number> {
   const runDir = await runDirOf(opts.workspace, opts.run)
   const live = process.stdout.isTTY && !opts.verbose && !opts.quiet
   const reporter = live ? new LiveReporter(process.stdout) : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
+  // --serve: the run's report page, live, for a browser (loopback unless --host says otherwise).
+  const port = opts.serve === true ? 8390 : Number(opts.serve)
+  if (opts.serve !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new CliError(`--serve ${opts.serve}: a port number (0: any free port)`)
+  const server = opts.serve !== undefined ? await serveReport(runDir, { port, host: opts.host ?? '127.0.0.1' }) : undefined
+  if (server) process.stderr.write(`docrun: the run's report page, live: ${server.url}\n`)
   const controller = new AbortController()
   // Ctrl-C stops following, never the run: it is in its own session, and we only read.
   const onInt = () => controller.abort()
   process.on('SIGINT', onInt)
   try {
-    const end = await followRun(runDir, { onEvent: (e) => reporter.on(e), signal: controller.signal })
+    const end = await followRun(runDir, { onEvent: (e) => (server?.push(e), reporter.on(e)), signal: controller.signal })
     if (end.kind === 'ended') return end.event.exitCode
     if (end.kind === 'aborted') {
       process.stderr.write(`\ndocrun: stopped following; the run goes on (\`docrun stop ${runIdOf(runDir)}\` interrupts it)\n`)
@@ -90,6 +96,7 @@ export async function followCommand(opts: { workspace?: string; run?: string; ve
     return EXIT.interrupted
   } finally {
     process.off('SIGINT', onInt)
+    await server?.close()
   }
 }
 

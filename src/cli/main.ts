@@ -13,6 +13,7 @@ import { detachRun, followCommand, stopCommand } from './background.js'
 import { driftCommand } from './drift.js'
 import { cacheCommands } from './cache.js'
 import { matrixCommand, reportMergeCommand } from './matrix.js'
+import { reportCommand } from './report.js'
 
 const collect = (value: string, prev: string[] = []) => [...prev, value]
 /** Every command that reads a workspace takes it the same way. */
@@ -72,6 +73,8 @@ program
   .option('--follow [run]', "follow a run's progress (default: the latest run) and exit with its exit code; Ctrl-C leaves the run alone")
   .option('-v, --verbose', 'with --follow: plain lines with every output, also on a terminal')
   .option('-q, --quiet', 'with --follow: only failures and the summary')
+  .option('--serve [port]', 'with --follow: serve the run\'s report page, live, on this port (default 8390; 0: any free port)')
+  .option('--host <address>', 'with --serve: listen on this address instead of 127.0.0.1 (loopback only)')
   .action(async (runbook: string | undefined, opts) => {
     if (opts.follow !== undefined) process.exitCode = await followCommand({ ...opts, ...(typeof opts.follow === 'string' ? { run: opts.follow } : {}) })
     else if (!runbook) throw new CliError('docrun status RUNBOOK (or `docrun status --follow [RUN]`)')
@@ -153,7 +156,7 @@ program
 
 // `report` takes subcommands (`merge`); a `report [run]` action of its own can sit beside them:
 // commander dispatches to a subcommand only when the first argument names one.
-const report = program.command('report').description('reports over runs')
+const report = program.command('report').description("a run's report page (report.html) again from its events.jsonl, --compare with another run; or `report merge` runs' reports into one")
 report
   .command('merge')
   .description("combine runs' junit.xml and summary.json (a matrix's entries) into one report, a row per run")
@@ -162,6 +165,16 @@ report
   .option('--json <path>', 'write the merged summary here (a row per run)')
   .action(async (dirs: string[], opts) => {
     process.exitCode = await reportMergeCommand(dirs, opts)
+  })
+
+// `docrun report [RUN]`: the run's report page, drawn again from its events.jsonl.
+report
+  .argument('[run]', 'run id or run directory (default: the latest run)')
+  .addOption(workspaceOption())
+  .option('--html <path>', 'write the page here (default: report.html in the run directory)')
+  .option('--compare <run>', 'compare with another run: in the page, or as text on stdout without --html')
+  .action(async (run: string | undefined, opts) => {
+    process.exitCode = await reportCommand({ ...opts, ...(run ? { run } : {}) })
   })
 
 // `docrun list RUNBOOK | head`: a reader that stops early is not an error.

@@ -26,6 +26,7 @@ import { hostFacts } from '../report/facts.js'
 import { runSecrets, MASK } from '../common/mask.js'
 import { LiveReporter } from '../report/live.js'
 import { JunitReporter } from '../report/junit.js'
+import { HtmlReporter } from '../report/html/reporter.js'
 import { importForRun, isImportable } from './import.js'
 import { escapesWorkspace } from '../state/confine.js'
 import { EXIT } from '../common/exit-codes.js'
@@ -170,6 +171,8 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     bus.subscribe((e) => consoleR.on(masked(e)))
     const junit = new JunitReporter(runDir, opts.junit ? resolve(opts.junit) : undefined)
     bus.subscribe((e) => junit.on(masked(e)))
+    const htmlReport = new HtmlReporter(runDir)
+    bus.subscribe((e) => htmlReport.on(masked(e)))
 
     const updates = collectExpectUpdates(bus, plan)
     const results = new Map<string, BlockResult>()
