@@ -43,7 +43,7 @@ table{border-collapse:collapse;margin:6px 0;font-size:.9em}th,td{border:1px soli
 td.failed:not(.zero){color:var(--failed);font-weight:600}td.passed{color:var(--passed)}
 .compare td.worse{color:var(--failed)}
 #live{position:sticky;top:0;background:#ddf4ff;padding:4px 16px;font-size:.85em;z-index:2}#live.ended{background:var(--soft)}
-@media (max-width:640px){main{padding:8px}.timeline .lane{flex-wrap:wrap;gap:0}.timeline .lane-label{flex:1 0 100%}
+@media (max-width:640px){main{padding:8px}.timeline .lane{flex-wrap:wrap;gap:0}.timeline .lane-label,.timeline .track{flex:1 0 100%}
 .timeline .axis{margin-left:0}.kv{grid-template-columns:1fr}.kv dt{font-weight:600}table{display:block;overflow-x:auto}}
 @media print{body{font-size:11pt}#live,.no-print{display:none}main{max-width:none;padding:0}
 details>*{display:block}details::details-content{content-visibility:visible;display:block}
