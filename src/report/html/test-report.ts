@@ -1,28 +1,30 @@
-// The test report found in a block's output (kselftest TAP, test_verifier, test_progs) as a
-// table of passed, failed, skipped (and known failures when the report counts them), with the
-// failing tests' names.
+// The test report found in a block's output (kselftest TAP, KTAP/KUnit, test_verifier,
+// test_progs) as a table of passed, failed, skipped (and known failures when a deny list
+// expects some), one row per nested program or suite, with the failing tests' names.
 import { html, type Html } from './html.js'
 import type { TestReport } from '../../events/events.js'
 
-/** A report with a count of known failures (a denylist), when a later parser adds one. */
-type Report = TestReport & { known?: number; nested?: Report[] }
+const children = (r: TestReport) => [...(r.nested ?? []), ...(r.subtests ?? [])]
+const all = (r: TestReport): TestReport[] => [r, ...children(r).flatMap(all)]
 
-function rows(r: Report, depth: number, withKnown: boolean): Html[] {
+function rows(r: TestReport, depth: number, withKnown: boolean): Html[] {
   const cell = (cls: string, n: number | undefined) => html`<td class="${cls}${n === 0 ? ' zero' : ''}">${n ?? ''}</td>`
-  const row = html`<tr data-format="${r.format}" data-depth="${depth}"><td>${depth ? '↳ ' : ''}${r.format}</td>${cell('passed', r.passed)}${cell('failed', r.failed)}${cell('skipped', r.skipped)}${withKnown ? cell('known', r.known) : ''}${cell('total', r.total)}</tr>`
-  return [row, ...(r.nested ?? []).flatMap((n) => rows(n, depth + 1, withKnown))]
+  const label = r.name ? `${r.format}: ${r.name}` : r.format
+  const row = html`<tr data-format="${r.format}" data-depth="${depth}"><td>${depth ? `${'  '.repeat(depth - 1)}↳ ` : ''}${label}</td>${cell('passed', r.passed)}${cell('failed', r.failed)}${cell('skipped', r.skipped)}${withKnown ? cell('known', r.known) : ''}${cell('total', r.total)}</tr>`
+  return [row, ...children(r).flatMap((n) => rows(n, depth + 1, withKnown))]
 }
 
-function allFailures(r: Report): string[] {
-  return [...r.failures, ...(r.nested ?? []).flatMap(allFailures)]
+function names(title: string, cls: string, list: Html[]): Html {
+  if (!list.length) return html``
+  return html`<p class="${cls}">${title} (${list.length}):</p><ul class="${cls}">${list.slice(0, 200)}</ul>${list.length > 200 ? html`<p>… and ${list.length - 200} more</p>` : ''}`
 }
 
 export function renderTestReport(report: TestReport | undefined): Html {
   if (!report) return html``
-  const r = report as Report
-  const flat = [r, ...(r.nested ?? [])]
+  const flat = all(report)
   const withKnown = flat.some((x) => x.known !== undefined)
-  const failures = [...new Set(allFailures(r))]
-  return html`<div class="test-report"><table class="report"><thead><tr><th>test report</th><th>passed</th><th>failed</th><th>skipped</th>${withKnown ? html`<th>known</th>` : ''}<th>total</th></tr></thead><tbody>${rows(r, 0, withKnown)}</tbody></table>
-${failures.length ? html`<p class="failing">Failing (${failures.length}):</p><ul class="failing">${failures.slice(0, 200).map((f) => html`<li><code>${f}</code></li>`)}</ul>${failures.length > 200 ? html`<p>… and ${failures.length - 200} more</p>` : ''}` : ''}</div>`
+  const failures = [...new Set(flat.flatMap((x) => x.failures))].map((f) => html`<li><code>${f}</code></li>`)
+  const known = flat.flatMap((x) => x.knownFailures ?? []).map((k) => html`<li><code>${k.name}</code> <span class="muted">(${k.list})</span></li>`)
+  return html`<div class="test-report"><table class="report"><thead><tr><th>test report</th><th>passed</th><th>failed</th><th>skipped</th>${withKnown ? html`<th>known</th>` : ''}<th>total</th></tr></thead><tbody>${rows(report, 0, withKnown)}</tbody></table>
+${names('Failing', 'failing', failures)}${names('Known failures', 'known-failures', known)}</div>`
 }
