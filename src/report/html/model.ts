@@ -193,9 +193,10 @@ export class RunModel {
     }
   }
 
-  view(): RunView {
+  /** The run as its events tell it; `nowMs`: a run that goes on is drawn up to now (a live page). */
+  view(nowMs?: number): RunView {
     const startMs = this.start ? Date.parse(this.start.time) : this.lastMs
-    const lastMs = this.end ? Date.parse(this.end.time) : this.lastMs
+    const lastMs = this.end ? Date.parse(this.end.time) : Math.max(this.lastMs, nowMs ?? 0)
     const blocks = this.orderedBlocks()
     return {
       runId: this.start?.runId ?? '(unknown run)',

@@ -20,6 +20,7 @@ export interface ReportServer {
 }
 
 const EVERY_MS = 250
+const TICK_MS = 2000
 
 export async function serveReport(runDir: string, opts: { port: number; host: string }): Promise<ReportServer> {
   const model = new RunModel()
@@ -28,7 +29,7 @@ export async function serveReport(runDir: string, opts: { port: number; host: st
   let timer: NodeJS.Timeout | undefined
   const pageOpts = () => ({ baseline, href: (file: string) => `/${file}`, live: '/events' })
   const message = () => {
-    const view = model.view()
+    const view = model.view(Date.now())
     return `event: page\ndata: ${JSON.stringify({ main: renderMain(view, pageOpts()).text, title: pageTitle(view), status: liveStatus(view) })}\n\n`
   }
   const broadcast = () => {
@@ -38,9 +39,11 @@ export async function serveReport(runDir: string, opts: { port: number; host: st
     for (const c of clients) c.write(m)
   }
   const schedule = () => (timer ??= setTimeout(broadcast, EVERY_MS))
+  // A block that prints nothing for a while still grows on the timeline.
+  const tick = setInterval(schedule, TICK_MS)
 
   const server = createServer((req, res) => {
-    route(req, res, { page: () => renderPage(model.view(), pageOpts()), message, clients, runDir }).catch(() => res.destroy())
+    route(req, res, { page: () => renderPage(model.view(Date.now()), pageOpts()), message, clients, runDir }).catch(() => res.destroy())
   })
   await new Promise<void>((ok, fail) => {
     server.once('error', fail)
@@ -62,6 +65,7 @@ export async function serveReport(runDir: string, opts: { port: number; host: st
       schedule()
     },
     async close() {
+      clearInterval(tick)
       clearTimeout(timer)
       broadcast()
       for (const c of clients) c.end('event: end\ndata: {}\n\n')
