@@ -19,7 +19,7 @@ const plan: Plan = {
   volatile: [],
   params: [],
   sections: [section],
-  steps: [step('boot', 0, { action: 'boot', boot: { guest: 'vm' } }), step('kunit', 1, { target: { kind: 'guest', name: 'vm' } }), step('hostile', 2)],
+  steps: [step('boot', 0, { action: 'boot', boot: { guest: 'vm' } }), step('kunit', 1, { target: { kind: 'guest', name: 'vm' } }), step('hostile', 2), step('unselected', 3, { skip: { kind: 'not-selected' } }), step('old-unselected', 4, { skip: 'not selected' as never }), step('after', 5)],
 }
 const result = (start: number, end: number, extra: Partial<BlockResult> = {}): BlockResult => ({ status: 'passed', exitCode: 0, timedOut: false, interrupted: false, durationMs: (end - start) * 1000, startedAt: at(start), outputBytes: 0, ...extra })
 const facts = { kernel: 'k', distro: 'd', arch: 'x64', node: 'v20', docrun: '0.1.0', tools: {} }
@@ -70,6 +70,8 @@ describe('report page parts', () => {
     ])
     expect(v.guests[0]!.end).toBe('guest vm is gone: QEMU exited')
     expect(v.blocks.find((b) => b.id === 'boot')!.attempts).toHaveLength(2)
+    // Outside the selection (as the plan says it now, and as older runs said it): not on the page.
+    expect(v.blocks.map((b) => [b.id, b.status])).toEqual([['boot', 'passed'], ['kunit', 'failed'], ['hostile', 'passed'], ['after', 'not run']])
   })
 
   it('renders splats, known failures and KUnit suites; what a block printed or a check is named stays text', async () => {

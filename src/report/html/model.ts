@@ -223,7 +223,7 @@ export class RunModel {
   private orderedBlocks(): BlockView[] {
     const out = [...this.blocks.values()]
     for (const s of this.plan?.steps ?? []) {
-      if (!this.blocks.has(s.id) && s.skip !== 'not selected' && s.action !== 'none') out.push(this.newBlock(s.id, s, 'not run'))
+      if (!this.blocks.has(s.id) && !notSelected(s) && s.action !== 'none') out.push(this.newBlock(s.id, s, 'not run'))
     }
     return out.sort((a, b) => a.index - b.index)
   }
@@ -233,6 +233,12 @@ export class RunModel {
     for (const b of blocks) if (!seen.has(b.sectionId)) seen.set(b.sectionId, b.section)
     return [...seen].map(([id, label]) => ({ id, label }))
   }
+}
+
+/** Outside --from/--to/--only: not part of this run (a run recorded before skips were data said it in words). */
+function notSelected(s: Step): boolean {
+  const skip = s.skip as unknown
+  return skip === 'not selected' || (typeof skip === 'object' && skip !== null && (skip as { kind?: unknown }).kind === 'not-selected')
 }
 
 function countBlocks(blocks: BlockView[]): Record<BlockStatus, number> {
