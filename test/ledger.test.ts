@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { readMounts } from '../src/resources/mountinfo.js'
-import { teardown, type Resource } from '../src/resources/ledger.js'
+import { pendingFrom, probe, teardown, type Resource } from '../src/resources/ledger.js'
 import { workspacePaths } from '../src/state/paths.js'
 import { docrun, events, workspace } from './helpers/cli.js'
 
@@ -136,5 +136,35 @@ describe('ledger', () => {
     expect(c.exitCode, c.all).toBe(1)
     expect(c.stdout).toContain('clean: 1 removed, 0 already gone, 1 failed')
     expect(await ledger()).toEqual([busy])
+  })
+
+  it('a crashed run that mounted a workspace image outside the workspace: docrun clean unmounts it, then detaches the loop', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test needs root (losetup, mount)')
+    const ws = workspace()
+    writeFileSync(join(ws, 'rb.md'), '# T\n\n```sh {name=a}\ntrue\n```\n')
+    expect((await docrun(['run', 'rb.md'], { cwd: ws })).exitCode).toBe(0)
+    const img = join(ws, 'disk.img')
+    await execa('truncate', ['-s', '8M', img])
+    await execa('mkfs.ext2', ['-q', '-F', img])
+    // The state as a docrun killed while block a ran leaves it: the probe from before the block.
+    const stateFile = workspacePaths(ws, join(ws, 'rb.md')).state
+    const state = JSON.parse(readFileSync(stateFile, 'utf8')) as Record<string, unknown>
+    state.pending = pendingFrom(await probe(), 'a', 'dead-run', false)
+    writeFileSync(stateFile, JSON.stringify(state))
+    const dev = (await execa('losetup', ['-f', '--show', img])).stdout.trim()
+    const mnt = workspace('docrun-test-mnt-')
+    try {
+      await execa('mount', [dev, mnt])
+      made.push(mnt)
+      const c = await docrun(['clean', 'rb.md'], { cwd: ws })
+      expect(c.exitCode, c.all).toBe(0)
+      expect(c.stdout).toContain(`it left: mount ${dev} on ${mnt} (ext2); loop ${dev} → ${img}`)
+      expect(c.stdout).toContain(`umount ${mnt}`)
+      expect((await readMounts()).some((m) => m.mountPoint === mnt)).toBe(false)
+      expect((await execa('losetup', ['-j', img])).stdout.trim()).toBe('')
+    } finally {
+      await execa('umount', ['-l', mnt], { reject: false })
+      await execa('losetup', ['-d', dev], { reject: false })
+    }
   })
 })
