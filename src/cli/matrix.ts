@@ -3,7 +3,7 @@ import { resolve, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadRunbook, hasErrors } from '../runbook/parse.js'
 import { expandMatrix, type MatrixEntry } from '../matrix/expand.js'
-import { emitGithub, emitGitlab, emitJson } from '../matrix/emit.js'
+import { emitGithub, emitGitlab, emitJson, JOB_LIMIT } from '../matrix/emit.js'
 import { runLocal, statusLine } from '../matrix/local.js'
 import { mergeRuns, renderMergeTable } from '../report/merge.js'
 import { writeAtomic } from '../state/atomic.js'
@@ -39,6 +39,10 @@ export async function matrixCommand(path: string, opts: MatrixCliOptions): Promi
   if (opts.local && opts.emit) throw new CliError('docrun matrix: --emit prints the matrix for a CI system, --local runs it here; choose one')
   if (!opts.local) {
     const input = { runbook: path, entries, params: runbook.frontmatter.params }
+    const limit = JOB_LIMIT[opts.emit as keyof typeof JOB_LIMIT] as number | undefined
+    if (limit && entries.length > limit) {
+      process.stderr.write(`docrun: warning: ${entries.length} entries; ${opts.emit} runs at most ${limit} jobs of one matrix\n`)
+    }
     if (opts.emit === 'github') out(emitGithub(input, { workflow: opts.workflow === true }))
     else if (opts.emit === 'gitlab') out(emitGitlab(input, { workflow: opts.workflow === true }))
     else if (opts.emit === 'json') out(emitJson(input))

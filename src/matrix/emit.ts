@@ -120,6 +120,9 @@ export function emitGitlab(input: EmitInput, opts: { workflow?: boolean } = {}):
   return `${head}${yaml({ parallel: { matrix } })}#\n${how}${commented(pipeline)}\n`
 }
 
+/** The CI systems' own ceilings: GitHub runs at most 256 jobs from one matrix, GitLab's `parallel` at most 200. */
+export const JOB_LIMIT = { github: 256, gitlab: 200 } as const
+
 export function emitJson(input: EmitInput): string {
   return `${JSON.stringify({ runbook: input.runbook, entries: input.entries }, null, 2)}\n`
 }

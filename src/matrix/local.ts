@@ -76,7 +76,7 @@ function runEntry(opts: LocalRunOptions, entry: MatrixEntry, running: Set<number
 }
 
 /**
- * Run every entry, at most `jobs` at once. SIGINT and SIGTERM are forwarded to every running
+ * Run every entry, at most `jobs` at once. SIGINT, SIGTERM and SIGHUP are forwarded to every running
  * child (each stops as docrun does: resumable) and no further entry starts; this waits for them.
  */
 export async function runLocal(opts: LocalRunOptions): Promise<LocalResult[]> {
@@ -97,16 +97,16 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalResult[]> {
       }
     }
   }
-  process.on('SIGINT', forward)
-  process.on('SIGTERM', forward)
+  // SIGHUP too: the children have no terminal of their own, a closed one must still stop them.
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP']
+  for (const sig of signals) process.on(sig, forward)
   const slot = async () => {
     for (let entry = queue.shift(); entry && !stopping; entry = queue.shift()) results.set(entry.id, await runEntry(o, entry, running))
   }
   try {
     await Promise.all(Array.from({ length: Math.max(1, Math.min(opts.jobs, opts.entries.length)) }, slot))
   } finally {
-    process.off('SIGINT', forward)
-    process.off('SIGTERM', forward)
+    for (const sig of signals) process.off(sig, forward)
   }
   const notRun = (entry: MatrixEntry): LocalResult => {
     return { entry, status: 'not run', exitCode: null, workspace: join(root, entry.id), log: join(root, `${entry.id}.log`), durationMs: 0 }
