@@ -298,5 +298,9 @@ describe('docrun report merge', () => {
       ['a', 'passed', undefined],
       ['b', 'failed', 'test'],
     ])
+    // `report merge` sits beside `report [RUN]` (one run's page): both still work.
+    const page = await docrun(['report', 'a/.docrun/runs/latest', '--html', 'a.html'], { cwd: ws })
+    expect(page.exitCode, page.all).toBe(0)
+    expect(readFileSync(join(ws, 'a.html'), 'utf8')).toContain('<html')
   })
 })
