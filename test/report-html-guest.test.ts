@@ -41,7 +41,8 @@ printf '\\033[1;32mgreen in the guest\\033[0m\\n'
     expect(await page.locator('.timeline .bar').evaluateAll((bars) => bars.map((b) => b.getAttribute('data-block')))).toEqual(['boot', 'arch', 'colours'])
     const life = page.locator('.timeline .guest-lane[data-guest="vm"] .life')
     expect(await life.count()).toBe(1)
-    expect(await life.getAttribute('title')).toMatch(/^guest vm: started by boot, its shell answered after \S+; guest vm shut down after \S+ \(.*\) \(up \S+\)$/)
+    const lifeline = /^guest vm: started by boot, its shell answered after \S+; guest vm shut down after \S+ \(.*\) \(up \S+\)$/
+    expect(await life.getAttribute('title')).toMatch(lifeline)
     // The lane starts with its boot block and ends after the last block that ran in the guest.
     const box = async (sel: string) => (await page.locator(sel).boundingBox())!
     const [boot, lane, last] = [await box('.bar[data-block="boot"]'), await life.boundingBox(), await box('.bar[data-block="colours"]')]

@@ -12,16 +12,32 @@ const T0 = Date.parse('2026-12-01T10:00:00Z')
 const at = (s: number) => new Date(T0 + s * 1000).toISOString()
 const section = { id: 'tests', number: '1', title: 'Tests', label: '1. Tests', depth: 2 }
 const step = (id: string, index: number, extra: Partial<Step> = {}): Step =>
-  ({ id, index, section, lang: 'sh', action: 'run', target: { kind: 'host', name: 'host' }, content: '', hash: id, attrs: {}, position: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } }, errexit: true, ...extra }) as Step
+  ({
+    ...{ id, index, section, lang: 'sh', action: 'run', target: { kind: 'host', name: 'host' }, content: '', hash: id, attrs: {}, errexit: true },
+    position: { start: { line: 1, column: 1 }, end: { line: 1, column: 1 } },
+    ...extra,
+  }) as Step
 const plan: Plan = {
   runbook: { path: 'parts.md', sha256: 'f'.repeat(64), title: 'Parts', dialect: 'docrun' },
   host: { shell: 'bash' },
   volatile: [],
   params: [],
   sections: [section],
-  steps: [step('boot', 0, { action: 'boot', boot: { guest: 'vm' } }), step('kunit', 1, { target: { kind: 'guest', name: 'vm' } }), step('hostile', 2), step('unselected', 3, { skip: { kind: 'not-selected' } }), step('old-unselected', 4, { skip: 'not selected' as never }), step('after', 5)],
+  steps: [
+    step('boot', 0, { action: 'boot', boot: { guest: 'vm' } }),
+    step('kunit', 1, { target: { kind: 'guest', name: 'vm' } }),
+    step('hostile', 2),
+    step('unselected', 3, { skip: { kind: 'not-selected' } }),
+    step('old-unselected', 4, { skip: 'not selected' as never }),
+    step('after', 5),
+  ],
 }
-const result = (start: number, end: number, extra: Partial<BlockResult> = {}): BlockResult => ({ status: 'passed', exitCode: 0, timedOut: false, interrupted: false, durationMs: (end - start) * 1000, startedAt: at(start), outputBytes: 0, ...extra })
+const result = (start: number, end: number, extra: Partial<BlockResult> = {}): BlockResult => ({
+  ...{ status: 'passed', exitCode: 0, timedOut: false, interrupted: false, outputBytes: 0 },
+  durationMs: (end - start) * 1000,
+  startedAt: at(start),
+  ...extra,
+})
 const facts = { kernel: 'k', distro: 'd', arch: 'x64', node: 'v20', docrun: '0.1.0', tools: {} }
 
 const EVENTS: RunEvent[] = [
@@ -37,7 +53,11 @@ const EVENTS: RunEvent[] = [
       status: 'failed',
       exitCode: 1,
       message: 'guest vm is gone: QEMU exited',
-      report: { format: 'ktap', passed: 9, failed: 1, skipped: 0, total: 10, known: 2, failures: ['example.example_simple_test'], knownFailures: [{ name: 'bpf_cookie', list: 'DENYLIST.s390x' }], subtests: [{ format: 'ktap', name: 'sysctl_test', passed: 8, failed: 0, skipped: 0, total: 8, failures: [] }] },
+      report: {
+        ...{ format: 'ktap', passed: 9, failed: 1, skipped: 0, total: 10, known: 2, failures: ['example.example_simple_test'] },
+        knownFailures: [{ name: 'bpf_cookie', list: 'DENYLIST.s390x' }],
+        subtests: [{ format: 'ktap', name: 'sysctl_test', passed: 8, failed: 0, skipped: 0, total: 8, failures: [] }],
+      },
       splats: [
         { kind: 'oops', title: 'Oops: 0004 ilc:3 [#1] SMP', lines: ['Oops: 0004 ilc:3 [#1] SMP', 'Krnl PSW : 0704c00180000000'], guest: 'vm' },
         { kind: 'warning', title: 'WARNING: CPU: 0 PID: 1 at lib/x.c:1', lines: ['WARNING: CPU: 0 PID: 1 at lib/x.c:1'], guest: 'vm', allowed: 'known noise' },
@@ -48,7 +68,12 @@ const EVENTS: RunEvent[] = [
   { type: 'block-end', time: at(12), step: 'boot', result: result(10, 12) },
   { type: 'block-start', time: at(12), step: 'hostile', target: 'host', attempt: 1 },
   { type: 'output', time: at(12), step: 'hostile', data: '<script>window.pwned = 1</script> & "quotes"\n' },
-  { type: 'block-end', time: at(13), step: 'hostile', result: result(12, 13, { checks: [{ name: '<img src=x onerror=pwned=1>', kind: 'check', passed: true }] }) },
+  {
+    type: 'block-end',
+    time: at(13),
+    step: 'hostile',
+    result: result(12, 13, { checks: [{ name: '<img src=x onerror=pwned=1>', kind: 'check', passed: true }] }),
+  },
   { type: 'note', time: at(14), level: 'info', message: 'guest vm shut down after 4s (sync; poweroff -f)' },
   { type: 'run-end', time: at(14), status: 'failed', exitCode: 1, counts: { passed: 3, failed: 1, 'timed-out': 0, interrupted: 0, skipped: 0 } },
 ]
@@ -81,7 +106,8 @@ describe('report page parts', () => {
     expect(await page.locator('.timeline .guest-lane .life').count()).toBe(2)
     const kunit = page.locator('article[data-block="kunit"]')
     expect(await kunit.locator('table.report thead th').allTextContents()).toEqual(['test report', 'passed', 'failed', 'skipped', 'known', 'total'])
-    expect(await kunit.locator('table.report tbody tr').evaluateAll((rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)))).toEqual([
+    const cells = (rows: Element[]) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent))
+    expect(await kunit.locator('table.report tbody tr').evaluateAll(cells)).toEqual([
       ['ktap', '9', '1', '0', '2', '10'],
       ['↳ ktap: sysctl_test', '8', '0', '0', '', '8'],
     ])

@@ -79,7 +79,8 @@ describe('report.html', () => {
     await page.goto(fileUrl(path))
     expect(await page.textContent('#run-status')).toBe('failed')
     expect(await page.textContent('#run-counts')).toBe('4 passed · 1 failed')
-    expect(await page.locator('.timeline .bar').evaluateAll((bars) => bars.map((b) => b.getAttribute('data-block')))).toEqual(['hello', 'long', 'verifier', 'kselftest', 'greeting'])
+    const blockIds = (bars: Element[]) => bars.map((b) => b.getAttribute('data-block'))
+    expect(await page.locator('.timeline .bar').evaluateAll(blockIds)).toEqual(['hello', 'long', 'verifier', 'kselftest', 'greeting'])
     expect(await page.locator('.timeline .lane:not(.guest-lane) .lane-label').allTextContents()).toEqual(['1. Setup', '2. Tests', '3. Checks'])
 
     // The failing block: its message, the failed {expect} and the diff, coloured by line.
@@ -201,6 +202,26 @@ describe('report.html', () => {
     expect(await page.textContent('#run-status')).toBe('did not finish (its docrun is gone)')
     expect(await page.locator('.timeline .bar').count()).toBe(2)
     expect(await page.locator('article[data-block="verifier"] table.report td.passed').textContent()).toBe('791')
+  })
+
+  it('an interrupted run writes its page too (docrun stop interrupts it as Ctrl-C would)', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'live.md'), LIVE)
+    const d = await docrun(['run', 'live.md', '--detach'], { cwd: ws })
+    expect(d.exitCode, d.all).toBe(0)
+    const runId = d.stdout.trim()
+    const runDir = join(ws, '.docrun/runs', runId)
+    for (const end = Date.now() + 20_000; !readFileSync(join(runDir, 'events.jsonl'), 'utf8').includes('"step":"slow"'); await sleep(100)) {
+      if (Date.now() > end) throw new Error('the slow block did not start')
+    }
+    const stop = await docrun(['stop', runId], { cwd: ws })
+    expect(stop.exitCode, stop.all).toBe(0)
+    const page = await browser.page()
+    await page.goto(fileUrl(join(runDir, 'report.html')))
+    expect(await page.textContent('#run-status')).toBe('interrupted')
+    expect(await page.locator('article[data-block="slow"]').getAttribute('data-status')).toBe('interrupted')
+    expect(await page.locator('article[data-block="after"]').getAttribute('data-status')).toBe('not run')
+    expect(await page.locator('.timeline .bar.st-interrupted[data-block="slow"]').count()).toBe(1)
   })
 
   it('status --follow --serve: the page of a detached run follows it in the browser without a reload', async () => {

@@ -32,7 +32,12 @@ export async function reportCommand(opts: ReportCliOptions): Promise<number> {
   const runDir = await runDirOf(opts.workspace, opts.run)
   const view = await viewOf(runDir)
   const other = opts.compare ? await viewOf(await runDirOf(opts.workspace, opts.compare)) : undefined
-  if (view.problems.length) process.stderr.write(`docrun: ${view.problems.length} line(s) of ${runDir}/events.jsonl could not be read (first: line ${view.problems[0]!.line}, ${view.problems[0]!.reason}); the page shows the rest\n`)
+  const first = view.problems[0]
+  if (first) {
+    const n = view.problems.length
+    const where = `${runDir}/events.jsonl`
+    process.stderr.write(`docrun: ${n} line(s) of ${where} could not be read (first: line ${first.line}, ${first.reason}); the page shows the rest\n`)
+  }
   if (other && !opts.html) {
     process.stdout.write(compareText(view, other, compareRuns(view, other)))
     return EXIT.ok

@@ -16,8 +16,14 @@ function diffLines(diff: string): Html {
 function check(c: CheckResult): Html {
   const verdict = c.skipped !== undefined ? 'skipped' : c.passed ? 'passed' : 'failed'
   const mark = verdict === 'skipped' ? '⏭️' : c.passed ? '☑️' : '❌'
-  return html`<li class="check check-${verdict}" data-check="${c.name}">${mark} <span class="muted">${c.kind}</span> <span class="name">${c.name}</span>${c.skipped !== undefined ? html` <span class="muted">— not run: ${c.skipped}</span>` : ''}
-${c.message ? html`<pre class="check-message">${ansiHtml(c.message)}</pre>` : ''}${c.diff ? diffLines(c.diff) : ''}${c.output ? html`<details><summary>what the check printed</summary><pre class="console">${ansiHtml(c.output)}</pre></details>` : ''}${c.updated !== undefined ? html`<p class="muted">--update-expect wrote a new {expect} body</p>` : ''}</li>`
+  return html`<li class="check check-${verdict}" data-check="${c.name}">${[
+    html`${mark} <span class="muted">${c.kind}</span> <span class="name">${c.name}</span>`,
+    c.skipped !== undefined ? html` <span class="muted">— not run: ${c.skipped}</span>` : '',
+    c.message ? html`<pre class="check-message">${ansiHtml(c.message)}</pre>` : '',
+    c.diff ? diffLines(c.diff) : '',
+    c.output ? html`<details><summary>what the check printed</summary><pre class="console">${ansiHtml(c.output)}</pre></details>` : '',
+    c.updated !== undefined ? html`<p class="muted">--update-expect wrote a new {expect} body</p>` : '',
+  ]}</li>`
 }
 
 export function renderChecks(checks: CheckResult[] | undefined): Html {

@@ -24,7 +24,8 @@ export function versus(nowMs: number, before: PreviousBlock): { text: string; tr
   const base = `previous run ${formatDuration(before.durationMs)}`
   if (Math.abs(delta) < Math.max(200, before.durationMs * 0.1)) return { text: `${base}, about the same`, trend: 'same' }
   const pct = before.durationMs > 0 ? ` (${delta > 0 ? '+' : '−'}${Math.round((Math.abs(delta) / before.durationMs) * 100)}%)` : ''
-  return delta < 0 ? { text: `${base}: ${formatDuration(-delta)} faster${pct}`, trend: 'faster' } : { text: `${base}: ${formatDuration(delta)} slower${pct}`, trend: 'slower' }
+  if (delta < 0) return { text: `${base}: ${formatDuration(-delta)} faster${pct}`, trend: 'faster' }
+  return { text: `${base}: ${formatDuration(delta)} slower${pct}`, trend: 'slower' }
 }
 
 /** A UTC time as people read it, to the second. */

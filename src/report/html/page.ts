@@ -37,7 +37,8 @@ export function renderMain(view: RunView, opts: PageOptions = {}): Html {
 ${opts.compare ? renderCompare(view, opts.compare.view, opts.compare.rows) : ''}
 ${renderTimeline(view, opts.baseline)}
 ${renderBlocks(view.blocks, view.sections, { ...(opts.baseline ? { baseline: opts.baseline } : {}), href })}
-<footer class="meta">Rendered by docrun from the run's events.jsonl${view.facts ? ` (the run: docrun ${view.facts.docrun})` : ''}. Whole outputs are in the run directory's output/ folder.</footer>`
+<footer class="meta">Rendered by docrun from the run's events.jsonl${view.facts ? ` (the run: docrun ${view.facts.docrun})` : ''}.
+Whole outputs are in the run directory's output/ folder.</footer>`
 }
 
 export function renderPage(view: RunView, opts: PageOptions = {}): string {

@@ -24,10 +24,13 @@ pre{margin:6px 0;padding:8px;overflow-x:auto;white-space:pre;background:var(--so
 .timeline .track{position:relative;flex:1;height:18px}
 .timeline .bar,.timeline .life{position:absolute;top:2px;height:14px;min-width:3px;border-radius:3px;background:var(--st);display:block}
 .timeline .bar:hover,.timeline .bar:focus{outline:2px solid var(--fg);z-index:1}
-.timeline .life{background:#54aeff;opacity:.8}.timeline .life .booting{display:block;height:100%;background:repeating-linear-gradient(45deg,#54aeff,#54aeff 4px,#b6e3ff 4px,#b6e3ff 8px);border-radius:3px 0 0 3px}
+.timeline .life{background:#54aeff;opacity:.8}
+.timeline .life .booting{display:block;height:100%;border-radius:3px 0 0 3px;
+background:repeating-linear-gradient(45deg,#54aeff,#54aeff 4px,#b6e3ff 4px,#b6e3ff 8px)}
 .timeline .bar.st-running{background:repeating-linear-gradient(45deg,var(--running),var(--running) 5px,#80ccff 5px,#80ccff 10px)}
 .timeline .axis{position:relative;height:18px;margin-left:208px;font-size:.75em;color:var(--muted)}
-.timeline .axis span{position:absolute;transform:translateX(-50%)}.timeline .axis span:first-child{transform:none}.timeline .axis span:last-child{transform:translateX(-100%)}
+.timeline .axis span{position:absolute;transform:translateX(-50%)}.timeline .axis span:first-child{transform:none}
+.timeline .axis span:last-child{transform:translateX(-100%)}
 .legend{font-size:.8em;color:var(--muted)}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;background:var(--st);margin:0 3px 0 10px}
 .sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 .block{border:1px solid var(--line);border-left:6px solid var(--st);border-radius:6px;margin:8px 0;padding:8px 12px}
@@ -39,7 +42,8 @@ pre{margin:6px 0;padding:8px;overflow-x:auto;white-space:pre;background:var(--so
 .diff .add{color:#116329;background:#dafbe1}.diff .del{color:#82071e;background:#ffebe9}.diff .hunk{color:var(--muted)}
 .output pre,pre.console{background:#16191d;color:#e6edf3}.output summary,.block details summary{cursor:pointer;color:var(--muted)}
 .elided{color:#9198a1;font-style:italic}
-table{border-collapse:collapse;margin:6px 0;font-size:.9em}th,td{border:1px solid var(--line);padding:2px 8px;text-align:right}th:first-child,td:first-child{text-align:left}
+table{border-collapse:collapse;margin:6px 0;font-size:.9em}th,td{border:1px solid var(--line);padding:2px 8px;text-align:right}
+th:first-child,td:first-child{text-align:left}
 td.failed:not(.zero){color:var(--failed);font-weight:600}td.passed{color:var(--passed)}
 .compare td.worse{color:var(--failed)}
 #live{position:sticky;top:0;background:#ddf4ff;padding:4px 16px;font-size:.85em;z-index:2}#live.ended{background:var(--soft)}

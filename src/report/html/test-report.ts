@@ -10,13 +10,16 @@ const all = (r: TestReport): TestReport[] => [r, ...children(r).flatMap(all)]
 function rows(r: TestReport, depth: number, withKnown: boolean): Html[] {
   const cell = (cls: string, n: number | undefined) => html`<td class="${cls}${n === 0 ? ' zero' : ''}">${n ?? ''}</td>`
   const label = r.name ? `${r.format}: ${r.name}` : r.format
-  const row = html`<tr data-format="${r.format}" data-depth="${depth}"><td>${depth ? `${'  '.repeat(depth - 1)}↳ ` : ''}${label}</td>${cell('passed', r.passed)}${cell('failed', r.failed)}${cell('skipped', r.skipped)}${withKnown ? cell('known', r.known) : ''}${cell('total', r.total)}</tr>`
+  const known = withKnown ? cell('known', r.known) : ''
+  const counts = [cell('passed', r.passed), cell('failed', r.failed), cell('skipped', r.skipped), known, cell('total', r.total)]
+  const row = html`<tr data-format="${r.format}" data-depth="${depth}"><td>${depth ? `${'  '.repeat(depth - 1)}↳ ` : ''}${label}</td>${counts}</tr>`
   return [row, ...children(r).flatMap((n) => rows(n, depth + 1, withKnown))]
 }
 
 function names(title: string, cls: string, list: Html[]): Html {
   if (!list.length) return html``
-  return html`<p class="${cls}">${title} (${list.length}):</p><ul class="${cls}">${list.slice(0, 200)}</ul>${list.length > 200 ? html`<p>… and ${list.length - 200} more</p>` : ''}`
+  const more = list.length > 200 ? html`<p>… and ${list.length - 200} more</p>` : ''
+  return html`<p class="${cls}">${title} (${list.length}):</p><ul class="${cls}">${list.slice(0, 200)}</ul>${more}`
 }
 
 export function renderTestReport(report: TestReport | undefined): Html {
@@ -25,6 +28,8 @@ export function renderTestReport(report: TestReport | undefined): Html {
   const withKnown = flat.some((x) => x.known !== undefined)
   const failures = [...new Set(flat.flatMap((x) => x.failures))].map((f) => html`<li><code>${f}</code></li>`)
   const known = flat.flatMap((x) => x.knownFailures ?? []).map((k) => html`<li><code>${k.name}</code> <span class="muted">(${k.list})</span></li>`)
-  return html`<div class="test-report"><table class="report"><thead><tr><th>test report</th><th>passed</th><th>failed</th><th>skipped</th>${withKnown ? html`<th>known</th>` : ''}<th>total</th></tr></thead><tbody>${rows(report, 0, withKnown)}</tbody></table>
+  const heads = ['test report', 'passed', 'failed', 'skipped', ...(withKnown ? ['known'] : []), 'total']
+  const table = html`<table class="report"><thead><tr>${heads.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${rows(report, 0, withKnown)}</tbody></table>`
+  return html`<div class="test-report">${table}
 ${names('Failing', 'failing', failures)}${names('Known failures', 'known-failures', known)}</div>`
 }

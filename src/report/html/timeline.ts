@@ -13,22 +13,33 @@ interface Scale {
 }
 
 const pct = (s: Scale, t: number) => Math.min(100, Math.max(0, ((t - s.t0) / s.span) * 100))
-const place = (s: Scale, from: number, to: number) => `left:${pct(s, from).toFixed(3)}%;width:${Math.max(0, pct(s, to) - pct(s, from)).toFixed(3)}%`
+const place = (s: Scale, from: number, to: number) => {
+  const [left, right] = [pct(s, from), pct(s, to)]
+  return `left:${left.toFixed(3)}%;width:${Math.max(0, right - left).toFixed(3)}%`
+}
 
 function bar(s: Scale, b: BlockView, a: Attempt, endMs: number, baseline?: Baseline): Html {
   const end = a.endMs ?? endMs
   const took = end - a.startMs
   const prev = baseline?.get(b.id)
-  const tip = [`${b.id}${b.attempts.length > 1 ? ` (attempt ${a.attempt})` : ''} — ${a.status}${a.endMs ? ` in ${duration(took)}` : ` for ${duration(took)} so far`} on ${a.target}`, prev && a.endMs ? versus(took, prev).text : '']
-  return html`<a class="bar ${statusClass(a.status)}" data-block="${b.id}" href="#${domId(b.id)}" style="${place(s, a.startMs, end)}" title="${tip.filter(Boolean).join('\n')}"><span class="sr">${b.id}</span></a>`
+  const which = b.attempts.length > 1 ? ` (attempt ${a.attempt})` : ''
+  const how = a.endMs ? ` in ${duration(took)}` : ` for ${duration(took)} so far`
+  const tip = [`${b.id}${which} — ${a.status}${how} on ${a.target}`, prev && a.endMs ? versus(took, prev).text : ''].filter(Boolean).join('\n')
+  const where = place(s, a.startMs, end)
+  const cls = `bar ${statusClass(a.status)}`
+  return html`<a class="${cls}" data-block="${b.id}" href="#${domId(b.id)}" style="${where}" title="${tip}"><span class="sr">${b.id}</span></a>`
 }
 
 function guestLane(s: Scale, g: GuestSpan, endMs: number): Html {
   const end = g.endMs ?? endMs
   const life = Math.max(1, end - g.startMs)
   const booting = g.readyMs !== undefined ? ((g.readyMs - g.startMs) / life) * 100 : 100
-  const tip = `guest ${g.guest}: started by ${g.bootStep}${g.readyMs !== undefined ? `, its shell answered after ${duration(g.readyMs - g.startMs)}` : ''}; ${g.endMs !== undefined ? `${g.end ?? 'stopped'} (up ${duration(end - g.startMs)})` : `up ${duration(end - g.startMs)} so far`}`
-  return html`<div class="lane guest-lane" data-guest="${g.guest}"><div class="lane-label">guest ${g.guest}</div><div class="track"><span class="life" style="${place(s, g.startMs, end)}" title="${tip}"><span class="booting" style="width:${booting.toFixed(2)}%"></span><span class="sr">${tip}</span></span></div></div>`
+  const ready = g.readyMs !== undefined ? `, its shell answered after ${duration(g.readyMs - g.startMs)}` : ''
+  const ended = g.endMs !== undefined ? `${g.end ?? 'stopped'} (up ${duration(end - g.startMs)})` : `up ${duration(end - g.startMs)} so far`
+  const tip = `guest ${g.guest}: started by ${g.bootStep}${ready}; ${ended}`
+  const boot = html`<span class="booting" style="width:${booting.toFixed(2)}%"></span>`
+  const span = html`<span class="life" style="${place(s, g.startMs, end)}" title="${tip}">${boot}<span class="sr">${tip}</span></span>`
+  return html`<div class="lane guest-lane" data-guest="${g.guest}"><div class="lane-label">guest ${g.guest}</div><div class="track">${span}</div></div>`
 }
 
 function axis(s: Scale): Html {
@@ -43,10 +54,13 @@ export function renderTimeline(view: RunView, baseline?: Baseline): Html {
   const lanes = view.sections.map((sec) => {
     const blocks = view.blocks.filter((b) => b.sectionId === sec.id && b.attempts.length)
     if (!blocks.length) return html``
-    return html`<div class="lane" data-section="${sec.label}"><div class="lane-label" title="${sec.label}">${sec.label}</div><div class="track">${blocks.map((b) => b.attempts.map((a) => bar(s, b, a, view.lastMs, baseline)))}</div></div>`
+    const bars = blocks.map((b) => b.attempts.map((a) => bar(s, b, a, view.lastMs, baseline)))
+    const label = html`<div class="lane-label" title="${sec.label}">${sec.label}</div>`
+    return html`<div class="lane" data-section="${sec.label}">${label}<div class="track">${bars}</div></div>`
   })
   const ran = view.blocks.some((b) => b.attempts.length)
+  const legend = LEGEND.map((st) => html`<span class="${statusClass(st)}"><i></i>${st}</span>`)
   return html`<section class="timeline" aria-label="timeline"><h2>Timeline</h2>
-${ran ? html`${axis(s)}${lanes}${view.guests.map((g) => guestLane(s, g, view.lastMs))}` : html`<p class="muted">No block ran in this run.</p>`}
-<p class="legend">${LEGEND.map((st) => html`<span class="${statusClass(st)}"><i></i>${st}</span>`)}<span><i style="background:#54aeff"></i>guest up</span></p></section>`
+${ran ? [axis(s), lanes, view.guests.map((g) => guestLane(s, g, view.lastMs))] : html`<p class="muted">No block ran in this run.</p>`}
+<p class="legend">${legend}<span><i style="background:#54aeff"></i>guest up</span></p></section>`
 }
