@@ -80,11 +80,11 @@ describe('Runme READMEs', () => {
     expect(outputs(ws)).toBe('top\nbash=none\nsub\ntop\n')
   })
 
-  it('lint says where the README relies on Runme behaviour docrun does not have, at the block (a background cell on the host is fine)', () => {
+  it('lint says where the README relies on Runme behaviour docrun does not have, at the block (a background cell on the host is fine)', async () => {
     const { runbook, plan: p, file } = plan(
       '---\nrunme: {id: X, version: v3}\n---\n\n```sh {"background":"true"}\nnpm run watch\n```\n\n```sh {"category":"build"}\nexport TOKEN_NAME=x\n```\n\n```go\nfmt.Println(1)\n```\n\n```sh\n$ echo $UNSET_THING\n```\n',
     )
-    lintPlan(runbook, p, file)
+    await lintPlan(runbook, p, file)
     const got = file.messages.map((m) => `${m.line}:${m.column} ${m.ruleId} ${m.fatal === false ? 'warning' : m.fatal ? 'error' : 'info'} ${m.reason.split(':')[0]}`)
     expect(got).toEqual([
       // The prompted line maps back past its `$ `: column 8 is `$UNSET_THING` as written.

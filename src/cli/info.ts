@@ -76,7 +76,7 @@ export async function lintCommand(paths: string[], opts: { probe?: boolean; tree
     let plan: Plan | undefined
     try {
       plan = buildPlan(runbook, file)
-      lintPlan(runbook, plan, file)
+      await lintPlan(runbook, plan, file)
     } catch (error) {
       if (!(error instanceof PlanError)) throw error
     }

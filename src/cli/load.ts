@@ -26,7 +26,7 @@ export async function loadForRun(path: string, opts: PlanOptions = {}): Promise<
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`)
   }
   const plan = buildPlan(parsed.runbook, parsed.file, opts)
-  refuseUnattended(plan)
+  await refuseUnattended(plan)
   if (hasErrors(parsed.file)) {
     throw new CliError(`${formatDiagnostics(parsed.file)}\n\ndocrun: ${path} has errors; nothing was run.`)
   }

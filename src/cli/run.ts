@@ -211,7 +211,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     if (typeof importedFrom === 'string' && outcome.status === 'failed' && failedStep && failedResult) {
       const output = failedResult.outputFile ? await readFile(join(runDir, failedResult.outputFile), 'utf8').catch(() => '') : ''
       const lintFile = new VFile()
-      lintPlan(runbook, plan, lintFile)
+      await lintPlan(runbook, plan, lintFile)
       const lint = lintFile.messages.map((m) => ({ line: m.line ?? 0, ruleId: m.ruleId ?? '', message: m.reason }))
       const raw = runbook.frontmatter.extra['imported-lines']
       const documentLines = Array.isArray(raw) ? raw.map(Number) : []

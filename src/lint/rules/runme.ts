@@ -1,10 +1,10 @@
-// Where a README relies on Runme behaviour docrun does not have (or has differently). Each
-// finding points at the block; `docrun lint` reports them with rule id `runme`.
-import type { Plan } from '../plan/types.js'
-import type { Block, Runbook } from '../runbook/types.js'
-import { SHELL_LANGS } from '../runbook/parse.js'
+// `runme`: where a README relies on Runme behaviour docrun does not have (or has differently).
+// Each finding points at the block, with a severity of its own (`lint: {runme: X}` sets one for all).
+import type { Block, Runbook } from '../../runbook/types.js'
+import { SHELL_LANGS } from '../../runbook/parse.js'
+import type { Finding, Rule, RuleContext } from '../rule.js'
 
-export interface RunmeFinding {
+interface RunmeFinding {
   block: Block
   message: string
   severity: 'warning' | 'info'
@@ -12,8 +12,16 @@ export interface RunmeFinding {
 
 const TEXTUAL = /^text\/(?:plain|x-)|^$/
 
-export function runmeFindings(runbook: Runbook, plan: Plan): RunmeFinding[] {
+export const runme: Rule = {
+  id: 'runme',
+  defaultSeverity: 'info',
+  description: 'relies on Runme behaviour docrun does not have (or has differently)',
+  check: (context) => (context.runbook ? runmeFindings(context.runbook, context) : []).map((f): Finding => ({ message: f.message, severity: f.severity, place: f.block.position.start })),
+}
+
+function runmeFindings(runbook: Runbook, { plan, blocks }: RuleContext): RunmeFinding[] {
   const out: RunmeFinding[] = []
+  const scripts = new Map(blocks.map((s) => [s.step.id, s.script]))
   const fm = runbook.frontmatter
   const steps = new Map(plan.steps.map((s) => [s.id, s]))
   const runme = runbook.dialect === 'runme'
@@ -29,7 +37,9 @@ export function runmeFindings(runbook: Runbook, plan: Plan): RunmeFinding[] {
     if (a.interactive === true && a.alt === undefined) say('info', 'interactive=true: Runme gives this block a terminal; docrun runs it without one (its standard input is empty), so a command that waits for an answer gets end-of-file')
     const prompts = a.promptEnv !== false && a.promptEnv !== 'false' && a.promptEnv !== 'never' && fm.skipPrompts !== true
     if (prompts && step.action === 'run' && !b.interpreter) {
-      const exported = [...b.content.matchAll(/^\s*export\s+([A-Za-z_]\w*)=/gm)].map((m) => m[1]!)
+      // `export X=value`: Runme asks for X first.
+      const exports = scripts.get(b.id)?.commands.filter((c) => c.name?.literal === 'export') ?? []
+      const exported = exports.flatMap((c) => c.args.map((a) => /^([A-Za-z_]\w*)=/.exec(a.text)?.[1]).filter((n): n is string => !!n))
       if (exported.length) say('info', `Runme prompts for ${exported.map((n) => `\`${n}\``).join(', ')} before running this block; docrun uses the value written (as Runme does with skipPrompts: true)`)
     }
     if (!b.lang && step.action === 'run') say('info', 'no language: Runme guesses one (Guesslang); docrun runs the block as shell')
