@@ -92,7 +92,7 @@ describe('commandUses', () => {
       '```', '',
     ].join('\n')
     const { runbook, file } = parseRunbook(md, 't.md')
-    const uses = commandUses(buildPlan(runbook, file))
+    const uses = await commandUses(buildPlan(runbook, file))
     expect(uses.map((u) => `${u.line}:${u.column}:${u.name}`)).toEqual([
       '0:15:make', '0:39:clang', '0:57:head',
       '1:39:gcc',

@@ -84,7 +84,7 @@ export async function lintCommand(paths: string[], opts: { probe?: boolean; tree
       const { findings, archive } = await probePackages(plan).catch((e: Error) => {
         throw new CliError(`--probe: ${e.message}`)
       })
-      if (opts.tree) findings.push(...probeTree(plan, resolve(opts.tree)))
+      if (opts.tree) findings.push(...(await probeTree(plan, resolve(opts.tree))))
       const starts = runbook.frontmatter.extra['imported-lines']
       const docLine = (step: Step, line: number) => {
         const n = Number(step.attrs.mirrors)

@@ -217,9 +217,9 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
       const documentLines = Array.isArray(raw) ? raw.map(Number) : []
       // The archive check costs seconds; it says what else has drifted past the stop.
       const probe = await probePackages(plan).then((p) => p, (e: Error) => ({ error: e.message }))
-      const report = renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint, documentLines, probe })
+      const report = await renderDriftReport({ document: importedFrom, runbook: runbookPath, runId, plan, results, failed: { step: failedStep, result: failedResult, output: secrets.mask(output) }, lint, documentLines, probe })
       await writeAtomic(join(runDir, 'drift-report.md'), report)
-      const stop = driftStop(failedStep, failedResult, output, documentLines)
+      const stop = await driftStop(failedStep, failedResult, output, documentLines)
       process.stderr.write(`docrun: drift report: ${join(runDir, 'drift-report.md')}\n  stopped at ${stop.docLine ? `${importedFrom}:${stop.docLine}` : failedStep.id}: ${secrets.mask(stop.cause.reason)} (${stop.cause.whose === 'document' ? 'drift in the document' : stop.cause.whose === 'machine' ? 'a limit of this machine' : stop.cause.whose === 'reader' ? 'needs its reader' : 'not recognised'})\n`)
     }
     process.stderr.write(`docrun: transcript: ${join(runDir, 'transcript.md')}\n`)

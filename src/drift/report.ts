@@ -5,6 +5,7 @@ import type { Plan, Step } from '../plan/types.js'
 import type { BlockResult } from '../events/events.js'
 import { classify, type Cause, type Whose } from './classify.js'
 import { escapeCell } from '../report/transcript.js'
+import { linesOf, oneLine, shellParser } from '../syntax/shell.js'
 
 export interface LintNote {
   /** Runbook line. */
@@ -47,22 +48,22 @@ const docLineOf = (step: Step, documentLines: number[], offset = 0) => {
   return line ? line + offset : undefined
 }
 
-export function driftStop(step: Step, result: BlockResult, output: string, documentLines: number[]): DriftStop {
+export async function driftStop(step: Step, result: BlockResult, output: string, documentLines: number[]): Promise<DriftStop> {
   const cause = classify(result.message ?? '', output)
   const lines = step.content.split('\n')
   let at = cause.needle ? lines.findIndex((l) => l.includes(cause.needle!)) : -1
   if (at < 0) at = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'))
-  // A command continued over lines starts where its first line is.
-  while (at > 0 && lines[at - 1]!.endsWith('\\')) at--
-  let end = at
-  while (end < lines.length - 1 && lines[end]!.endsWith('\\')) end++
-  const command = at >= 0 ? lines.slice(at, end + 1).join('\n') : step.content
-  const docLine = docLineOf(step, documentLines, Math.max(0, at))
+  // A command continued over lines starts where its first line is: the outermost command there.
+  const script = (await shellParser())(step.content)
+  const cmd = script.commands.find((c) => c.at.line <= at && c.end.line >= at)
+  const from = cmd ? cmd.at.line : at
+  const command = at >= 0 ? linesOf(script, from, cmd ? cmd.end.line : at) : step.content
+  const docLine = docLineOf(step, documentLines, Math.max(0, from))
   return { cause, command, ...(docLine ? { docLine } : {}) }
 }
 
-export function renderDriftReport(d: DriftInput): string {
-  const stop = driftStop(d.failed.step, d.failed.result, d.failed.output, d.documentLines)
+export async function renderDriftReport(d: DriftInput): Promise<string> {
+  const stop = await driftStop(d.failed.step, d.failed.result, d.failed.output, d.documentLines)
   const where = (s: Step) => {
     const line = docLineOf(s, d.documentLines)
     return line ? `${d.document}:${line}` : 'not in the document'
@@ -77,7 +78,7 @@ export function renderDriftReport(d: DriftInput): string {
     `| document line | ${stop.docLine ? `${d.document}:${stop.docLine}` : 'unknown'} |`,
     `| section | ${d.failed.step.section?.label ?? ''} |`,
     `| runs in | ${d.failed.step.target.name} |`,
-    `| command | \`${stop.command.replace(/\s*\\\n\s*/g, ' ').replace(/\|/g, '\\|')}\` |`,
+    `| command | \`${oneLine(stop.command).replace(/\|/g, '\\|')}\` |`,
     `| what happened | ${escapeCell(d.failed.result.message ?? '')} |`,
     `| reason | ${escapeCell(stop.cause.reason)} |`,
     `| whose | **${WHOSE[stop.cause.whose]}** |`,

@@ -4,12 +4,44 @@
 // explicit attributes, with a comment saying why, for a person to review.
 import { Pair, parseDocument, Scalar } from 'yaml'
 import { parseRunbook } from '../runbook/parse.js'
+import { isBare, programOf, shellParser, type ShellScript } from '../syntax/shell.js'
 
-const BARE_CHROOT = /^(\s*)((?:sudo\s+)?chroot\s+(?:-\S+\s+)*(\S+))\s*$/
-const QEMU = /(?:^|[;&|(]\s*|\bsudo\s+)qemu-system-[\w-]+/m
-const CONSOLE_ON_STDIO = /(?:^|\s)(?:-nographic|-serial\s+(?:stdio|mon:stdio)|-chardev\s+stdio\S*)(?=\s|\\|$)/m
+/** QEMU with its console on the terminal it was started from (-nographic, a stdio serial or chardev), not daemonized. */
+function startsConsoleGuest(script: ShellScript): boolean {
+  return script.commands.some((cmd) => {
+    const p = programOf(cmd)
+    if (!p || !/^qemu-system-[\w-]+$/.test(p.name.literal ?? '')) return false
+    const args = p.args.map((a) => a.literal ?? a.text)
+    const stdio = args.some((a, i) => a === '-nographic' || (a === '-serial' && /^(?:mon:)?stdio$/.test(args[i + 1] ?? '')) || (a === '-chardev' && (args[i + 1] ?? '').startsWith('stdio')))
+    return stdio && !args.includes('-daemonize')
+  })
+}
+
 /** Commands that talk to a running guest from outside it (its gdb stub, its forwarded ports). */
-const FROM_OUTSIDE = /\bgdb(?:-multiarch)?\b[^\n]*(?:target\s+(?:extended-)?remote|-ex\s)|\bssh\s+-p\s*\d+|\bnc\s+localhost\b/
+function fromOutside(script: ShellScript): boolean {
+  return script.commands.some((cmd) => {
+    const p = programOf(cmd)
+    const name = p?.name.literal ?? ''
+    const args = p?.args.map((a) => a.literal ?? a.text) ?? []
+    if (name === 'gdb' || name === 'gdb-multiarch') return args.some((a) => a === '-ex' || /target\s+(?:extended-)?remote/.test(a))
+    if (name === 'ssh') return args.some((a, i) => /^-p\d+$/.test(a) || (a === '-p' && /^\d+$/.test(args[i + 1] ?? '')))
+    return name === 'nc' && args.includes('localhost')
+  })
+}
+
+/** The block's last command, when it is a bare `chroot DIR` alone on its line: the reader goes in. */
+function trailingChroot(script: ShellScript): { line: number; indent: string; command: string; dir: string } | undefined {
+  const cmd = script.commands.at(-1)
+  const p = cmd && programOf(cmd)
+  if (!cmd || !p || !isBare(cmd, 'chroot') || cmd.at.line !== cmd.end.line) return undefined
+  const text = script.text.split('\n')[cmd.at.line]!
+  const indent = text.slice(0, cmd.at.column)
+  // Nothing after it but blank lines and comments.
+  const after = script.text.split('\n').slice(cmd.at.line + 1)
+  if (indent.trim() || text.slice(cmd.end.column).trim() || after.some((l) => l.trim() && !l.trim().startsWith('#'))) return undefined
+  const dir = p.args.at(-1)!
+  return dir.literal === undefined ? undefined : { line: cmd.at.line, indent, command: text.slice(cmd.at.column, cmd.end.column), dir: dir.literal }
+}
 
 export interface Inference {
   /** Runbook line of the block's opening fence. */
@@ -25,8 +57,9 @@ const nameOf = (w: Where) => (w.kind === 'host' ? 'host' : w.name)
 const launcherOf = (w: Where): Where => (w.kind === 'guest' ? w.launcher : w)
 
 /** The imported runbook text with inferred targets; and what was inferred, for `docrun import` to say. */
-export function inferTargets(markdown: string, source?: string): { text: string; inferences: Inference[]; chroots: Record<string, string> } {
+export async function inferTargets(markdown: string, source?: string): Promise<{ text: string; inferences: Inference[]; chroots: Record<string, string> }> {
   const { runbook } = parseRunbook(markdown, 'imported.md')
+  const parse = await shellParser()
   const lines = markdown.split('\n')
   const attrsAt = new Map<number, string[]>()
   const commentsBefore = new Map<number, string>()
@@ -53,9 +86,10 @@ export function inferTargets(markdown: string, source?: string): { text: string;
       if (attrs.length) attrsAt.set(open, attrs)
       continue
     }
+    const script = parse(b.content)
     let here: Where = where
     // A command that reaches into a running guest from outside belongs where QEMU runs.
-    if (where.kind === 'guest' && FROM_OUTSIDE.test(b.content)) {
+    if (where.kind === 'guest' && fromOutside(script)) {
       here = where.launcher
       commentsBefore.set(open, `<!-- docrun import: runs where QEMU runs (${nameOf(here)}), not in the guest: it talks to the guest from outside -->`)
     } else if (whyHere) {
@@ -63,7 +97,7 @@ export function inferTargets(markdown: string, source?: string): { text: string;
       whyHere = ''
     }
     if (here.kind !== 'host') attrs.push(`target=${nameOf(here)}`)
-    if (QEMU.test(b.content) && CONSOLE_ON_STDIO.test(b.content) && !/-daemonize\b/.test(b.content)) {
+    if (startsConsoleGuest(script)) {
       const guest = 'vm'
       attrs.push(`guest=${guest}`)
       const prev = commentsBefore.get(open)
@@ -74,19 +108,16 @@ export function inferTargets(markdown: string, source?: string): { text: string;
       whyHere = `runs in guest \`${guest}\`, started by the QEMU block above`
     } else if (here.kind !== 'host') inferences.push({ line: open + 1, target: nameOf(here), why: here === where ? 'follows the reader' : 'talks to the guest from outside' })
     // The block's last command a bare chroot: the reader is inside from the next block on.
-    const body = b.content.split('\n')
-    let last = body.length - 1
-    while (last >= 0 && (!body[last]!.trim() || /^\s*#/.test(body[last]!))) last--
-    const m = last >= 0 && (last === 0 || !body[last - 1]!.endsWith('\\')) ? BARE_CHROOT.exec(body[last]!) : null
+    const m = trailingChroot(script)
     if (m) {
-      const dir = m[3]!
+      const dir = m.dir
       const name = dir.replace(/\/+$/, '').split('/').pop()!.replace(/[^\w.-]/g, '_') || 'chroot'
       chroots[name] = dir
       // Fed no terminal the bare chroot would return at once: the following blocks go in instead.
-      const lineNo = open + 1 + last
-      lines[lineNo] = `${m[1]}# ${m[2]}  # docrun: the blocks after this one run in chroot ${name}`
+      const lineNo = open + 1 + m.line
+      lines[lineNo] = `${m.indent}# ${m.command}  # docrun: the blocks after this one run in chroot ${name}`
       where = { kind: 'chroot', name, dir }
-      whyHere = `runs in chroot \`${name}\` (${dir}): the block before ends in a bare \`${m[2]}\`, and its reader went on typing inside`
+      whyHere = `runs in chroot \`${name}\` (${dir}): the block before ends in a bare \`${m.command}\`, and its reader went on typing inside`
     }
     if (attrs.length) attrsAt.set(open, attrs)
   }

@@ -69,7 +69,7 @@ export async function importDocument(text: string, sourcePath: string): Promise<
     const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
     const head = ['---', ...(title ? [`title: ${JSON.stringify(title)}`] : []), `imported-from: ${JSON.stringify(basename(sourcePath))}`, '---', '']
     // Then follow the reader into the chroots and guests the document opens.
-    return inferTargets(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text).text
+    return (await inferTargets(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text)).text
   } finally {
     await rm(dir, { recursive: true, force: true })
   }

@@ -9,6 +9,7 @@ import { readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { createHash } from 'node:crypto'
 import type { Plan, Step } from '../plan/types.js'
+import { isBuiltin, programOf, shellParser } from '../syntax/shell.js'
 import type { ProbeFinding } from './probe.js'
 
 export interface CommandUse {
@@ -19,51 +20,19 @@ export interface CommandUse {
   name: string
 }
 
-/** Shell words a command may follow (`then make`). */
-const KEYWORDS = new Set(['if', 'then', 'else', 'elif', 'fi', 'while', 'until', 'do', 'done', '!', '{', '}', 'esac'])
-/** Words that start a shell command but are not programs. */
-const NOT_PROGRAMS = new Set(
-  ('for case in function select [[ ]] ' +
-    'cd echo export set unset source . test [ true false printf read exit return local eval wait trap shift alias type hash ' +
-    'ulimit umask pwd kill jobs bg fg exec command builtin declare typeset let readonly getopts break continue').split(' '),
-)
-/** Prefixes that run the next word: the program is that word. */
-const WRAPPERS = new Set(['sudo', 'env', 'nohup', 'nice', 'exec', 'command', 'time', 'stdbuf', 'chrt', 'ionice'])
-
 /** Programs the blocks run on a chroot target, with where each is named. */
-export function commandUses(plan: Plan): CommandUse[] {
+export async function commandUses(plan: Plan): Promise<CommandUse[]> {
+  const parse = await shellParser()
   const out: CommandUse[] = []
   for (const step of plan.steps) {
     if ((step.action !== 'run' && step.action !== 'boot') || step.target.kind !== 'chroot' || step.interpreter) continue
-    let heredoc: string | undefined
-    let continued = false
-    step.content.split('\n').forEach((raw, i) => {
-      if (heredoc !== undefined) {
-        if (raw.replace(/^\t+/, '') === heredoc) heredoc = undefined
-        return
-      }
-      const line = raw.replace(/(^|\s)#.*$/, '')
-      const doc = /<<-?\s*(['"]?)([\w.-]+)\1/.exec(line)
-      // Segments start after a separator; a continued line's first segment is arguments.
-      const starts = [...(continued ? [] : [0]), ...[...line.matchAll(/&&|\|\||[;|&(`]|\$\(/g)].map((m) => m.index + m[0].length)]
-      for (const start of starts) {
-        const words = [...line.slice(start).matchAll(/[^\s;&|()`]+/g)]
-        let k = 0
-        while (k < words.length) {
-          const w = words[k]![0]
-          if (k > 0 && words[k - 1]![0] === 'sudo' && (w === '-u' || w === '-g')) k += 2
-          else if (/^\w+=/.test(w) || WRAPPERS.has(w) || KEYWORDS.has(w) || (k > 0 && words[k - 1]![0] === 'sudo' && w.startsWith('-'))) k++
-          else break
-        }
-        const word = words[k]
-        if (!word) continue
-        const name = word[0]
-        if (NOT_PROGRAMS.has(name) || !/^[a-zA-Z][\w.+-]*$/.test(name)) continue
-        out.push({ step, line: i, column: start + word.index!, name })
-      }
-      continued = /\\$/.test(line.trimEnd())
-      if (doc) heredoc = doc[2]!
-    })
+    for (const cmd of parse(step.content).commands) {
+      // `sudo -u nobody make`, `env X=1 nohup dwarves`: the program past the wrappers.
+      const name = programOf(cmd)?.name
+      const word = name?.literal
+      if (!word || isBuiltin(word) || !/^[a-zA-Z][\w.+-]*$/.test(word)) continue
+      out.push({ step, line: name.at.line, column: name.at.column, name: word })
+    }
   }
   return out
 }
@@ -81,7 +50,7 @@ export interface ArchiveContext {
 
 /** Commands whose program none of the installed packages (nor the base system) ships. */
 export async function probeCommands(plan: Plan, ctx: ArchiveContext): Promise<ProbeFinding[]> {
-  const uses = commandUses(plan)
+  const uses = await commandUses(plan)
   if (!uses.length) return []
   const names = new Set(uses.map((u) => u.name))
   const shippers = await whoShips(names, ctx)

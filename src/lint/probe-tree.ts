@@ -4,39 +4,46 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import type { Plan } from '../plan/types.js'
+import { placeIn, shellParser, type Place, type SimpleCommand } from '../syntax/shell.js'
 import type { ProbeFinding } from './probe.js'
 
-/** `linux/PATH` or `./linux/PATH` in a command: a path into the kernel tree. */
-const TREE_PATH = /(?:^|[\s=,])(?:\.\/)?linux\/([^\s,'"\\;|&)]+)/g
+/** `linux/PATH` or `./linux/PATH` in a word (`-kernel linux/...`, `O=linux/...`): a path into the kernel tree. */
+const TREE_PATH = /(?:^|[=,])(?:\.\/)?linux\/([^\s,'"\\;|&)]+)/g
 
-export function probeTree(plan: Plan, tree: string): ProbeFinding[] {
+export async function probeTree(plan: Plan, tree: string): Promise<ProbeFinding[]> {
+  const parse = await shellParser()
   const findings: ProbeFinding[] = []
   const skipped = skipTargets(tree)
   for (const step of plan.steps) {
-    if (step.action !== 'run' && step.action !== 'boot') continue
-    const lines = step.content.split('\n')
-    lines.forEach((line, i) => {
-      for (const m of line.replace(/#.*$/, '').matchAll(TREE_PATH)) {
-        const rel = m[1]!.replace(/\/+$/, '')
-        if (existsSync(join(tree, rel))) continue
-        findings.push({ step, line: i, column: m.index + m[0].indexOf('linux/'), message: `\`linux/${rel}\`: no such path in the kernel tree ${tree}${nearby(tree, rel)}` })
+    if ((step.action !== 'run' && step.action !== 'boot') || step.interpreter) continue
+    for (const cmd of parse(step.content).commands) {
+      const words = [...(cmd.name ? [cmd.name] : []), ...cmd.args, ...cmd.redirects.flatMap((r) => (r.target ? [r.target] : []))]
+      for (const w of words) {
+        for (const m of w.text.matchAll(TREE_PATH)) {
+          const rel = m[1]!.replace(/\/+$/, '')
+          if (existsSync(join(tree, rel))) continue
+          const at = placeIn(w, m.index + m[0].indexOf('linux/'))
+          findings.push({ step, ...at, message: `\`linux/${rel}\`: no such path in the kernel tree ${tree}${nearby(tree, rel)}` })
+        }
       }
-    })
-    // `make -C tools/testing/selftests TARGETS=X ...` (continued over lines) without SKIP_TARGETS=.
-    for (let i = 0; i < lines.length; i++) {
-      let j = i
-      while (j < lines.length - 1 && lines[j]!.endsWith('\\')) j++
-      const cmd = lines.slice(i, j + 1).join(' ')
-      const targets = /\bTARGETS=("?)([\w -]+)\1/.exec(cmd.replace(/\bSKIP_TARGETS=\S*/g, ''))
-      if (/-C\s+(?:\S*\/)?tools\/testing\/selftests\b(?!\/)/.test(cmd) && targets && !/\bSKIP_TARGETS=/.test(cmd) && skipped.length) {
-        const hit = targets[2]!.split(/\s+/).filter((t) => skipped.includes(t))
-        const at = lines.findIndex((l, k) => k >= i && k <= j && l.includes('TARGETS='))
-        if (hit.length) findings.push({ step, line: at, column: lines[at]!.indexOf('TARGETS='), message: `\`TARGETS=${hit.join(' ')}\`: tools/testing/selftests/Makefile skips ${hit.join(', ')} unless told otherwise (\`SKIP_TARGETS ?= ${skipped.join(' ')}\`), so this builds nothing: add \`SKIP_TARGETS=\`` })
-      }
-      i = j
+      const skips = selftestsSkip(cmd, skipped)
+      if (skips) findings.push({ step, ...skips.at, message: skips.message })
     }
   }
   return findings
+}
+
+/** `make -C tools/testing/selftests TARGETS=X` without SKIP_TARGETS= while the Makefile skips X by default. */
+function selftestsSkip(cmd: SimpleCommand, skipped: string[]): { at: Place; message: string } | undefined {
+  const words = [...cmd.assignments.map((a) => ({ text: a.value ? `${a.name}=${a.value.text}` : `${a.name}=`, literal: a.value?.literal !== undefined ? `${a.name}=${a.value.literal}` : undefined, at: a.at })), ...cmd.args]
+  const c = cmd.args.findIndex((w) => w.literal === '-C')
+  const dir = c >= 0 ? cmd.args[c + 1]?.literal : undefined
+  if (!dir || !/^(?:\S*\/)?tools\/testing\/selftests$/.test(dir) || !skipped.length) return undefined
+  if (words.some((w) => w.text.startsWith('SKIP_TARGETS='))) return undefined
+  const targets = words.find((w) => w.text.startsWith('TARGETS='))
+  const hit = (targets?.literal?.slice('TARGETS='.length).trim().split(/\s+/) ?? []).filter((t) => skipped.includes(t))
+  if (!targets || !hit.length) return undefined
+  return { at: targets.at, message: `\`TARGETS=${hit.join(' ')}\`: tools/testing/selftests/Makefile skips ${hit.join(', ')} unless told otherwise (\`SKIP_TARGETS ?= ${skipped.join(' ')}\`), so this builds nothing: add \`SKIP_TARGETS=\`` }
 }
 
 function skipTargets(tree: string): string[] {

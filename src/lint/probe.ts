@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'
 import type { Plan, Step } from '../plan/types.js'
+import { placeIn, programOf, shellParser, type ShellWord, type SimpleCommand } from '../syntax/shell.js'
 import { probeCommands } from './probe-commands.js'
 
 export interface PackageUse {
@@ -27,87 +28,78 @@ export interface ProbeFinding {
   message: string
 }
 
+/** Each shell block of the plan the probe reads (`run`, or `boot` too), with its commands. */
+async function commandsOf(plan: Plan, withBoot: boolean): Promise<{ step: Step; cmd: SimpleCommand; program: NonNullable<ReturnType<typeof programOf>> }[]> {
+  const parse = await shellParser()
+  return plan.steps
+    .filter((s) => (s.action === 'run' || (withBoot && s.action === 'boot')) && !s.interpreter)
+    .flatMap((step) => parse(step.content).commands.map((cmd) => ({ step, cmd, program: programOf(cmd)! })))
+    .filter((c) => c.program)
+}
+
 /** The suite, mirror and architectures the document's own commands name. */
-export function archiveOf(plan: Plan, hostArch: string): { suite: string; mirror: string; arches: string[] } {
+export async function archiveOf(plan: Plan, hostArch: string): Promise<{ suite: string; mirror: string; arches: string[] }> {
   let suite = ''
   let mirror = ''
   const arches = new Set([hostArch])
-  for (const s of plan.steps) {
-    if (s.action !== 'run' && s.action !== 'boot') continue
-    const text = withParams(joinContinued(s.content), plan)
-    // At a command's start: `apt-get install debootstrap dwarves` names no suite.
-    for (const m of text.matchAll(/(?:^|[\n;&|]\s*|\bsudo\s+)debootstrap\s+((?:--?[\w-]+(?:=(?:"[^"]*"|\S+))?\s+)*)([a-z][\w-]*)\s+\S+(?:\s+(https?:\/\/\S+))?/g)) {
-      suite ||= m[2]!
-      if (m[3]) mirror ||= m[3]
-      const arch = /--arch=(\S+)/.exec(m[1]!)
-      if (arch) arches.add(arch[1]!)
+  const value = valueWithParams(plan)
+  for (const { program } of await commandsOf(plan, true)) {
+    const words = program.args.map(value)
+    if (program.name.literal === 'debootstrap') {
+      // `debootstrap [OPTIONS] SUITE TARGET [MIRROR]` (`apt-get install debootstrap` names no suite).
+      const operands = words.filter((w) => !w?.startsWith('-'))
+      if (operands[0] && /^[a-z][\w-]*$/.test(operands[0]) && operands.length >= 2) {
+        suite ||= operands[0]
+        if (operands[2] && /^https?:\/\//.test(operands[2])) mirror ||= operands[2]
+      }
+      const arch = words.map((w) => /^--arch=(\S+)/.exec(w ?? '')?.[1]).find(Boolean)
+      if (arch) arches.add(arch)
     }
-    for (const m of text.matchAll(/dpkg\s+--add-architecture\s+(\S+)/g)) arches.add(m[1]!)
+    if (program.name.literal === 'dpkg') {
+      const i = words.indexOf('--add-architecture')
+      if (i >= 0 && words[i + 1]) arches.add(words[i + 1]!)
+    }
   }
   return { suite: suite || 'stable', mirror: mirror || 'http://deb.debian.org/debian', arches: [...arches] }
 }
 
-/** `"$suite"`, `${suite}` and `$suite` as the runbook's params say (the defaults, or --set). */
-function withParams(text: string, plan: Plan): string {
-  const value = new Map(plan.params.map((p) => [p.name, p.value]))
-  return text.replace(/"?\$(?:\{(\w+)\}|(\w+))"?/g, (all, a?: string, b?: string) => value.get((a ?? b)!) ?? all)
-}
-
-function joinContinued(text: string): string {
-  return text.replace(/\\\n/g, ' ')
+/** A word's value: its literal text, or `"$suite"`, `${suite}`, `$suite` as the runbook's params say (the defaults, or --set). */
+function valueWithParams(plan: Plan): (word: ShellWord) => string | undefined {
+  const params = new Map(plan.params.map((p) => [p.name, p.value]))
+  return (word) => word.literal ?? params.get(/^"?\$(?:\{(\w+)\}|(\w+))"?$/.exec(word.text)?.slice(1).find(Boolean) ?? '')
 }
 
 /** Packages the blocks install, with the block line each is named on. */
-export function packageUses(plan: Plan): PackageUse[] {
+export async function packageUses(plan: Plan): Promise<PackageUse[]> {
   const out: PackageUse[] = []
-  for (const step of plan.steps) {
-    if (step.action !== 'run') continue
-    const lines = step.content.split('\n')
-    let mode: 'apt' | 'debootstrap' | undefined
-    let inInclude = false
-    // One command (continued lines): a debootstrap's packages are for its --arch, wherever that is.
-    let command: PackageUse[] = []
-    let arch: string | undefined
-    const endCommand = () => out.push(...command.map((u) => (u.via === 'debootstrap' && !u.arch && arch ? { ...u, arch } : u)))
-    lines.forEach((raw, i) => {
-      const line = raw.replace(/#.*$/, '')
-      // A command starts the mode; inside a continued `apt-get install` a package named debootstrap does not.
-      if (!mode && /\bapt(?:-get)?\s+(?:-\S+\s+)*install\b/.test(line)) mode = 'apt'
-      else if (!mode && /\bdebootstrap\b/.test(line)) mode = 'debootstrap'
-      if (mode === 'debootstrap') arch ??= /--arch[= ](\S+)/.exec(line)?.[1]
-      const words: { w: string; col: number }[] = []
-      if (mode === 'apt') {
-        const from = line.search(/\binstall\b/)
-        const part = from >= 0 ? line.slice(from + 'install'.length) : line
-        const base = from >= 0 ? from + 'install'.length : 0
-        for (const m of part.matchAll(/[^\s\\]+/g)) if (!m[0].startsWith('-')) words.push({ w: m[0], col: base + m.index })
-      } else if (mode === 'debootstrap') {
-        const inc = /--include=("?)/.exec(line)
-        if (inc) inInclude = true
-        if (inInclude) {
-          const start = inc ? inc.index + inc[0].length : 0
-          for (const m of line.slice(start).matchAll(/[a-z0-9][a-z0-9+.:-]+/g)) words.push({ w: m[0], col: start + m.index })
-          if (inc ? /"\s*\\?\s*$/.test(line.slice(start)) && line.slice(start).includes('"') : /"/.test(line)) inInclude = false
-          if (inc && !inc[1]) inInclude = false
+  for (const { step, program } of await commandsOf(plan, false)) {
+    const name = program.name.literal
+    const sub = program.args.find((a) => !a.text.startsWith('-'))
+    if ((name === 'apt-get' || name === 'apt') && sub?.literal === 'install') {
+      for (const w of program.args.slice(program.args.indexOf(sub) + 1)) {
+        if (!w.text.startsWith('-') && w.literal) out.push(...packagesIn(step, w, 0, w.literal, 'apt'))
+      }
+    } else if (name === 'debootstrap') {
+      // The packages are for the debootstrap's --arch, wherever on its continued lines that is.
+      const arch = program.args.map((a) => /^--arch=(\S+)/.exec(a.literal ?? '')?.[1]).find(Boolean)
+      for (const w of program.args) {
+        const inc = /^--include=/.exec(w.text)
+        if (!inc) continue
+        for (const m of w.text.slice(inc[0].length).matchAll(/[a-z0-9][a-z0-9+.:-]+/g)) {
+          out.push(...packagesIn(step, w, inc[0].length + m.index, m[0], 'debootstrap').map((u) => (!u.arch && arch ? { ...u, arch } : u)))
         }
       }
-      for (const { w, col } of words) {
-        const [name, qualifier] = w.split(':')
-        if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name!)) continue
-        command.push({ step, line: i, column: col, name: name!, ...(qualifier ? { arch: qualifier } : {}), via: mode! })
-      }
-      if (!line.trimEnd().endsWith('\\')) {
-        endCommand()
-        command = []
-        arch = undefined
-        mode = undefined
-        inInclude = false
-      }
-    })
-    // A block that ends in a continuation still named its packages.
-    endCommand()
+    }
   }
   return out
+}
+
+/** `name` or `name:arch` named at offset `at` of `word`, as a use (when it is a package name). */
+function packagesIn(step: Step, word: ShellWord, at: number, text: string, via: PackageUse['via']): PackageUse[] {
+  const [name, qualifier] = text.split(':')
+  if (!/^[a-z0-9][a-z0-9+.-]+$/.test(name!)) return []
+  const { line, column } = placeIn(word, at)
+  return [{ step, line, column, name: name!, ...(qualifier ? { arch: qualifier } : {}), via }]
 }
 
 export interface ProbeOptions {
@@ -118,7 +110,7 @@ export interface ProbeOptions {
 /** Look each package up in the document's archive; findings for the ones that are not there. */
 export async function probePackages(plan: Plan, opts: ProbeOptions = {}): Promise<{ findings: ProbeFinding[]; archive: string }> {
   const hostArch = opts.hostArch ?? (await execa('dpkg', ['--print-architecture'])).stdout.trim()
-  const { suite, mirror, arches } = archiveOf(plan, hostArch)
+  const { suite, mirror, arches } = await archiveOf(plan, hostArch)
   const dir = join(opts.cacheDir ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'docrun'), 'probe', `${suite}-${arches.join('+')}`)
   await mkdir(join(dir, 'state/lists/partial'), { recursive: true })
   await mkdir(join(dir, 'cache/archives/partial'), { recursive: true })
@@ -132,7 +124,7 @@ export async function probePackages(plan: Plan, opts: ProbeOptions = {}): Promis
   ]
   const up = await execa('apt-get', ['-q', ...o, 'update'], { reject: false })
   if (up.exitCode !== 0) throw new Error(`apt-get update of ${mirror} ${suite} (${arches.join(', ')}) failed: ${up.stderr.trim().split('\n').pop()}`)
-  const uses = packageUses(plan)
+  const uses = await packageUses(plan)
   const archOf = (u: PackageUse) => u.arch ?? hostArch
   const keyOf = (name: string, arch: string) => (arch === hostArch ? name : `${name}:${arch}`)
   const names = [...new Set(uses.map((u) => keyOf(u.name, archOf(u))))]

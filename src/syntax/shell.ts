@@ -429,6 +429,14 @@ export function programOf(cmd: SimpleCommand): { name: ShellWord; args: ShellWor
   return name ? { name, args: words.slice(k + 1), via } : undefined
 }
 
+/** `chroot DIR`, `ssh HOST`: the program, its options, one operand, and nothing else in the statement. */
+export function isBare(cmd: SimpleCommand, program: string): boolean {
+  const p = programOf(cmd)
+  if (!cmd.alone || p?.name.literal !== program) return false
+  const operands = p.args.filter((a) => !a.text.startsWith('-'))
+  return operands.length === 1 && p.args.at(-1) === operands[0]
+}
+
 /** Builtins and keywords: words that start a command but name no program on the PATH. */
 const BUILTINS = new Set(
   ('for case in function select [[ ]] if then else elif fi while until do done esac { } ! ' +

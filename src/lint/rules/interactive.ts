@@ -1,20 +1,12 @@
 // `interactive`: what waits for a person at a terminal — menuconfig, an editor, a bare
 // `chroot DIR` or `ssh HOST`, QEMU in the foreground. `docrun run` refuses such blocks too.
-import { programOf, type SimpleCommand } from '../../syntax/shell.js'
+import { isBare, programOf, type SimpleCommand } from '../../syntax/shell.js'
 import { perBlock, type Rule, type ShellBlock } from '../rule.js'
 
 const MENUS = new Set(['menuconfig', 'nconfig', 'xconfig', 'gconfig'])
 const EDITORS = new Set(['vi', 'vim', 'nano', 'emacs', 'ed'])
 /** A VM that only answers and exits: `--version`, `-cpu help`, or one that daemonizes. */
 const QEMU_RETURNS = new Set(['--version', '-version', '--help', '-help', '-daemonize', '--daemonize', 'help', '?'])
-
-/** `chroot DIR`, `ssh HOST`: the program, options, one operand, nothing else on the statement. */
-export function isBare(cmd: SimpleCommand, program: string): boolean {
-  const p = programOf(cmd)
-  if (!cmd.alone || p?.name.literal !== program) return false
-  const operands = p.args.filter((a) => !a.text.startsWith('-'))
-  return operands.length === 1 && p.args.at(-1) === operands[0]
-}
 
 function findings(block: ShellBlock): { at: SimpleCommand['at']; message: string }[] {
   const { step, script } = block
