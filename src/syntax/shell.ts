@@ -369,13 +369,14 @@ function literalOf(node: TsNode): string | undefined {
     case 'number':
     case 'command_name':
       if (node.type === 'command_name' && node.firstNamedChild) return literalOf(node.firstNamedChild)
-      return node.namedChildCount ? undefined : node.text.replace(/\\(.)/g, '$1')
+      return node.namedChildCount ? undefined : node.text.replace(/\\\n/g, '').replace(/\\(.)/g, '$1')
     case 'raw_string':
       return node.text.slice(1, -1)
     case 'string': {
       const parts = node.namedChildren
       if (parts.some((p) => p?.type !== 'string_content')) return undefined
-      return parts.map((p) => p!.text.replace(/\\([$`"\\])/g, '$1')).join('')
+      // Inside double quotes a backslash escapes only $ ` " \ and the newline (a continuation).
+      return parts.map((p) => p!.text.replace(/\\\n/g, '').replace(/\\([$`"\\])/g, '$1')).join('')
     }
     case 'variable_assignment': {
       const name = node.childForFieldName('name')?.text
