@@ -35,7 +35,9 @@ export async function probeTree(plan: Plan, tree: string): Promise<ProbeFinding[
 
 /** `make -C tools/testing/selftests TARGETS=X` without SKIP_TARGETS= while the Makefile skips X by default. */
 function selftestsSkip(cmd: SimpleCommand, skipped: string[]): { at: Place; message: string } | undefined {
-  const words = [...cmd.assignments.map((a) => ({ text: a.value ? `${a.name}=${a.value.text}` : `${a.name}=`, literal: a.value?.literal !== undefined ? `${a.name}=${a.value.literal}` : undefined, at: a.at })), ...cmd.args]
+  // `TARGETS=bpf make -C ...` counts as much as `make -C ... TARGETS=bpf`.
+  const assigned = cmd.assignments.map((a) => ({ text: `${a.name}=${a.value?.text ?? ''}`, literal: a.value?.literal !== undefined ? `${a.name}=${a.value.literal}` : undefined, at: a.at }))
+  const words = [...assigned, ...cmd.args]
   const c = cmd.args.findIndex((w) => w.literal === '-C')
   const dir = c >= 0 ? cmd.args[c + 1]?.literal : undefined
   if (!dir || !/^(?:\S*\/)?tools\/testing\/selftests$/.test(dir) || !skipped.length) return undefined
@@ -43,7 +45,8 @@ function selftestsSkip(cmd: SimpleCommand, skipped: string[]): { at: Place; mess
   const targets = words.find((w) => w.text.startsWith('TARGETS='))
   const hit = (targets?.literal?.slice('TARGETS='.length).trim().split(/\s+/) ?? []).filter((t) => skipped.includes(t))
   if (!targets || !hit.length) return undefined
-  return { at: targets.at, message: `\`TARGETS=${hit.join(' ')}\`: tools/testing/selftests/Makefile skips ${hit.join(', ')} unless told otherwise (\`SKIP_TARGETS ?= ${skipped.join(' ')}\`), so this builds nothing: add \`SKIP_TARGETS=\`` }
+  const why = `tools/testing/selftests/Makefile skips ${hit.join(', ')} unless told otherwise (\`SKIP_TARGETS ?= ${skipped.join(' ')}\`)`
+  return { at: targets.at, message: `\`TARGETS=${hit.join(' ')}\`: ${why}, so this builds nothing: add \`SKIP_TARGETS=\`` }
 }
 
 function skipTargets(tree: string): string[] {

@@ -13,6 +13,7 @@
 // Loading the WebAssembly costs tens of milliseconds: it happens on the first `shellParser()`
 // call, never at import, so commands that read no shell do not pay for it.
 import { createRequire } from 'node:module'
+import { setFlagsFromString } from 'node:v8'
 import type { Node as TsNode, Parser as TsParser } from 'web-tree-sitter'
 
 /** 0-based line within the parsed text; 0-based column in UTF-16 code units (JS string indices). */
@@ -110,6 +111,11 @@ export function shellParser(): Promise<ParseShell> {
 }
 
 async function load(): Promise<ParseShell> {
+  // The grammar is 1.3 MB of WebAssembly: V8's optimizing tier spends about 0.8 s of CPU on it
+  // in background threads (a lint of s390-bpf.md took 1.9 s of CPU instead of 0.8). Its
+  // baseline compiler alone is fast enough for a parse per block. docrun runs no other
+  // WebAssembly, so the process-wide flag costs nothing else.
+  setFlagsFromString('--liftoff-only')
   const { Parser, Language } = await import('web-tree-sitter')
   await Parser.init()
   const wasm = createRequire(import.meta.url).resolve('tree-sitter-bash/tree-sitter-bash.wasm')
@@ -245,7 +251,8 @@ class Reader {
 
   problem(node: TsNode): void {
     const at = this.place(node.startPosition)
-    const what = node.isMissing ? `expected \`${node.type}\`` : node.text.trim() ? `cannot read \`${firstLine(node.text)}\` as shell` : 'unexpected end of the text'
+    const text = node.text.trim() ? `cannot read \`${firstLine(node.text)}\` as shell` : 'unexpected end of the text'
+    const what = node.isMissing ? `expected \`${node.type}\`` : text
     this.problems.push({ at, message: what })
     for (let l = node.startPosition.row; l <= node.endPosition.row; l++) this.errorLines.add(l + this.lineBase)
   }
@@ -301,7 +308,8 @@ class Reader {
     }
     const name = nameNode ? this.word(nameNode.firstNamedChild ?? nameNode) : undefined
     const alone = where.topLevel && !redirects.length
-    this.commands.push({ ...(name ? { name } : {}), args, assignments, redirects: [...own, ...redirects], at: this.place(node.startPosition), end: this.place(node.endPosition), inSubshell: where.inSubshell, piped: where.piped, alone })
+    const span = { at: this.place(node.startPosition), end: this.place(node.endPosition) }
+    this.commands.push({ ...(name ? { name } : {}), args, assignments, redirects: [...own, ...redirects], ...span, inSubshell: where.inSubshell, piped: where.piped, alone })
     if (name?.literal === 'read' || name?.literal === 'mapfile' || name?.literal === 'readarray') {
       for (const a of args) if (a.literal && /^[A-Za-z_]\w*$/.test(a.literal)) this.assigned.add(a.literal)
     }
@@ -315,7 +323,8 @@ class Reader {
     if (!keyword) return
     const args = node.namedChildren.filter((c): c is TsNode => !!c && c.type !== 'comment').map((c) => this.word(c))
     const name: ShellWord = { text: keyword.text, literal: keyword.text, at: this.place(keyword.startPosition), end: this.place(keyword.endPosition) }
-    this.commands.push({ name, args, assignments: [], redirects: [], at: this.place(node.startPosition), end: this.place(node.endPosition), inSubshell: where.inSubshell, piped: where.piped, alone: where.topLevel })
+    const span = { at: this.place(node.startPosition), end: this.place(node.endPosition) }
+    this.commands.push({ name, args, assignments: [], redirects: [], ...span, inSubshell: where.inSubshell, piped: where.piped, alone: where.topLevel })
   }
 
   name(node: TsNode | null): void {

@@ -2,6 +2,8 @@
 // changes the directory of every later block on the target.
 import { perBlock, type Rule } from '../rule.js'
 
+const MESSAGE = '`cd` here changes the directory of every later block on this target (use cwd=DIR to run one block elsewhere)'
+
 export const cdPersists: Rule = {
   id: 'cd-persists',
   defaultSeverity: 'info',
@@ -12,6 +14,6 @@ export const cdPersists: Rule = {
         ? []
         : script.commands
             .filter((c) => c.name?.literal === 'cd' && !c.inSubshell)
-            .map((c) => ({ at: c.at, message: '`cd` here changes the directory of every later block on this target (use cwd=DIR to run one block elsewhere)' })),
+            .map((c) => ({ at: c.at, message: MESSAGE })),
     ),
 }
