@@ -7,16 +7,20 @@ import { cacheKeys, defaultCacheDir, formatSize, listEntries, parseSize, pruneEn
 import { parseDuration } from '../common/durations.js'
 import { EXIT } from '../common/exit-codes.js'
 import { PlanError } from '../plan/plan.js'
+import { fingerprintInputs, inputDigests } from '../run/inputs-now.js'
 import { CliError, loadForRun, parseSets } from './load.js'
 
 const cacheDirOption = () => new Option('--cache-dir <dir>', 'the block cache (default: $XDG_CACHE_HOME/docrun/blocks, i.e. ~/.cache/docrun/blocks)')
 const dirOf = (opts: { cacheDir?: string }) => resolve(opts.cacheDir ?? defaultCacheDir())
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
-async function keyCommand(runbook: string, opts: { set?: string[]; json?: boolean }): Promise<number> {
+async function keyCommand(runbook: string, opts: { set?: string[]; json?: boolean; workspace?: string }): Promise<number> {
   let keys
   try {
-    keys = cacheKeys((await loadForRun(runbook, { sets: parseSets(opts.set) })).plan)
+    const { plan } = await loadForRun(runbook, { sets: parseSets(opts.set) })
+    // The fingerprints of `inputs=` that exist in the workspace now (those that do not yet are left out, as in a run that makes them).
+    const inputs = inputDigests(await fingerprintInputs(plan, resolve(opts.workspace ?? process.cwd())))
+    keys = cacheKeys(plan, { inputs })
   } catch (error) {
     if (error instanceof PlanError) throw new CliError(error.message)
     throw error
@@ -67,6 +71,7 @@ export function cacheCommands(cache: Command, collect: (value: string, prev?: st
     .argument('<runbook>')
     .option('--set <key=value>', 'override a param (repeatable)', collect)
     .option('--json', 'print as JSON')
+    .option('-w, --workspace <dir>', 'where the blocks\' inputs= paths are fingerprinted (default: current directory)')
     .addOption(cacheDirOption())
     .action(async (runbook: string, opts) => {
       process.exitCode = await keyCommand(runbook, opts)

@@ -13,7 +13,8 @@ import { skipWords } from '../plan/skip.js'
 import { formatDuration } from '../common/durations.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
-import { doneSteps } from '../run/runner.js'
+import { fingerprintInputs } from '../run/inputs-now.js'
+import { doneAndChanged, inputsWords } from '../run/resume.js'
 import { lintPlan } from '../lint/lint.js'
 import type { RunEvent } from '../events/events.js'
 import { TranscriptModel, STATUS_MARK } from '../report/transcript.js'
@@ -114,7 +115,7 @@ export async function statusCommand(given: string, opts: { workspace?: string; j
   const plan = buildPlan(runbook, file)
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
   const { state } = await loadState(paths, path, runbook.sha256)
-  const done = doneSteps(plan, state)
+  const { done, inputsChanged } = doneAndChanged(plan, state, await fingerprintInputs(plan, paths.workspace))
   let stale = false
   const rows = plan.steps.filter((s) => s.action !== 'none').map((s) => {
     const b = state.blocks[s.id]
@@ -122,10 +123,11 @@ export async function statusCommand(given: string, opts: { workspace?: string; j
     if (s.skip) status = 'skipped'
     else if (!b) status = 'not run'
     else if (done.has(s.id)) status = 'done'
-    else if (b.hash !== s.hash || stale) status = 'stale'
+    else if (b.hash !== s.hash || stale || inputsChanged?.step === s) status = 'stale'
     else status = b.status
     if (b && !done.has(s.id)) stale = true
-    return { id: s.id, section: s.section?.label ?? '', status, exitCode: b?.exitCode ?? null, durationMs: b?.durationMs, finishedAt: b?.finishedAt, message: b?.message }
+    const message = inputsChanged?.step === s ? inputsWords(inputsChanged).replace(/^block \S+ runs again: /, '') : b?.message
+    return { id: s.id, section: s.section?.label ?? '', status, exitCode: b?.exitCode ?? null, durationMs: b?.durationMs, finishedAt: b?.finishedAt, message }
   })
   if (opts.json) {
     out(JSON.stringify({ runbook: path, lastRun: state.lastRun, blocks: rows, resources: state.resources, guests: state.guests ?? {} }, null, 2))

@@ -40,6 +40,8 @@ program
   .option('-v, --verbose', "stream every block's output (on a terminal too, instead of the live progress)")
   .option('--update-expect', 'rewrite {expect} blocks that do not match with the actual output, and print the diff applied')
   .option('--detach', 'run in the background (own session, no terminal); print the run id and return')
+  .option('--cache-dir <dir>', 'the block cache for {cache=PATHS} blocks (default: $XDG_CACHE_HOME/docrun/blocks, i.e. ~/.cache/docrun/blocks)')
+  .option('--no-cache', 'neither restore {cache=PATHS} blocks from the block cache nor store them')
   .action(async (runbook: string, opts) => {
     process.exitCode = opts.detach ? await detachRun(opts) : await runCommand(runbook, opts)
   })

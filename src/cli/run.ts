@@ -15,6 +15,7 @@ import { probePackages } from '../lint/probe.js'
 import { driftStop, renderDriftReport } from '../drift/report.js'
 import { EventBus, now, type RunEvent } from '../events/events.js'
 import { executePlan } from '../run/runner.js'
+import { defaultCacheDir } from '../cache/index.js'
 import type { RegisteredCheck } from '../checks/api.js'
 import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
@@ -45,6 +46,9 @@ export interface RunCliOptions {
   verbose?: boolean
   junit?: string
   updateExpect?: boolean
+  cacheDir?: string
+  /** false: `--no-cache`. */
+  cache?: boolean
 }
 
 /** `--update-expect`: the {expect} blocks whose check produced a new body, with their spans. */
@@ -83,6 +87,11 @@ async function applyExpectUpdates(runbookPath: string, updates: ExpectUpdate[], 
   }
   state.runbook = { path: resolve(runbookPath), sha256: runbook.sha256 }
   await saveState(paths, state)
+}
+
+/** `--cache-dir DIR`, else the default; `--no-cache`: none. */
+function cacheOf(opts: RunCliOptions): { cacheDir?: string } {
+  return opts.cache === false ? {} : { cacheDir: resolve(opts.cacheDir ?? defaultCacheDir()) }
 }
 
 export function newRunId(): string {
@@ -191,7 +200,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
 
     let outcome
     try {
-      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true })
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true, ...cacheOf(opts) })
     } catch (error) {
       await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
       return EXIT.internal

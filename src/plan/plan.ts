@@ -5,7 +5,7 @@ import { VFile } from 'vfile'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
 import { report } from '../runbook/diagnostics.js'
-import { parseCachePaths } from '../runbook/attributes.js'
+import { parseCachePaths, parseInputPaths } from '../runbook/attributes.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
 export class PlanError extends Error {}
@@ -113,6 +113,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(boot ? { boot } : {}),
       ...(b.attrs.setup === true ? { setup: true } : {}),
       ...(typeof b.attrs.cache === 'string' ? { cache: parseCachePaths(b.attrs.cache).paths } : {}),
+      ...(typeof b.attrs.inputs === 'string' ? { inputs: inputsOf(b.attrs.inputs, b.attrs['inputs-exclude']) } : {}),
       ...(b.attrs.background === true && action === 'run' ? { background: true } : {}),
     }
     if (step.background && step.target.kind === 'guest') step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'
@@ -239,4 +240,10 @@ function applySelection(runbook: Runbook, steps: Step[], sel: Selection): void {
   const from = sel.from ? indexOfSection(sel.from, 'first') : -Infinity
   const to = sel.to ? indexOfSection(sel.to, 'last') : Infinity
   for (const s of steps) if (s.index < from || s.index > to) s.skip ??= { kind: 'not-selected' }
+}
+
+/** `inputs=` and `inputs-exclude=` as the step's data. */
+function inputsOf(paths: string, exclude: unknown): NonNullable<Step['inputs']> {
+  const globs = typeof exclude === 'string' ? parseInputPaths(exclude).paths : []
+  return { paths: parseInputPaths(paths).paths, ...(globs.length ? { exclude: globs } : {}) }
 }

@@ -63,6 +63,8 @@ export interface Step {
   interpreter?: string
   /** `{cache=PATHS}`: workspace paths stored in the block cache after the step passes (src/cache). */
   cache?: string[]
+  /** `{inputs=PATHS}`: what the step reads; a change makes it (and what follows) run again on --resume (src/inputs). */
+  inputs?: { paths: string[]; exclude?: string[] }
   /** Why the step cannot run unattended: it fails at once with this message. */
   refuse?: string
   /** Why the step will not run in this plan (data block, skip, outside the selection); `skipWords` says it. */

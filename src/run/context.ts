@@ -8,6 +8,7 @@ import type { Probe } from '../resources/ledger.js'
 import type { Paths } from '../state/paths.js'
 import type { State } from '../state/state.js'
 import type { TargetFactory, TargetPool } from './pool.js'
+import type { RunCache } from './inputs-now.js'
 import type { RunRecord } from './record.js'
 
 export interface RunOptions {
@@ -26,6 +27,8 @@ export interface RunOptions {
   checks?: RegisteredCheck[]
   /** Secret values: masked in output files, events and console logs. */
   secrets?: Masker
+  /** The block cache's directory ({cache=PATHS} blocks); undefined: no cache (`--no-cache`). */
+  cacheDir?: string
   /** Rewrite {expect} blocks that do not match instead of failing (the CLI writes the file). */
   updateExpect?: boolean
 }
@@ -49,6 +52,8 @@ export interface RunContext {
   previousMs: Map<string, number>
   probe: () => Promise<Probe>
   note: Note
+  /** The block cache and this run's keys (undefined: off, or no step caches). */
+  cache?: RunCache
 }
 
 export function noteTo(bus: EventBus): Note {

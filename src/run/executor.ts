@@ -5,6 +5,7 @@ import type { BlockStatus } from '../events/events.js'
 import { now } from '../events/events.js'
 import { skipWords } from '../plan/skip.js'
 import type { RunContext, RunOutcome } from './context.js'
+import { runOrRestore } from './cached.js'
 import { ensureGuest } from './guest-reboot.js'
 import type { StepDecision } from './resume.js'
 import { failWithoutRunning, runAndRecord } from './run-block.js'
@@ -31,7 +32,7 @@ export async function walk(ctx: RunContext, steps: StepDecision[]): Promise<RunO
       const stopped = await ensureGuest(ctx, step)
       if (stopped) return stopped
     }
-    const result = await runAndRecord(ctx, step)
+    const result = await runOrRestore(ctx, step, () => runAndRecord(ctx, step))
     if (result.status !== 'passed') return ended(ctx, result.status, step.id)
   }
   return { status: 'passed', exitCode: EXIT.ok, counts: ctx.counts }

@@ -67,6 +67,14 @@ export class RunRecord {
     await this.write()
   }
 
+  /** A passed block's `inputs=` fingerprint (after blockEnded): --resume and status compare it with the inputs then. */
+  async inputsTaken(step: Step, fp: { digest: string; dirs: Record<string, string> }): Promise<void> {
+    const b = this.state.blocks[step.id]
+    if (!b) return
+    b.inputs = { digest: fp.digest, dirs: fp.dirs }
+    await this.write()
+  }
+
   /** A shell, QEMU, a background block or a temp dir the pool started: attributed to the running block. */
   async resourceMade(r: Unattributed<MadeByPool>): Promise<void> {
     this.state.resources.push({ ...r, block: this.running ?? '', runId: this.runId, keep: false } as Resource)

@@ -4,7 +4,8 @@
 //
 // The words, used here, in the executor and in the record (one name for each idea):
 //   selected  a step the plan runs (it has no `skip`).
-//   done      passed in an earlier run with the same text, and no step before it changed
+//   done      passed in an earlier run with the same text and the same inputs (`inputs=`:
+//             their fingerprint now, computed by the caller), and no step before it changed
 //             since: on --resume it does not run ('done in an earlier run').
 //   start     the first selected step that is not done: where this run begins. A target's
 //             shell starts from the snapshot the last passed step before `start` left.
@@ -17,8 +18,19 @@
 //   stale     a kept resource of a step that runs (in its turn or as a rerun): torn down before
 //             the run, so the step starts from a clean slate instead of stacking a second set.
 import type { Plan, SkipReason, Step } from '../plan/types.js'
-import type { State } from '../state/state.js'
+import type { BlockState, State } from '../state/state.js'
 import { stillMounted, type Probe, type Resource } from '../resources/ledger.js'
+import { changedDirs } from '../inputs/fingerprint.js'
+
+/** Step id → the fingerprint of its `inputs=` now (or why it could not be taken), for done steps that declare inputs. */
+export type InputsNow = Record<string, { digest: string; dirs: Record<string, string> } | { error: string }>
+
+/** A done step that runs again because what it reads changed: the directories (or why they cannot be read). */
+export interface InputsChanged {
+  step: Step
+  dirs: string[]
+  error?: string
+}
 
 export type RerunReason =
   /** What it made and kept is gone (a reboot, `docrun clean`); `forSelection`: it is not selected and runs for the selected steps. */
@@ -44,12 +56,18 @@ export interface ResumeDecision {
   stale: Resource[]
   /** Resources earlier runs did not keep: torn down first. */
   leftovers: Resource[]
+  /** The first done step whose inputs changed: it and every step after it run again. */
+  inputsChanged?: InputsChanged
 }
 
 const runnable = (s: Step) => s.action !== 'none'
 
-/** Steps already done, given the state: an edited step invalidates itself and all after it. */
-export function doneSteps(plan: Plan, state: State): Set<string> {
+/** Steps already done, given the state: an edited step (or one whose inputs changed) invalidates itself and all after it. */
+export function doneSteps(plan: Plan, state: State, inputsNow: InputsNow = {}): Set<string> {
+  return doneAndChanged(plan, state, inputsNow).done
+}
+
+export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow): { done: Set<string>; inputsChanged?: InputsChanged } {
   const done = new Set<string>()
   for (const step of plan.steps) {
     if (!runnable(step)) continue
@@ -59,10 +77,28 @@ export function doneSteps(plan: Plan, state: State): Set<string> {
       break
     }
     if (s.hash !== step.hash) break
-    if (s.status === 'passed') done.add(step.id)
-    else if (!step.skip) break
+    if (s.status === 'passed') {
+      const inputsChanged = changedInputs(step, s.inputs, inputsNow[step.id])
+      if (inputsChanged) return { done, inputsChanged }
+      done.add(step.id)
+    } else if (!step.skip) break
   }
-  return done
+  return { done }
+}
+
+/** Did the inputs of a passed step change since it passed? Unknown (no fingerprint then, or none now) counts as changed. */
+function changedInputs(step: Step, then: BlockState['inputs'], now: InputsNow[string] | undefined): InputsChanged | undefined {
+  if (!step.inputs) return undefined
+  if (!now) return undefined // the caller did not look (status without a workspace, a table test)
+  if ('error' in now) return { step, dirs: [], error: now.error }
+  if (!then) return { step, dirs: [], error: 'no fingerprint was taken when it passed' }
+  return then.digest === now.digest ? undefined : { step, dirs: changedDirs(then, now) }
+}
+
+/** The changed inputs in words: `block kernel runs again: its inputs changed (linux/kernel/bpf)`. */
+export function inputsWords(c: InputsChanged, max = 5): string {
+  const what = c.error ?? (c.dirs.length > max ? `${c.dirs.slice(0, max).join(', ')} and ${c.dirs.length - max} more` : c.dirs.join(', '))
+  return `block ${c.step.id} runs again: its inputs changed (${what})`
 }
 
 /** Is a recorded resource gone from the system? Only mounts and loops can be checked against a probe. */
@@ -72,8 +108,8 @@ export function isGone(r: Resource, now: Probe): boolean {
   return false
 }
 
-export function decideResume(plan: Plan, state: State, now: Probe, resume: boolean): ResumeDecision {
-  const done = resume ? doneSteps(plan, state) : new Set<string>()
+export function decideResume(plan: Plan, state: State, now: Probe, resume: boolean, inputsNow: InputsNow = {}): ResumeDecision {
+  const { done, inputsChanged } = resume ? doneAndChanged(plan, state, inputsNow) : { done: new Set<string>(), inputsChanged: undefined }
   const start = plan.steps.find((s) => !s.skip && runnable(s) && !done.has(s.id))
   // Done or not selected, and before the start: what it made, the steps to run work in.
   const beforeStart = (s: Step): boolean => !!start && s.index < start.index && (done.has(s.id) || s.skip?.kind === 'not-selected')
@@ -104,6 +140,7 @@ export function decideResume(plan: Plan, state: State, now: Probe, resume: boole
     reruns: [...reruns.keys()].map((id) => byId.get(id) as Extract<StepDecision, { action: 'rerun' }>),
     stale: state.resources.filter((r) => r.keep && runs.has(r.block)),
     leftovers: state.resources.filter((r) => !r.keep),
+    ...(inputsChanged ? { inputsChanged } : {}),
   }
 }
 

@@ -10,7 +10,8 @@ import { noteTo, type Note, type RunContext, type RunOptions, type RunOutcome } 
 import { walk } from './executor.js'
 import { TargetPool } from './pool.js'
 import { RunRecord } from './record.js'
-import { decideResume, rerunWords, snapshotCandidates, type ResumeDecision } from './resume.js'
+import { prepareInputs } from './inputs-now.js'
+import { decideResume, inputsWords, rerunWords, snapshotCandidates, type ResumeDecision } from './resume.js'
 
 export type { RunOptions, RunOutcome } from './context.js'
 export { doneSteps } from './resume.js'
@@ -31,10 +32,11 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     await note(`a docrun died while block ${dead.block} ran${orphans.length ? `; it left ${orphans.map(describe).join(', ')}` : ''}`, 'warn')
     await record.crashRecovered(orphans)
   }
-  const decision = decideResume(plan, state, await probe(), opts.resume)
+  const { inputsNow, cache } = await prepareInputs(plan, opts.paths.workspace, { resume: opts.resume, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) })
+  const decision = decideResume(plan, state, await probe(), opts.resume, inputsNow)
   const pool = openPool(opts, record, decision)
   const counts = { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 }
-  const ctx: RunContext = { opts, pool, record, params: paramsOf(opts), counts, previousMs, probe, note }
+  const ctx: RunContext = { opts, pool, record, params: paramsOf(opts), counts, previousMs, probe, note, ...(cache ? { cache } : {}) }
   try {
     await clearTheGround(decision, record, note)
     return await walk(ctx, decision.steps)
@@ -78,6 +80,7 @@ function openPool(opts: RunOptions, record: RunRecord, decision: ResumeDecision)
  * of blocks that run (so they do not stack a second set) and what earlier runs left.
  */
 async function clearTheGround(decision: ResumeDecision, record: RunRecord, note: Note): Promise<void> {
+  if (decision.inputsChanged) await note(inputsWords(decision.inputsChanged))
   for (const d of decision.reruns) {
     const { message, level } = rerunWords(d, describe)
     await note(message, level)

@@ -35,6 +35,8 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
   cache: { kind: 'string', description: 'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it' },
+  inputs: { kind: 'string', description: 'the files and directories the block reads (quoted, comma- or space-separated; relative to the workspace, absolute ones inside a chroot target\'s root): when they change, --resume runs it and what follows again' },
+  'inputs-exclude': { kind: 'string', description: 'with inputs=: more basename globs (`*`, `?`) that are not inputs, besides build outputs (*.o, vmlinux, …)' },
   mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
@@ -162,6 +164,16 @@ export function parseCachePaths(value: string): { paths: string[]; problem?: str
   return { paths }
 }
 
+/**
+ * `inputs=PATHS` (and `inputs-exclude=GLOBS`): separated by commas or spaces, normalised.
+ * Relative paths are relative to the workspace; an absolute path on a chroot block is inside the
+ * chroot's root (the runner resolves them: src/inputs/paths.ts).
+ */
+export function parseInputPaths(value: string): { paths: string[]; problem?: string } {
+  const paths = [...new Set(value.split(/[\s,]+/).filter(Boolean).map((p) => (p === '/' ? p : posix.normalize(p).replace(/\/+$/, ''))))]
+  return paths.length ? { paths } : { paths, problem: 'needs at least one path' }
+}
+
 const NAME_RE = /^[\p{L}\p{N}_][\p{L}\p{N}_.:-]*$/u
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -228,6 +240,12 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
     const { problem } = parseCachePaths(norm.cache)
     if (problem) problems.push({ message: `Attribute \`cache\` ${problem}`, ruleId: 'attribute-value', offset: offsets.cache })
     if (norm.check || norm.expect) problems.push({ message: '`cache=` goes on the block that makes the paths, not on its check', ruleId: 'attribute-value', offset: offsets.cache })
+  }
+  if (typeof norm.inputs === 'string' && parseInputPaths(norm.inputs).problem) {
+    problems.push({ message: 'Attribute `inputs` needs at least one path', ruleId: 'attribute-value', offset: offsets.inputs })
+  }
+  if (norm['inputs-exclude'] !== undefined && norm.inputs === undefined) {
+    problems.push({ message: '`inputs-exclude` only goes with `inputs=PATHS`', ruleId: 'attribute-value', offset: offsets['inputs-exclude'] })
   }
   if (norm.append && norm.file === undefined) problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
   return { attrs: norm, problems }

@@ -23,6 +23,8 @@ export interface BlockState {
   snapshot?: boolean
   capture?: { name: string; value: string }
   message?: string
+  /** `inputs=`: their fingerprint when the block passed, with a digest per directory (so a change can be named). */
+  inputs?: { digest: string; dirs: Record<string, string> }
 }
 
 export interface GuestLife {
