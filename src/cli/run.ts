@@ -16,6 +16,7 @@ import { driftStop, renderDriftReport } from '../drift/report.js'
 import { EventBus, now, type RunEvent } from '../events/events.js'
 import { executePlan } from '../run/runner.js'
 import { defaultCacheDir } from '../cache/index.js'
+import { VERSION } from '../version.js'
 import type { RegisteredCheck } from '../checks/api.js'
 import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
@@ -90,8 +91,8 @@ async function applyExpectUpdates(runbookPath: string, updates: ExpectUpdate[], 
 }
 
 /** `--cache-dir DIR`, else the default; `--no-cache`: none. */
-function cacheOf(opts: RunCliOptions): { cacheDir?: string } {
-  return opts.cache === false ? {} : { cacheDir: resolve(opts.cacheDir ?? defaultCacheDir()) }
+function cacheOf(opts: RunCliOptions): { cache?: { dir: string; version: string } } {
+  return opts.cache === false ? {} : { cache: { dir: resolve(opts.cacheDir ?? defaultCacheDir()), version: VERSION } }
 }
 
 export function newRunId(): string {

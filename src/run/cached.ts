@@ -5,7 +5,6 @@ import { CacheError, restorePaths, storePaths, formatSize, type CacheMeta } from
 import { now, type BlockResult } from '../events/events.js'
 import { stepFingerprint } from '../inputs/paths.js'
 import type { Step } from '../plan/types.js'
-import { VERSION } from '../version.js'
 import type { RunContext } from './context.js'
 
 const short = (key: string) => key.slice(0, 16)
@@ -60,7 +59,7 @@ async function takeFingerprint(ctx: RunContext, step: Step): Promise<void> {
 /** After the block passed: its paths into the cache. A refusal (mounts below, a path missing) leaves it passed. */
 async function store(ctx: RunContext, step: Step, key: string): Promise<void> {
   try {
-    const { stored, meta } = await storePaths(ctx.cache!.dir, { key, workspace: ctx.opts.paths.workspace, paths: step.cache!, step: step.id, version: VERSION })
+    const { stored, meta } = await storePaths(ctx.cache!.dir, { key, workspace: ctx.opts.paths.workspace, paths: step.cache!, step: step.id, version: ctx.cache!.version })
     await ctx.note(stored ? `stored in the block cache as ${short(key)} (${formatSize(meta.size)})` : `already in the block cache as ${short(key)}`, 'info', step.id)
   } catch (error) {
     const why = error instanceof CacheError ? error.message : `the store failed: ${(error as Error).message}`

@@ -27,8 +27,8 @@ export interface RunOptions {
   checks?: RegisteredCheck[]
   /** Secret values: masked in output files, events and console logs. */
   secrets?: Masker
-  /** The block cache's directory ({cache=PATHS} blocks); undefined: no cache (`--no-cache`). */
-  cacheDir?: string
+  /** The block cache ({cache=PATHS} blocks) and docrun's version for its entries; undefined: no cache (`--no-cache`). */
+  cache?: { dir: string; version: string }
   /** Rewrite {expect} blocks that do not match instead of failing (the CLI writes the file). */
   updateExpect?: boolean
 }

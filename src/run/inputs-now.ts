@@ -20,13 +20,16 @@ export function inputDigests(inputs: InputsNow): Record<string, string> {
 /** The block cache for this run, or undefined when it is off or no step caches. */
 export interface RunCache {
   dir: string
+  /** docrun's version, recorded in the entries it stores. */
+  version: string
   /** Step id → key (every step on a chain; only `{cache}` steps are looked up). */
   keys: Map<string, string>
 }
 
-export async function prepareInputs(plan: Plan, workspace: string, opts: { resume: boolean; cacheDir?: string }): Promise<{ inputsNow: InputsNow; cache?: RunCache }> {
-  const caches = !!opts.cacheDir && plan.steps.some((s) => s.cache?.length && !s.skip)
+type CacheOpts = { dir: string; version: string }
+export async function prepareInputs(plan: Plan, workspace: string, opts: { resume: boolean; cache?: CacheOpts }): Promise<{ inputsNow: InputsNow; cache?: RunCache }> {
+  const caches = !!opts.cache && plan.steps.some((s) => s.cache?.length && !s.skip)
   const inputsNow = opts.resume || caches ? await fingerprintInputs(plan, workspace) : {}
   if (!caches) return { inputsNow }
-  return { inputsNow, cache: { dir: opts.cacheDir!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }) } }
+  return { inputsNow, cache: { ...opts.cache!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }) } }
 }

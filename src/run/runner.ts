@@ -32,7 +32,7 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     await note(`a docrun died while block ${dead.block} ran${orphans.length ? `; it left ${orphans.map(describe).join(', ')}` : ''}`, 'warn')
     await record.crashRecovered(orphans)
   }
-  const { inputsNow, cache } = await prepareInputs(plan, opts.paths.workspace, { resume: opts.resume, ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}) })
+  const { inputsNow, cache } = await prepareInputs(plan, opts.paths.workspace, { resume: opts.resume, ...(opts.cache ? { cache: opts.cache } : {}) })
   const decision = decideResume(plan, state, await probe(), opts.resume, inputsNow)
   const pool = openPool(opts, record, decision)
   const counts = { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 }
