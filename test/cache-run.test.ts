@@ -1,0 +1,194 @@
+// `{cache=PATHS}` in runs (real, as root): a block that makes a tree is stored after it passed
+// in workspace A and restored instead of run in a fresh workspace B sharing the cache dir; a
+// changed block misses; a corrupt entry is said, the block runs and the entry is rebuilt; a
+// restored chroot directory gets its mounts again from the (uncached) block that makes them.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { execa } from 'execa'
+import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { entryDir, readMeta } from '../src/cache/store.js'
+import { docrun, transcript, workspace } from './helpers/cli.js'
+
+const MAKE_TREE = `echo ran >> counter
+mkdir -p out/sub
+echo hello > out/regular
+ln -s regular out/link
+mknod out/null c 1 3
+echo secret > out/sub/owned
+chown 1234:5678 out/sub/owned
+chmod 640 out/sub/owned
+setfattr -n user.docrun -v kept out/sub/owned`
+
+const runbook = (make = MAKE_TREE) => `# Build
+
+\`\`\`bash {name=make cache=out}
+${make}
+\`\`\`
+
+\`\`\`bash {name=use}
+cat out/regular >> used
+\`\`\`
+`
+
+/** Everything a restore must keep, per relative path: lstat fields, link targets, content, and the xattrs. */
+async function describeTree(dir: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {}
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const p = rel ? `${rel}/${name}` : name
+      const s = lstatSync(join(dir, p))
+      out[p] = {
+        mode: s.mode.toString(8), uid: s.uid, gid: s.gid, size: s.size, rdev: s.rdev, mtime: Math.floor(s.mtimeMs / 1000),
+        ...(s.isSymbolicLink() ? { target: readlinkSync(join(dir, p)) } : {}),
+        ...(s.isFile() ? { content: readFileSync(join(dir, p), 'utf8') } : {}),
+      }
+      if (s.isDirectory()) walk(p)
+    }
+  }
+  walk('')
+  out.xattrs = (await execa('getfattr', ['-h', '-R', '-d', '-m', '-', '.'], { cwd: dir })).stdout
+  return out
+}
+
+/** A fresh workspace with the runbook, run with the shared cache dir. */
+async function runIn(cacheDir: string, text = runbook()): Promise<{ ws: string; r: Awaited<ReturnType<typeof docrun>> }> {
+  const ws = workspace('docrun-cache-run-')
+  writeFileSync(join(ws, 'rb.md'), text)
+  const r = await docrun(['run', 'rb.md', '--cache-dir', cacheDir], { cwd: ws })
+  return { ws, r }
+}
+
+const keyOf = async (ws: string, cacheDir: string) => (await docrun(['cache', 'key', 'rb.md', '--cache-dir', cacheDir], { cwd: ws })).stdout.trim().split(' ')[1]!
+
+describe('the block cache in runs (as root)', () => {
+  let cacheDir: string
+  let a: string
+  beforeAll(async () => {
+    cacheDir = join(workspace('docrun-cache-dir-'), 'blocks')
+    const first = await runIn(cacheDir)
+    expect(first.r.exitCode, first.r.all).toBe(0)
+    a = first.ws
+  })
+
+  it('stores after the block passed, and a fresh workspace restores it instead of running it', async () => {
+    expect(readFileSync(join(a, 'counter'), 'utf8')).toBe('ran\n')
+    const key = await keyOf(a, cacheDir)
+    expect(key).toMatch(/^[0-9a-f]{64}$/)
+    expect(transcript(a)).toContain(`stored in the block cache as ${key.slice(0, 16)}`)
+    expect((await readMeta(cacheDir, key))?.paths).toEqual(['out'])
+
+    const { ws: b, r } = await runIn(cacheDir)
+    expect(r.exitCode, r.all).toBe(0)
+    expect(existsSync(join(b, 'counter'))).toBe(false)
+    expect(transcript(b)).toMatch(new RegExp(`✅ \\*\\*passed\\*\\* · \`make\`[^\\n]*\\n>\\n> restored from cache ${key.slice(0, 16)} \\(made \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d on `))
+    expect(await describeTree(join(b, 'out'))).toEqual(await describeTree(join(a, 'out')))
+    expect(String((await describeTree(join(b, 'out'))).xattrs)).toContain('user.docrun="kept"')
+    // The block after it ran as usual, on the restored files.
+    expect(readFileSync(join(b, 'used'), 'utf8')).toBe('hello\n')
+    // --resume after a restore: the restored block counts as done.
+    const again = await docrun(['run', 'rb.md', '--resume', '--cache-dir', cacheDir], { cwd: b })
+    expect(again.exitCode).toBe(0)
+    expect(existsSync(join(b, 'counter'))).toBe(false)
+  })
+
+  it('a changed block text is a miss: the block runs (and is stored under its new key)', async () => {
+    const { ws, r } = await runIn(cacheDir, runbook(`${MAKE_TREE}\necho more > out/more`))
+    expect(r.exitCode, r.all).toBe(0)
+    expect(readFileSync(join(ws, 'counter'), 'utf8')).toBe('ran\n')
+    expect(transcript(ws)).toContain('not in the block cache (key ')
+    expect(transcript(ws)).not.toContain('restored from cache')
+    expect(transcript(ws)).toContain('stored in the block cache as')
+  })
+
+  it('--no-cache neither restores nor stores', async () => {
+    const ws = workspace('docrun-cache-run-')
+    writeFileSync(join(ws, 'rb.md'), runbook())
+    const r = await docrun(['run', 'rb.md', '--no-cache', '--cache-dir', cacheDir], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(readFileSync(join(ws, 'counter'), 'utf8')).toBe('ran\n')
+    expect(transcript(ws)).not.toMatch(/block cache|restored from cache/)
+  })
+
+  it('a corrupt entry: a warning, the block runs, the entry is made again', async () => {
+    const key = await keyOf(a, cacheDir)
+    const meta = (await readMeta(cacheDir, key))!
+    const archive = join(entryDir(cacheDir, key), meta.archive)
+    const fd = openSync(archive, 'r+')
+    const byte = Buffer.alloc(1)
+    readSync(fd, byte, 0, 1, Math.floor(meta.size / 2))
+    writeSync(fd, Buffer.from([byte[0]! ^ 0xff]), 0, 1, Math.floor(meta.size / 2))
+    closeSync(fd)
+    const { ws, r } = await runIn(cacheDir)
+    expect(r.exitCode, r.all).toBe(0)
+    expect(r.all).toMatch(/not in the block cache \(key [0-9a-f]{16}\): .*corrupt/)
+    expect(readFileSync(join(ws, 'counter'), 'utf8')).toBe('ran\n')
+    expect(transcript(ws)).toContain(`stored in the block cache as ${key.slice(0, 16)}`)
+    const rebuilt = (await readMeta(cacheDir, key))!
+    expect(rebuilt.sha256).toMatch(/^[0-9a-f]{64}$/)
+    // And the rebuilt entry restores.
+    const next = await runIn(cacheDir)
+    expect(existsSync(join(next.ws, 'counter'))).toBe(false)
+    expect(transcript(next.ws)).toContain('restored from cache')
+  })
+})
+
+const CHROOT_RUNBOOK = `# Chroot
+
+\`\`\`bash {name=make-root cache=root}
+echo ran >> counter
+mkdir -p root/proc root/etc
+echo tc > root/etc/hostname
+\`\`\`
+
+\`\`\`bash {name=chroot-mounts keep}
+mount -t proc proc root/proc
+\`\`\`
+
+\`\`\`bash {name=in-root}
+test -e root/proc/self/stat && cat root/etc/hostname >> used
+\`\`\`
+`
+
+const SELF_MOUNTING = `# Chroot
+
+\`\`\`bash {name=make-root cache=root keep}
+mkdir -p root/proc
+mount -t proc proc root/proc
+\`\`\`
+`
+
+describe('a cached chroot directory and its keep-mounts (as root)', () => {
+  const workspaces: string[] = []
+  let cacheDir: string
+  beforeAll(() => {
+    cacheDir = join(workspace('docrun-cache-dir-'), 'blocks')
+  })
+  afterAll(async () => {
+    for (const ws of workspaces) await docrun(['clean', 'rb.md'], { cwd: ws })
+  })
+  const runHere = async (text: string) => {
+    const ws = workspace('docrun-cache-chroot-')
+    workspaces.push(ws)
+    writeFileSync(join(ws, 'rb.md'), text)
+    return { ws, r: await docrun(['run', 'rb.md', '--cache-dir', cacheDir], { cwd: ws }) }
+  }
+
+  it('a restored root gets its mounts made again by the block that makes them', async () => {
+    const first = await runHere(CHROOT_RUNBOOK)
+    expect(first.r.exitCode, first.r.all).toBe(0)
+    expect(transcript(first.ws)).toContain('stored in the block cache')
+    const second = await runHere(CHROOT_RUNBOOK)
+    expect(second.r.exitCode, second.r.all).toBe(0)
+    expect(existsSync(join(second.ws, 'counter'))).toBe(false)
+    expect(transcript(second.ws)).toContain('restored from cache')
+    expect(readFileSync(join(second.ws, 'used'), 'utf8')).toBe('tc\n')
+    expect(readFileSync('/proc/self/mountinfo', 'utf8')).toContain(join(second.ws, 'root/proc'))
+  })
+
+  it('a block whose kept mounts sit under its cache path: not stored (a warning), the block stays passed', async () => {
+    const { ws, r } = await runHere(SELF_MOUNTING)
+    expect(r.exitCode, r.all).toBe(0)
+    expect(r.all).toMatch(/not stored in the block cache: cache path root has mounts at or below it/)
+    expect(transcript(ws)).toMatch(/✅ \*\*passed\*\* · `make-root`/)
+  })
+})
