@@ -12,7 +12,8 @@ function startsConsoleGuest(script: ShellScript): boolean {
     const p = programOf(cmd)
     if (!p || !/^qemu-system-[\w-]+$/.test(p.name.literal ?? '')) return false
     const args = p.args.map((a) => a.literal ?? a.text)
-    const stdio = args.some((a, i) => a === '-nographic' || (a === '-serial' && /^(?:mon:)?stdio$/.test(args[i + 1] ?? '')) || (a === '-chardev' && (args[i + 1] ?? '').startsWith('stdio')))
+    const next = (i: number) => args[i + 1] ?? ''
+    const stdio = args.some((a, i) => a === '-nographic' || (a === '-serial' && /^(?:mon:)?stdio$/.test(next(i))) || (a === '-chardev' && next(i).startsWith('stdio')))
     return stdio && !args.includes('-daemonize')
   })
 }

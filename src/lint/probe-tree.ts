@@ -36,7 +36,10 @@ export async function probeTree(plan: Plan, tree: string): Promise<ProbeFinding[
 /** `make -C tools/testing/selftests TARGETS=X` without SKIP_TARGETS= while the Makefile skips X by default. */
 function selftestsSkip(cmd: SimpleCommand, skipped: string[]): { at: Place; message: string } | undefined {
   // `TARGETS=bpf make -C ...` counts as much as `make -C ... TARGETS=bpf`.
-  const assigned = cmd.assignments.map((a) => ({ text: `${a.name}=${a.value?.text ?? ''}`, literal: a.value?.literal !== undefined ? `${a.name}=${a.value.literal}` : undefined, at: a.at }))
+  const assigned = cmd.assignments.map((a) => {
+    const literal = a.value?.literal !== undefined ? `${a.name}=${a.value.literal}` : undefined
+    return { text: `${a.name}=${a.value?.text ?? ''}`, literal, at: a.at }
+  })
   const words = [...assigned, ...cmd.args]
   const c = cmd.args.findIndex((w) => w.literal === '-C')
   const dir = c >= 0 ? cmd.args[c + 1]?.literal : undefined

@@ -309,7 +309,8 @@ class Reader {
     const name = nameNode ? this.word(nameNode.firstNamedChild ?? nameNode) : undefined
     const alone = where.topLevel && !redirects.length
     const span = { at: this.place(node.startPosition), end: this.place(node.endPosition) }
-    this.commands.push({ ...(name ? { name } : {}), args, assignments, redirects: [...own, ...redirects], ...span, inSubshell: where.inSubshell, piped: where.piped, alone })
+    const { inSubshell, piped } = where
+    this.commands.push({ ...(name ? { name } : {}), args, assignments, redirects: [...own, ...redirects], ...span, inSubshell, piped, alone })
     if (name?.literal === 'read' || name?.literal === 'mapfile' || name?.literal === 'readarray') {
       for (const a of args) if (a.literal && /^[A-Za-z_]\w*$/.test(a.literal)) this.assigned.add(a.literal)
     }

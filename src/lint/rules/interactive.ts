@@ -3,6 +3,10 @@
 import { isBare, programOf, type SimpleCommand } from '../../syntax/shell.js'
 import { perBlock, type Rule, type ShellBlock } from '../rule.js'
 
+const MENU = 'waits for a person: mark the block {interactive alt=BLOCK} with a non-interactive alternative (e.g. olddefconfig with a config fragment)'
+const BARE_CHROOT =
+  'a bare `chroot DIR` opens a shell for a person and, fed no input, returns at once: give the following blocks `target=chroot root=DIR` instead'
+const QEMU = 'runs in the foreground and waits on its console: mark the block {guest=NAME} so docrun starts it and runs the following blocks inside'
 const MENUS = new Set(['menuconfig', 'nconfig', 'xconfig', 'gconfig'])
 const EDITORS = new Set(['vi', 'vim', 'nano', 'emacs', 'ed'])
 /** A VM that only answers and exits: `--version`, `-cpu help`, or one that daemonizes. */
@@ -14,16 +18,16 @@ function findings(block: ShellBlock): { at: SimpleCommand['at']; message: string
   const out: { at: SimpleCommand['at']; message: string }[] = []
   for (const cmd of script.commands) {
     for (const w of [cmd.name, ...cmd.args]) {
-      if (w && MENUS.has(w.literal ?? '')) out.push({ at: w.at, message: `\`${w.literal}\` waits for a person: mark the block {interactive alt=BLOCK} with a non-interactive alternative (e.g. olddefconfig with a config fragment)` })
+      if (w && MENUS.has(w.literal ?? '')) out.push({ at: w.at, message: `\`${w.literal}\` ${MENU}` })
     }
     const p = programOf(cmd)
     const name = p?.name.literal ?? ''
     if (EDITORS.has(name)) out.push({ at: cmd.at, message: 'an editor waits for a person: write the file with a `{file=PATH}` block instead' })
-    if (isBare(cmd, 'chroot')) out.push({ at: cmd.at, message: 'a bare `chroot DIR` opens a shell for a person and, fed no input, returns at once: give the following blocks `target=chroot root=DIR` instead' })
+    if (isBare(cmd, 'chroot')) out.push({ at: cmd.at, message: BARE_CHROOT })
     if (isBare(cmd, 'ssh')) out.push({ at: cmd.at, message: 'a bare `ssh HOST` opens a shell for a person: give it the command to run' })
     // A VM that runs (not `--version`, `-cpu help`, or daemonized) holds the block on its console.
     if (!step.boot && step.action === 'run' && /^qemu-system-[\w-]+$/.test(name) && !p!.args.some((a) => QEMU_RETURNS.has(a.literal ?? ''))) {
-      out.push({ at: cmd.at, message: `\`${name}\` runs in the foreground and waits on its console: mark the block {guest=NAME} so docrun starts it and runs the following blocks inside` })
+      out.push({ at: cmd.at, message: `\`${name}\` ${QEMU}` })
     }
   }
   return out.sort((a, b) => a.at.line - b.at.line || a.at.column - b.at.column)

@@ -4,6 +4,8 @@ import { perBlock, type Rule } from '../rule.js'
 
 const PLACEHOLDER = /\/dev\/loop[xX]\b|(?<![<\w])<[A-Za-z][\w .-]*>(?!>)|\b[xX]\.[yY](?:\.[zZ])?\b|\bYOUR_[A-Z_]+\b/g
 
+const WHY = 'is a placeholder the reader fills in: docrun cannot (capture the value, e.g. `LOOP=$(losetup -f --show IMG)`, or make it a param)'
+
 export const placeholder: Rule = {
   id: 'placeholder',
   defaultSeverity: 'warning',
@@ -20,7 +22,7 @@ export const placeholder: Rule = {
       return lines.flatMap((text, line) =>
         [...text.matchAll(PLACEHOLDER)].map((m) => ({
           at: { line, column: m.index },
-          message: `\`${m[0]}\` is a placeholder the reader fills in: docrun cannot (capture the value, e.g. \`LOOP=$(losetup -f --show IMG)\`, or make it a param)`,
+          message: `\`${m[0]}\` ${WHY}`,
         })),
       )
     }),

@@ -6,5 +6,7 @@ export const shellSyntax: Rule = {
   id: 'shell-syntax',
   defaultSeverity: 'warning',
   description: 'shell the parser cannot read (a typo, or prose in a shell block)',
-  check: (context) => perBlock(context, ({ script }) => script.problems.slice(0, 1).map((p) => ({ at: p.at, message: `${p.message}: bash may not run this block` }))),
+  // The first problem says it for the block: one error often hides the parser's view of the rest.
+  check: (context) =>
+    perBlock(context, ({ script }) => script.problems.slice(0, 1).map((p) => ({ at: p.at, message: `${p.message}: bash may not run this block` }))),
 }

@@ -13,7 +13,8 @@ export const undefinedVariable: Rule = {
       const seen = new Set<string>()
       return script.expansions.flatMap(({ name, at, hasDefault }) => {
         // `${X:-default}` is written for an X that may be unset.
-        if (hasDefault || defined.has(name) || script.assigned.has(name) || WELL_KNOWN.has(name) || /^(?:LC_|XDG_|BASH|SUDO_)/.test(name) || seen.has(name)) return []
+        const known = defined.has(name) || script.assigned.has(name) || WELL_KNOWN.has(name) || /^(?:LC_|XDG_|BASH|SUDO_)/.test(name)
+        if (hasDefault || known || seen.has(name)) return []
         seen.add(name)
         return [{ at, message: `\`$${name}\` is not defined by any earlier block or param on this target` }]
       })
