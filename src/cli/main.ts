@@ -42,7 +42,9 @@ program
   .option('--detach', 'run in the background (own session, no terminal); print the run id and return')
   .option('--cache-dir <dir>', 'the block cache for {cache=PATHS} blocks (default: $XDG_CACHE_HOME/docrun/blocks, i.e. ~/.cache/docrun/blocks)')
   .option('--no-cache', 'neither restore {cache=PATHS} blocks from the block cache nor store them')
+  .option('--debug', 'at a terminal: a shell where a block fails (and at {breakpoint}s), then retry, continue, skip or abort')
   .action(async (runbook: string, opts) => {
+    if (opts.debug && opts.detach) throw new CliError('--debug needs a person at the terminal; --detach runs without one')
     process.exitCode = opts.detach ? await detachRun(opts) : await runCommand(runbook, opts)
   })
 

@@ -17,6 +17,8 @@ import { EventBus, now, type RunEvent } from '../events/events.js'
 import { executePlan } from '../run/runner.js'
 import { defaultCacheDir } from '../cache/index.js'
 import { VERSION } from '../version.js'
+import { personHasTerminal } from '../run/debug.js'
+import { atTerminal } from '../run/debug-terminal.js'
 import type { RegisteredCheck } from '../checks/api.js'
 import { ChecksLoadError, loadChecks } from '../checks/load.js'
 import { workspacePaths } from '../state/paths.js'
@@ -50,6 +52,7 @@ export interface RunCliOptions {
   cacheDir?: string
   /** false: `--no-cache`. */
   cache?: boolean
+  debug?: boolean
 }
 
 /** `--update-expect`: the {expect} blocks whose check produced a new body, with their spans. */
@@ -105,6 +108,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
   // A document as it is (`docrun run s390.rst`): imported on the fly into the workspace.
   if (opts.updateExpect && isImportable(givenPath)) throw new CliError(`--update-expect rewrites a Markdown runbook's {expect} blocks; ${givenPath} is imported on the fly (import it with \`docrun import\` and run that)`)
   const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, resolve(opts.workspace ?? process.cwd())) : givenPath
+  if (opts.debug && !atTerminal()) throw new CliError('--debug needs a terminal (stdin and stdout); for unattended runs, read the transcript and use --resume')
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   let loaded
   try {
@@ -133,6 +137,8 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
   const controller = new AbortController()
   let signals = 0
   const onSignal = (sig: NodeJS.Signals) => {
+    // A person in a --debug shell: their Ctrl-C is for the shell (or the question), not the run.
+    if (sig === 'SIGINT' && personHasTerminal()) return
     signals++
     if (signals === 1) {
       process.stderr.write(`\ndocrun: ${sig}: stopping the running block and cleaning up (again to hurry, a third time to quit at once)\n`)
@@ -201,7 +207,8 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
 
     let outcome
     try {
-      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true, ...cacheOf(opts) })
+      const debug = opts.debug ? { reload: async () => (await loadForRun(runbookPath, { sets: parseSets(opts.set), selection, terminal: true })).plan } : undefined
+      outcome = await executePlan({ plan, paths, state, runId, runDir, bus, resume: opts.resume === true, signal: controller.signal, checks, secrets, updateExpect: opts.updateExpect === true, ...cacheOf(opts), ...(debug ? { debug } : {}) })
     } catch (error) {
       await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts: { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } })
       return EXIT.internal
@@ -209,7 +216,9 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     const message =
       outcome.status === 'failed'
         ? `block ${outcome.failed} failed; fix it and continue with \`docrun run ${runbookPath} --resume\``
-        : outcome.status === 'interrupted'
+        : outcome.aborted
+          ? `a person aborted the run at ${outcome.failed} (--debug); continue with \`docrun run ${runbookPath} --resume\``
+          : outcome.status === 'interrupted'
           ? `interrupted at ${outcome.failed}; continue with \`docrun run ${runbookPath} --resume\``
           : undefined
     await bus.emit({ type: 'run-end', time: now(), status: outcome.status, exitCode: outcome.exitCode, counts: outcome.counts, ...(message ? { message } : {}) })

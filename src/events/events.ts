@@ -76,6 +76,26 @@ export interface BlockResult {
   snapshot?: boolean
   /** `capture=NAME`: the variable set from the block's last output line. */
   capture?: { name: string; value: string }
+  /** `--debug`: each time a person stepped in at this block (its failure, its breakpoint), in order. */
+  interventions?: Intervention[]
+}
+
+/** What a person did in a `--debug` shell at a block, and what they chose when they left it. */
+export interface Intervention {
+  /** Why the shell opened: the block failed or timed out, or its `{breakpoint}` before it ran. */
+  why: 'failed' | 'timed-out' | 'breakpoint'
+  /** retry (breakpoint: run it), continue (passed by hand), skip, abort (the run stops, resumable). */
+  action: 'retry' | 'continue' | 'skip' | 'abort'
+  /** How long the person had the terminal, shell and choice. */
+  durationMs: number
+  /** The attempt the shell opened after (breakpoint: before). */
+  attempt: number
+  /** That attempt's failure, in words. */
+  failure?: string
+  /** The commands typed in a host or chroot debug shell (bash's history), masked. */
+  commands?: string[]
+  /** Where the person was: "bash on the host", "guest vm's console". */
+  where: string
 }
 
 export interface HostFacts {
@@ -93,6 +113,8 @@ export type RunEvent =
   | { type: 'block-start'; time: string; step: string; target: string; attempt: number; /** The block's duration when it last passed. */ expectedMs?: number; /** It has the user's terminal. */ interactive?: boolean }
   | { type: 'output'; time: string; step: string; data: string }
   | { type: 'block-end'; time: string; step: string; result: BlockResult }
+  /** `--debug`: a person has the terminal at this block (its failure or breakpoint) until its next block-start or block-end. */
+  | { type: 'attend'; time: string; step: string; target: string; why: Intervention['why']; attempt: number; message?: string }
   | { type: 'block-skip'; time: string; step: string; reason: string; /** The reason as data: the plan's skip, or done in an earlier run. */ kind?: SkipKind | 'done' }
   | { type: 'run-end'; time: string; status: 'passed' | 'failed' | 'interrupted' | 'error'; exitCode: number; message?: string; counts: Record<BlockStatus, number> }
 

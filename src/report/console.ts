@@ -61,6 +61,9 @@ export class ConsoleReporter {
         if (details) this.line(details)
         break
       }
+      case 'attend':
+        this.line(`${STATUS_MARK.running} ${e.step} (${e.target}): ${e.why === 'breakpoint' ? 'breakpoint' : `attempt ${e.attempt} ${e.why}${e.message ? `: ${e.message}` : ''}`}, a person has the terminal (--debug)`)
+        break
       case 'block-skip':
         if (!q && e.kind !== 'done') this.line(`${STATUS_MARK.skipped} ${e.step} skipped: ${e.reason}`)
         else if (!q) this.line(`${STATUS_MARK.skipped} ${e.step} done in an earlier run`)

@@ -8,6 +8,7 @@ import { writeAtomic } from '../state/atomic.js'
 import { join } from 'node:path'
 import stripAnsi from 'strip-ansi'
 import { MASK } from '../common/mask.js'
+import { interventionWords } from './intervention.js'
 
 interface Case {
   id: string
@@ -74,16 +75,27 @@ export class JunitReporter {
     const secs = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
     const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: plan.runbook.path, tests: this.cases.size, time: secs([...this.cases.values()].reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
     for (const [section, cases] of bySection) {
-      const failures = cases.filter((c) => c.result && c.result.status !== 'passed').length
-      const suite = root.ele('testsuite', { name: section, tests: cases.length, failures, skipped: cases.filter((c) => c.skipped).length, timestamp: this.started, time: secs(cases.reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
+      const failures = cases.filter((c) => c.result && c.result.status !== 'passed' && c.result.status !== 'skipped').length
+      const suite = root.ele('testsuite', { name: section, tests: cases.length, failures, skipped: cases.filter((c) => c.skipped || c.result?.status === 'skipped').length, timestamp: this.started, time: secs(cases.reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
       for (const c of cases) {
         const tc = suite.ele('testcase', { name: c.id, classname: section, time: secs(c.result?.durationMs) })
+        const interventions = c.result?.interventions ?? []
+        if (interventions.length) {
+          // A person stepped in (--debug): as properties, and in words where a CI page shows them.
+          const props = tc.ele('properties')
+          interventions.forEach((i, n) => {
+            props.ele('property', { name: `docrun.intervention.${n + 1}`, value: i.action })
+            if (i.commands?.length) props.ele('property', { name: `docrun.intervention.${n + 1}.commands`, value: xmlSafe(i.commands.join('\n')) })
+          })
+        }
         if (c.skipped) tc.ele('skipped', { message: xmlSafe(c.skipped) })
+        else if (c.result?.status === 'skipped') tc.ele('skipped', { message: xmlSafe(c.result.message ?? 'skipped') })
         else if (c.result && c.result.status !== 'passed') {
           const failed = c.result.checks?.find((k) => !k.passed)
           const message = c.result.message ?? c.result.status
           tc.ele('failure', { message: xmlSafe(message), type: c.result.status }).txt(xmlSafe([`exit status: ${c.result.exitCode ?? 'none'}`, failed ? `postcondition ${failed.name}: ${failed.message ?? ''}\n${failed.diff ?? failed.output ?? ''}` : '', '--- output (tail) ---', c.tail].filter(Boolean).join('\n')))
         }
+        if (interventions.length) tc.ele('system-out').txt(xmlSafe(interventions.map((i) => `docrun: ${interventionWords(i)}${i.commands?.length ? `; typed: ${i.commands.join(' ; ')}` : ''}`).join('\n')))
       }
     }
     const xml = root.end({ prettyPrint: true })
@@ -96,7 +108,7 @@ export class JunitReporter {
       status: end.status,
       exitCode: end.exitCode,
       counts: end.counts,
-      blocks: [...this.cases.values()].map((c) => ({ id: c.id, section: c.section, status: c.skipped ? 'skipped' : (c.result?.status ?? 'not run'), exitCode: c.result?.exitCode ?? null, durationMs: Math.round(c.result?.durationMs ?? 0), ...(c.result?.report ? { report: c.result.report } : {}) })),
+      blocks: [...this.cases.values()].map((c) => ({ id: c.id, section: c.section, status: c.skipped ? 'skipped' : (c.result?.status ?? 'not run'), exitCode: c.result?.exitCode ?? null, durationMs: Math.round(c.result?.durationMs ?? 0), ...(c.result?.report ? { report: c.result.report } : {}), ...(c.result?.interventions ? { interventions: c.result.interventions } : {}) })),
     }
     await writeAtomic(join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   }

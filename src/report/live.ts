@@ -102,6 +102,12 @@ export class LiveReporter {
         if (details) this.print(details)
         break
       }
+      case 'attend':
+        // A person has the terminal (--debug): nothing redraws over their shell until the block starts again or ends.
+        this.current = undefined
+        this.print(`${STATUS_MARK.running} ${e.step} (${e.target}): ${e.why === 'breakpoint' ? 'breakpoint' : `attempt ${e.attempt} ${e.why}`}, a person has the terminal`)
+        this.live.clear()
+        break
       case 'block-skip':
         if (e.reason === 'done in an earlier run') this.done++
         break

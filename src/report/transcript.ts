@@ -8,6 +8,7 @@ import type { BlockResult, HostFacts, RunEvent } from '../events/events.js'
 import { OutputWindow } from './output-window.js'
 import { declaredRules, DEFAULT_RULES, expectBody, type VolatileRule } from '../checks/volatile.js'
 import { MASK } from '../common/mask.js'
+import { interventionWords } from './intervention.js'
 
 /** A line the output window cut: anything may follow its first 4000 characters. */
 const CUT_LINE: VolatileRule = { find: / … \(line cut at 4000 characters\)$/g, as: '.*' }
@@ -175,6 +176,10 @@ export class TranscriptModel {
       if (r.message) out.push('>', ...r.message.split('\n').map((l) => `> ${l}`))
     } else out.push(`> ${STATUS_MARK.running} **running** · ${parts.join(' · ')}`)
     for (const n of v.notes) out.push('>', `> ℹ️ ${volatile(n, opts)}`)
+    for (const i of r?.interventions ?? []) {
+      out.push('>', `> 🧑‍🔧 ${interventionWords(i, opts)}${i.failure ? ` — ${i.failure.split('\n')[0]}` : ''}`)
+      if (i.commands) out.push(i.commands.length ? `> typed: ${i.commands.map((c) => `\`${c.replace(/`/g, "'")}\``).join(' · ')}` : '> typed: nothing')
+    }
     for (const c of r?.checks ?? []) {
       const what = c.kind === 'expect' ? 'expected output' : c.kind === 'check' ? 'check' : 'postcondition'
       if (c.skipped) out.push('>', `> ⏭️ ${what} \`${c.name}\` not run: ${c.skipped}`)

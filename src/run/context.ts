@@ -10,6 +10,7 @@ import type { State } from '../state/state.js'
 import type { TargetFactory, TargetPool } from './pool.js'
 import type { RunCache } from './inputs-now.js'
 import type { RunRecord } from './record.js'
+import type { DebugOptions } from './debug.js'
 
 export interface RunOptions {
   plan: Plan
@@ -31,6 +32,8 @@ export interface RunOptions {
   cache?: { dir: string; version: string }
   /** Rewrite {expect} blocks that do not match instead of failing (the CLI writes the file). */
   updateExpect?: boolean
+  /** `--debug`: a person at the terminal steps in where a block fails and at {breakpoint}s. */
+  debug?: DebugOptions
 }
 
 export interface RunOutcome {
@@ -38,6 +41,8 @@ export interface RunOutcome {
   exitCode: number
   counts: Record<BlockStatus, number>
   failed?: string
+  /** A person chose abort in a --debug shell at `failed`. */
+  aborted?: boolean
 }
 
 export type Note = (message: string, level?: 'info' | 'warn', step?: string) => Promise<void>

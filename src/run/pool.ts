@@ -6,7 +6,7 @@ import type { ShellSession } from '../shell/session.js'
 import { NoiseCoalescer } from '../shell/noise.js'
 import { GuestError } from '../targets/guest/guest.js'
 import { prepareSession, reapplySession } from '../targets/prepare.js'
-import type { Guest, Target } from '../targets/target.js'
+import type { DetachedOptions, Guest, Target } from '../targets/target.js'
 import { realTargets, type TargetFactory } from '../targets/factory.js'
 import { runAtTerminal, type Command } from '../targets/command.js'
 import { safeName } from '../state/paths.js'
@@ -118,12 +118,22 @@ export class TargetPool {
   }
 
   /** The command that runs `content` on a host or chroot target outside its session, from the session's state. */
-  private async detached(where: TargetRef, content: string): Promise<Command> {
+  private async detached(where: TargetRef, content: string, opts: DetachedOptions = {}): Promise<Command> {
     if (where.kind === 'guest') throw new Error('only a host or chroot target can start a process of its own')
     await this.get(where)
     const { target } = this.open.get(where.name)!
     if (!target.detached) throw new Error(`${target.description} cannot start a process of its own`)
-    return target.detached(content)
+    return target.detached(content, opts)
+  }
+
+  /** `--debug`: an interactive shell on a host or chroot target, from its session's state, with the user's terminal; `rc` runs first. */
+  async shellAtTerminal(where: TargetRef, rc: string): Promise<number> {
+    return runAtTerminal(await this.detached(where, rc, { interactive: true }))
+  }
+
+  /** What a target is, in words ("bash on the host", "guest vm"), once it is open. */
+  describe(name: string): string | undefined {
+    return this.open.get(name)?.target.description
   }
 
   /** Start a `{background}` block: it runs on while the run goes on, and ends with it. */

@@ -12,6 +12,7 @@ import { safeName } from '../state/paths.js'
 import { saveSnapshot } from '../state/state.js'
 import { runAction } from './block-action.js'
 import { BlockOutput } from './block-output.js'
+import { attended } from './debug.js'
 import type { RunContext } from './context.js'
 import { verdict } from './verdict.js'
 
@@ -22,11 +23,12 @@ const MAX_PARSED_OUTPUT = 64 * 1024 * 1024
 export async function runAndRecord(ctx: RunContext, step: Step): Promise<BlockResult> {
   const pending = pendingFrom(await ctx.probe(), step.id, ctx.opts.runId, step.attrs.keep === true)
   await ctx.record.blockStarted(pending)
-  const result = await runBlock(ctx, step)
+  // --debug: a person may step in at a failure (or its breakpoint); a retry runs the block as the runbook reads now.
+  const { result, step: ran } = ctx.opts.debug ? await attended(ctx, step, runBlock) : { result: await runBlock(ctx, step), step }
   const after = await ctx.probe()
   const created = await createdBy(ctx, step, diff(pending, after), after)
   ctx.counts[result.status]++
-  await ctx.record.blockEnded(step, result, created)
+  await ctx.record.blockEnded(ran, result, created)
   await ctx.opts.bus.emit({ type: 'block-end', time: now(), step: step.id, result })
   return result
 }
@@ -60,13 +62,13 @@ async function createdBy(ctx: RunContext, step: Step, appeared: Resource[], afte
 }
 
 /** The block's action and everything that decides its result (verdict, postconditions, the shell answering after it). */
-async function runBlock(ctx: RunContext, step: Step): Promise<BlockResult> {
+async function runBlock(ctx: RunContext, step: Step, attempt = 1): Promise<BlockResult> {
   const { bus, signal, runDir, secrets } = ctx.opts
   const startedAt = now()
   const t0 = performance.now()
   const expectedMs = ctx.previousMs.get(step.id)
   const extra = { ...(expectedMs ? { expectedMs: Math.round(expectedMs) } : {}), ...(step.interactive ? { interactive: true } : {}) }
-  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt: 1, ...extra })
+  await bus.emit({ type: 'block-start', time: startedAt, step: step.id, target: step.target.name, attempt, ...extra })
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const output = new BlockOutput(join(runDir, outputFile), bus, step.id, secrets)
   const backgroundLog = join(runDir, 'output', `${safeName(step.id)}.background.log`)

@@ -33,6 +33,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   expect: { kind: 'flag', description: 'the expected output of the block before it (literal lines, `...` for any lines, `REGEX (re)` lines)' },
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
+  breakpoint: { kind: 'flag', description: 'with `docrun run --debug`: a shell on the block\'s target before it runs (then run it, pass it by hand, skip it or abort); no effect without --debug' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
   cache: { kind: 'string', description: 'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it' },
   inputs: { kind: 'string', description: 'the files and directories the block reads (quoted, comma- or space-separated; relative to the workspace, absolute ones inside a chroot target\'s root): when they change, --resume runs it and what follows again' },

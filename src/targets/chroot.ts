@@ -7,7 +7,7 @@ import { ShellSession } from '../shell/session.js'
 import { processStartTime } from '../sys/proc.js'
 import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
-import { detachedShell, type Target } from './target.js'
+import { detachedArgs, type DetachedOptions, type Target } from './target.js'
 import { mountsBelow, readMounts } from '../sys/mountinfo.js'
 
 export const CHROOT_ENV: Record<string, string> = {
@@ -88,11 +88,11 @@ export class ChrootTarget implements Target {
     return `in chroot ${this.opts.root}`
   }
 
-  async detached(script: string): Promise<Command> {
+  async detached(script: string, opts: DetachedOptions = {}): Promise<Command> {
     if (!this.session || !this.shell) throw new Error(`${this.description} is not open`)
     const file = await this.session.detachedScript(script)
-    const [shell, ...args] = detachedShell(this.session, this.shell, '/bin/sh')
-    return { file: 'chroot', args: [this.root, shell!, ...args, file], env: this.env(), cleanEnv: true, cwd: '/', where: this.where }
+    const { argv, env } = detachedArgs(this.session, this.shell, '/bin/sh', file, opts)
+    return { file: 'chroot', args: [this.root, ...argv], env: { ...this.env(), ...env }, cleanEnv: true, cwd: '/', where: this.where }
   }
 
   async close() {

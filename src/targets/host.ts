@@ -7,7 +7,7 @@ import { ShellSession } from '../shell/session.js'
 import { processStartTime } from '../sys/proc.js'
 import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
-import { detachedShell, type Target } from './target.js'
+import { detachedArgs, type DetachedOptions, type Target } from './target.js'
 
 export interface HostTargetOptions {
   /** Where the shell starts. */
@@ -49,11 +49,11 @@ export class HostTarget implements Target {
     return { session: this.session, notes: [] }
   }
 
-  async detached(script: string): Promise<Command> {
+  async detached(script: string, opts: DetachedOptions = {}): Promise<Command> {
     if (!this.session) throw new Error(`${this.description} is not open`)
     const file = await this.session.detachedScript(script)
-    const [shell, ...args] = detachedShell(this.session, 'bash', 'sh')
-    return { file: shell!, args: [...args, file], cwd: this.opts.workspace, where: 'on the host' }
+    const { argv: [shell, ...args], env } = detachedArgs(this.session, 'bash', 'sh', file, opts)
+    return { file: shell!, args, cwd: this.opts.workspace, where: 'on the host', ...(env ? { env } : {}) }
   }
 
   async close() {

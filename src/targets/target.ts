@@ -17,7 +17,7 @@ export interface Target {
    * session's state (variables, functions, cwd): a guest's QEMU, a background or interactive block.
    * Host and chroot only: a guest has one console.
    */
-  detached?(script: string): Promise<Command>
+  detached?(script: string, opts?: DetachedOptions): Promise<Command>
   /** End the shell and free what the target made for itself (temp dirs). Idempotent. May say what it did. */
   close(): Promise<string | void>
 }
@@ -31,6 +31,21 @@ export interface Guest extends Target {
   readonly readyAfterMs: number
   /** What the console said last: for a failure report. */
   consoleTail(n?: number): string[]
+}
+
+export interface DetachedOptions {
+  /** An interactive shell (`--debug`): `script` is its startup file, then it reads the terminal. */
+  interactive?: boolean
+}
+
+/**
+ * The program and environment a detached command starts: `file` run by bash as the session's
+ * (no startup files), else sh; interactive, bash reads `file` as its rc file and sh as `$ENV`.
+ */
+export function detachedArgs(session: ShellSession, bash: string, sh: string, file: string, opts: DetachedOptions = {}): { argv: string[]; env?: Record<string, string> } {
+  const isBash = !!session.info?.shell.startsWith('bash')
+  if (!opts.interactive) return { argv: [...detachedShell(session, bash, sh), file] }
+  return isBash ? { argv: [bash, '--noprofile', '--rcfile', file, '-i'] } : { argv: [sh, '-i'], env: { ENV: file } }
 }
 
 /** The shell a detached command runs `file` with: bash as the session's (no startup files), else sh. */
