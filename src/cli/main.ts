@@ -44,7 +44,7 @@ program
   .option('--no-cache', 'neither restore {cache=PATHS} blocks from the block cache nor store them')
   .option('--debug', 'at a terminal: a shell where a block fails (and at {breakpoint}s), then retry, continue, skip or abort')
   .action(async (runbook: string, opts) => {
-    if (opts.debug && opts.detach) throw new CliError('--debug needs a person at the terminal; --detach runs without one')
+    if (opts.debug && opts.detach) throw new CliError('docrun: --debug needs a person at the terminal; --detach runs without one')
     process.exitCode = opts.detach ? await detachRun(opts) : await runCommand(runbook, opts)
   })
 

@@ -108,7 +108,7 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
   // A document as it is (`docrun run s390.rst`): imported on the fly into the workspace.
   if (opts.updateExpect && isImportable(givenPath)) throw new CliError(`--update-expect rewrites a Markdown runbook's {expect} blocks; ${givenPath} is imported on the fly (import it with \`docrun import\` and run that)`)
   const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, resolve(opts.workspace ?? process.cwd())) : givenPath
-  if (opts.debug && !atTerminal()) throw new CliError('--debug needs a terminal (stdin and stdout); for unattended runs, read the transcript and use --resume')
+  if (opts.debug && !atTerminal()) throw new CliError('docrun: --debug needs a terminal (stdin and stdout); for unattended runs, read the transcript and use --resume')
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   let loaded
   try {
