@@ -149,6 +149,37 @@ test -e root/proc/self/stat && cat root/etc/hostname >> used
 \`\`\`
 `
 
+/** A root a chroot shell runs in: bash, coreutils and grep with their libraries, and /dev/null. */
+const MAKE_ROOT = `progs="/bin/bash /bin/grep $(dpkg -L coreutils | grep '/bin/')"
+for f in $progs $(ldd $progs 2>/dev/null | grep -o '/[^ ]*\\.so[^ ]*' | sort -u); do mkdir -p root$(dirname $f); cp -L $f root$f; done
+ln -s bash root/bin/sh
+mkdir -p root/dev root/tmp && mknod root/dev/null c 1 3 && chmod 666 root/dev/null`
+
+// A chroot shell already open in the root when a later block's restore replaces it.
+const SHELL_IN_ROOT = `---
+chroots:
+  tc: root
+---
+# Chroot
+
+\`\`\`bash {name=base}
+${MAKE_ROOT}
+\`\`\`
+
+\`\`\`bash {name=first-in-root target=tc}
+echo first > /first
+\`\`\`
+
+\`\`\`bash {name=finish-root cache=root}
+echo ran >> counter
+echo made > root/marker
+\`\`\`
+
+\`\`\`bash {name=later-in-root target=tc}
+cat /marker > /seen
+\`\`\`
+`
+
 const SELF_MOUNTING = `# Chroot
 
 \`\`\`bash {name=make-root cache=root keep}
@@ -183,6 +214,17 @@ describe('a cached chroot directory and its keep-mounts (as root)', () => {
     expect(transcript(second.ws)).toContain('restored from cache')
     expect(readFileSync(join(second.ws, 'used'), 'utf8')).toBe('tc\n')
     expect(readFileSync('/proc/self/mountinfo', 'utf8')).toContain(join(second.ws, 'root/proc'))
+  })
+
+  it('a chroot shell open in a root that is restored is started again in the restored root', async () => {
+    const first = await runHere(SHELL_IN_ROOT)
+    expect(first.r.exitCode, first.r.all).toBe(0)
+    expect(readFileSync(join(first.ws, 'root/seen'), 'utf8')).toBe('made\n')
+    const second = await runHere(SHELL_IN_ROOT)
+    expect(second.r.exitCode, second.r.all).toBe(0)
+    expect(existsSync(join(second.ws, 'counter'))).toBe(false)
+    expect(transcript(second.ws)).toContain('restored from cache')
+    expect(readFileSync(join(second.ws, 'root/seen'), 'utf8')).toBe('made\n')
   })
 
   it('a block whose kept mounts sit under its cache path: not stored (a warning), the block stays passed', async () => {

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest'
 import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { docrun, workspace } from './helpers/cli.js'
+import { decideResume, inputsWords } from '../src/run/resume.js'
+import { passed, plan, state } from './unit/fixtures.js'
 
 const RUNBOOK = `# Build
 
@@ -45,6 +47,31 @@ function edit(path: string, text: string): void {
   const t = new Date(Date.now() + 5_000)
   utimesSync(path, t, t)
 }
+
+describe('the resume decision with inputs (as data)', () => {
+  const p = plan({ id: 'fetch' }, { id: 'kernel', inputs: { paths: ['linux'] } }, { id: 'boot' })
+  const then = { digest: 'd1', dirs: { linux: 'a', 'linux/kernel/bpf': 'b' } }
+  const s = state([passed('fetch'), passed('kernel', { inputs: then }), passed('boot')])
+  const NOTHING = { mounts: [], loops: [] }
+  const actions = (d: ReturnType<typeof decideResume>) => d.steps.map((x) => `${x.step.id}:${x.action}`)
+
+  it('the same fingerprint: done; another: it and every step after it run, the changed directories named', () => {
+    expect(actions(decideResume(p, s, NOTHING, true, { kernel: then }))).toEqual(['fetch:done', 'kernel:done', 'boot:done'])
+    const d = decideResume(p, s, NOTHING, true, { kernel: { digest: 'd2', dirs: { linux: 'a', 'linux/kernel/bpf': 'c' } } })
+    expect(actions(d)).toEqual(['fetch:done', 'kernel:run', 'boot:run'])
+    expect(d.start?.id).toBe('kernel')
+    expect(inputsWords(d.inputsChanged!)).toBe('block kernel runs again: its inputs changed (linux/kernel/bpf)')
+  })
+
+  it('inputs that cannot be read now, or no fingerprint then: changed; without --resume nothing is done anyway', () => {
+    const gone = decideResume(p, s, NOTHING, true, { kernel: { error: 'cannot read the inputs under /ws/linux' } })
+    expect(actions(gone)).toEqual(['fetch:done', 'kernel:run', 'boot:run'])
+    expect(inputsWords(gone.inputsChanged!)).toContain('(cannot read the inputs under /ws/linux)')
+    const none = decideResume(p, state([passed('fetch'), passed('kernel'), passed('boot')]), NOTHING, true, { kernel: then })
+    expect(none.inputsChanged?.error).toBe('no fingerprint was taken when it passed')
+    expect(decideResume(p, s, NOTHING, false, { kernel: { error: 'x' } }).inputsChanged).toBeUndefined()
+  })
+})
 
 describe('inputs= in runs', () => {
   it('unchanged inputs: --resume has nothing to do; build outputs made since do not count', async () => {
@@ -98,5 +125,18 @@ describe('inputs= in runs', () => {
     expect(c.exitCode).toBe(0)
     expect(c.all).toMatch(/block kernel runs again: its inputs changed \(cannot read the inputs under .*extra\.cfg/)
     expect(log(ws)).toEqual(['fetch', 'kernel', 'boot', 'kernel', 'boot', 'kernel', 'boot', 'kernel', 'boot'])
+  })
+
+  it('docrun cache key covers the fingerprint of inputs= that exist', async () => {
+    const { ws } = setup()
+    writeFileSync(join(ws, 'rb.md'), RUNBOOK.replace('{name=kernel ', '{name=kernel cache=out '))
+    const key = async () => (await docrun(['cache', 'key', 'rb.md'], { cwd: ws })).stdout
+    const before = await key()
+    expect(before).toMatch(/^kernel [0-9a-f]{64}\n$/)
+    expect(await key()).toBe(before)
+    writeFileSync(join(ws, 'linux/kernel/bpf/verifier.o'), 'ELF')
+    expect(await key()).toBe(before)
+    edit(join(ws, 'linux/kernel/bpf/verifier.c'), 'int v = 2;\n')
+    expect(await key()).not.toBe(before)
   })
 })

@@ -3,7 +3,9 @@
 // and its paths stored. A cache that cannot help is a note, never a failure: the block runs.
 import { CacheError, restorePaths, storePaths, formatSize, type CacheMeta } from '../cache/index.js'
 import { now, type BlockResult } from '../events/events.js'
+import { resolve } from 'node:path'
 import { stepFingerprint } from '../inputs/paths.js'
+import { isWithin } from '../sys/mountinfo.js'
 import type { Step } from '../plan/types.js'
 import type { RunContext } from './context.js'
 
@@ -23,6 +25,7 @@ export async function runOrRestore(ctx: RunContext, step: Step, run: () => Promi
 /** A hit: the block is recorded as passed without running (no shell snapshot: only its files come back). */
 async function tryRestore(ctx: RunContext, step: Step, key: string): Promise<BlockResult | undefined> {
   const t0 = performance.now()
+  await closeChrootsUnder(ctx, step.cache!)
   const r = await restorePaths(ctx.cache!.dir, key, ctx.opts.paths.workspace).catch((e: Error) => ({ status: 'miss' as const, reason: e.message }))
   if (r.status === 'miss') {
     const why = r.reason ? `: ${r.reason}` : ''
@@ -44,6 +47,16 @@ async function tryRestore(ctx: RunContext, step: Step, key: string): Promise<Blo
   await ctx.record.blockEnded(step, result)
   await ctx.opts.bus.emit({ type: 'block-end', time: now(), step: step.id, result })
   return result
+}
+
+/** A restore replaces the paths: a chroot shell open inside one of them would go on in the removed tree. */
+async function closeChrootsUnder(ctx: RunContext, paths: string[]): Promise<void> {
+  const ws = ctx.opts.paths.workspace
+  const under = (root: string) => paths.some((p) => isWithin(resolve(ws, root), resolve(ws, p)))
+  const names = new Set(ctx.opts.plan.steps.flatMap((s) => (s.target.kind === 'chroot' && under(s.target.root) ? [s.target.name] : [])))
+  for (const name of names) {
+    if (await ctx.pool.close(name)) await ctx.note(`closed the shell of chroot ${name}: the restore replaces its root, the next block there starts a new one (its variables are gone)`)
+  }
 }
 
 export function restoredWords(key: string, meta: CacheMeta): string {

@@ -196,6 +196,13 @@ export class TargetPool {
     if (entry?.target.kind === 'guest') await this.opts.onGuest?.(name, { end: said || 'stopped' })
   }
 
+  /** Close one target's shell if it is open (a restored chroot root: the shell sat in the old one); the next block opens it again. */
+  async close(name: string): Promise<boolean> {
+    if (!this.open.has(name)) return false
+    await this.closeOne(name)
+    return true
+  }
+
   async closeAll(): Promise<void> {
     for (const name of [...this.order].reverse()) await this.closeOne(name)
   }
