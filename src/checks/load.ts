@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { tsImport } from 'tsx/esm/api'
 import { expect } from 'expect'
+import { DocrunError } from '../common/errors.js'
 import { after, registry, type RegisteredCheck } from './api.js'
 
 export function checksModulePath(runbookPath: string, declared?: string): { path: string; declared: boolean } | undefined {
@@ -16,7 +17,7 @@ export function checksModulePath(runbookPath: string, declared?: string): { path
   return { path: join(dirname(dir), 'checks', `${basename(abs).replace(/\.(md|markdown)$/i, '')}.ts`), declared: false }
 }
 
-export class ChecksLoadError extends Error {}
+export class ChecksLoadError extends DocrunError {}
 
 /** The module's registered checks; none when the runbook has no module. */
 export async function loadChecks(runbookPath: string, declared?: string): Promise<{ path?: string; checks: RegisteredCheck[] }> {

@@ -7,8 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
 import { inferTargets } from './infer-targets.js'
+import { DocrunError } from '../common/errors.js'
 
-export class ImportError extends Error {}
+export class ImportError extends DocrunError {}
 
 /** Lua filter: a code block without a language is Kconfig when every line is NAME=value, else shell. */
 const LANG_FILTER = String.raw`

@@ -2,13 +2,15 @@
 import { createHash } from 'node:crypto'
 import { dirname, posix, resolve } from 'node:path'
 import { VFile } from 'vfile'
+import { DocrunError } from '../common/errors.js'
 import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
 import { report } from '../runbook/diagnostics.js'
 import { parseCachePaths, parseInputPaths } from '../runbook/attributes.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
-export class PlanError extends Error {}
+/** The command line asks for what the runbook does not have (a param, a section, a block): a usage error. */
+export class PlanError extends DocrunError {}
 
 export function planSection(s: Section): PlanSection {
   return { id: s.id, title: s.title, label: sectionLabel(s), depth: s.depth, ...(s.number ? { number: s.number } : {}) }

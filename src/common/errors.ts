@@ -1,0 +1,13 @@
+// One base for the errors a user can act on: each carries the exit code docrun ends with.
+// cli/main.ts alone maps them to the process exit (message on stderr); anything else is internal.
+import { EXIT } from './exit-codes.js'
+
+export class DocrunError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+  ) {
+    super(message)
+    this.name = new.target.name
+  }
+}
