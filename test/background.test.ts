@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
 import { CLI, docrun, workspace } from './helpers/cli.js'
-import { readStat } from './helpers/proc.js'
+import { alive, readStat } from './helpers/proc.js'
 
 const RUNBOOK = `# Long
 
@@ -129,5 +129,33 @@ describe('background runs', () => {
         return true
       }
     })
+  })
+
+  it('status tells a live run from a dead one: the block running now, for how long, and who runs it', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'long.md'), RUNBOOK)
+    const runId = (await docrun(['run', 'long.md', '--detach'], { cwd: ws })).stdout.trim()
+    await until('the slow block', () => eventsOf(ws, runId).some((e) => e.type === 'output' && String(e.data).includes('tick 2')))
+    const pid = eventsOf(ws, runId).find((e) => e.type === 'run-start')!.pid as number
+
+    const live = await docrun(['status', 'long.md'], { cwd: ws })
+    expect(live.exitCode, live.all).toBe(0)
+    expect(live.stdout).toContain(`long.md  (running now: run ${runId})`)
+    expect(live.stdout).not.toContain('never run here')
+    expect(live.stdout).not.toContain('a docrun died')
+    expect(live.stdout).toMatch(/done\s+one/)
+    expect(live.stdout).toMatch(/running\s+slow\s+\d+(\.\d)?s so far/)
+    expect(live.stdout).toMatch(new RegExp(`running now: block slow is running \\([\\d.]+s so far\\); docrun pid ${pid} \\(\`docrun run long.md\`, since \\d{4}-`))
+    const json = JSON.parse((await docrun(['status', 'long.md', '--json'], { cwd: ws })).stdout) as { running: { pid: number; runId: string; block: { id: string } } }
+    expect(json.running).toMatchObject({ pid, runId, block: { id: 'slow' } })
+
+    // The same workspace after its docrun was killed: a dead run, not a live one.
+    process.kill(pid, 'SIGKILL')
+    await until('the docrun to be gone', () => !alive(pid))
+    const dead = await docrun(['status', 'long.md'], { cwd: ws })
+    expect(dead.stdout).not.toContain('running now')
+    expect(dead.stdout).toContain('a docrun died while block slow ran')
+    const shell = Number(/slow pid (\d+)/.exec(eventsOf(ws, runId).map((e) => String(e.data ?? '')).join(''))?.[1])
+    await until('the orphaned block shell to end', () => !alive(shell))
   })
 })

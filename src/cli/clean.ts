@@ -6,14 +6,15 @@ import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState } from '../state/state.js'
 import { describe, failures, orphansOf, probe, removals, teardown } from '../resources/ledger.js'
 import { EXIT } from '../common/exit-codes.js'
-import { CliError, lockWorkspace } from './load.js'
+import { acquireLock } from '../state/lock.js'
+import { CliError } from './load.js'
 
 export async function cleanCommand(path: string, opts: { workspace?: string }): Promise<number> {
   const { runbook } = await loadRunbook(path).catch((e: Error) => {
     throw new CliError(`cannot read ${path}: ${e.message}`)
   })
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
-  const lock = lockWorkspace(paths.lock)
+  const lock = acquireLock(paths.lock)
   try {
     const { state } = await loadState(paths, path, runbook.sha256)
     if (state.pending) {

@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { ImportError, importDocument } from '../import/rst.js'
 import { EXIT } from '../common/exit-codes.js'
 import { loadRunbook, parseRunbook, type ParseResult } from '../runbook/parse.js'
+import { docrunPaths } from '../state/paths.js'
 import { CliError } from './load.js'
 
 export function isImportable(path: string): boolean {
@@ -55,5 +56,5 @@ export async function importForRun(path: string, workspace: string): Promise<str
 
 /** Where `docrun run DOC.rst` keeps the document's import in the workspace. */
 export function importedPath(path: string, workspace: string): string {
-  return join(workspace, '.docrun', 'imports', `${basename(path).replace(/\.(rst|rest)$/i, '')}.md`)
+  return join(docrunPaths(workspace).imports, `${basename(path).replace(/\.(rst|rest)$/i, '')}.md`)
 }

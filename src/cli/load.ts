@@ -5,14 +5,10 @@ import type { VFile } from 'vfile'
 import { loadRunbook, hasErrors, type ParseResult } from '../runbook/parse.js'
 import { buildPlan, type PlanOptions } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
-import { EXIT } from '../common/exit-codes.js'
-import { acquireLock, LockedError, type Lock } from '../state/lock.js'
+import { DocrunError } from '../common/errors.js'
 
-export class CliError extends Error {
-  constructor(message: string, readonly exitCode: number = EXIT.usage) {
-    super(message)
-  }
-}
+/** The command line is wrong, or names what is not there: exit 2 unless said otherwise. */
+export class CliError extends DocrunError {}
 
 export function formatDiagnostics(file: VFile): string {
   return reporter([file], { quiet: false })
@@ -44,12 +40,3 @@ export function parseSets(list: string[] | undefined): Record<string, string> {
   return out
 }
 
-/** Take the workspace lock, or fail with exit code 75 and who holds it. */
-export function lockWorkspace(path: string): Lock {
-  try {
-    return acquireLock(path)
-  } catch (error) {
-    if (error instanceof LockedError) throw new CliError(error.message, EXIT.locked)
-    throw error
-  }
-}

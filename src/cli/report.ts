@@ -9,7 +9,7 @@ import { compareRuns, compareText } from '../report/html/compare.js'
 import type { RunView } from '../report/html/model.js'
 import { EXIT } from '../common/exit-codes.js'
 import { CliError } from './load.js'
-import { runDirOf } from './background.js'
+import { findRunDir } from './background.js'
 
 export interface ReportCliOptions {
   workspace?: string
@@ -29,9 +29,9 @@ async function viewOf(runDir: string): Promise<RunView> {
 }
 
 export async function reportCommand(opts: ReportCliOptions): Promise<number> {
-  const runDir = await runDirOf(opts.workspace, opts.run)
+  const runDir = await findRunDir(opts.workspace, opts.run)
   const view = await viewOf(runDir)
-  const other = opts.compare ? await viewOf(await runDirOf(opts.workspace, opts.compare)) : undefined
+  const other = opts.compare ? await viewOf(await findRunDir(opts.workspace, opts.compare)) : undefined
   const first = view.problems[0]
   if (first) {
     const n = view.problems.length

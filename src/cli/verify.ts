@@ -2,38 +2,25 @@
 // "is this machine still set up as the runbook left it?" — without running any block.
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { join, resolve } from 'node:path'
-import { ChecksLoadError, loadChecks } from '../checks/load.js'
+import { resolve } from 'node:path'
+import { loadChecks } from '../checks/load.js'
 import { hasPostconditions, runPostconditions, TargetUnavailable } from '../checks/postconditions.js'
 import { EXIT } from '../common/exit-codes.js'
-import { PlanError } from '../plan/plan.js'
 import type { TargetRef } from '../plan/types.js'
 import { TargetPool } from '../run/pool.js'
-import { doneSteps } from '../run/runner.js'
-import { safeName, workspacePaths } from '../state/paths.js'
+import { doneSteps } from '../run/resume.js'
+import { outputFileOf, runDirOf, workspacePaths } from '../state/paths.js'
 import { loadState } from '../state/state.js'
-import { CliError, loadForRun, lockWorkspace } from './load.js'
+import { acquireLock } from '../state/lock.js'
+import { loadForRun } from './load.js'
 
 const out = (line: string) => process.stdout.write(`${line}\n`)
 
 export async function verifyCommand(path: string, opts: { workspace?: string; section?: string }): Promise<number> {
-  let loaded
-  try {
-    loaded = await loadForRun(path, opts.section ? { selection: { from: opts.section, to: opts.section } } : {})
-  } catch (error) {
-    if (error instanceof PlanError) throw new CliError(error.message)
-    throw error
-  }
-  const { plan, runbook } = loaded
-  let checks
-  try {
-    checks = (await loadChecks(path, runbook.frontmatter.checks)).checks
-  } catch (error) {
-    if (error instanceof ChecksLoadError) throw new CliError(error.message)
-    throw error
-  }
+  const { plan, runbook } = await loadForRun(path, opts.section ? { selection: { from: opts.section, to: opts.section } } : {})
+  const { checks } = await loadChecks(path, runbook.frontmatter.checks)
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
-  const lock = lockWorkspace(paths.lock)
+  const lock = acquireLock(paths.lock)
   const pool = new TargetPool({ workspace: paths.workspace, host: plan.host, params: Object.fromEntries(plan.params.map((p) => [p.name, p.value])) })
   let failed = 0
   let ran = 0
@@ -53,7 +40,7 @@ export async function verifyCommand(path: string, opts: { workspace?: string; se
     for (const step of plan.steps) {
       if (step.skip?.kind === 'not-selected' || !done.has(step.id) || !hasPostconditions(env, step)) continue
       const b = state.blocks[step.id]!
-      const file = b.runId ? join(paths.runs, b.runId, 'output', `${safeName(step.id)}.log`) : ''
+      const file = b.runId ? outputFileOf(runDirOf(paths, b.runId), step.id) : ''
       const output = file && existsSync(file) ? await readFile(file, 'utf8') : ''
       for (const r of await runPostconditions(env, step, { exitCode: b.exitCode, output })) {
         ran++

@@ -1,7 +1,9 @@
 // The one reader of a run's events.jsonl: whole (transcript, report), its first or last event
 // (who runs it, how it ended), or line by line as it is written (status --follow).
+import { createReadStream } from 'node:fs'
 import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { StringDecoder } from 'node:string_decoder'
 import type { RunEvent } from './events.js'
 
 export const EVENTS_FILE = 'events.jsonl'
@@ -42,6 +44,41 @@ export function parseEventLog(text: string): EventLog {
     else log.events.push(e)
   })
   return log
+}
+
+/**
+ * Events from a byte stream that grows (a run being written, or a file read in pieces): a torn
+ * last line (or character) waits for the rest; lines that are not events are passed over.
+ */
+export class EventLineReader {
+  private readonly decoder = new StringDecoder('utf8')
+  private rest = ''
+
+  push(chunk: Buffer): RunEvent[] {
+    const lines = (this.rest + this.decoder.write(chunk)).split('\n')
+    this.rest = lines.pop() ?? ''
+    const events: RunEvent[] = []
+    for (const line of lines) {
+      if (!line.trim()) continue
+      const e = parseEventLine(line)
+      if (!('problem' in e)) events.push(e)
+    }
+    return events
+  }
+}
+
+/** A run's events one by one, read as a stream (a flood's output can make the log too large for one string). */
+export async function* streamEvents(runDir: string): AsyncGenerator<RunEvent> {
+  const reader = new EventLineReader()
+  const stream = createReadStream(join(runDir, EVENTS_FILE))
+  try {
+    for await (const chunk of stream) yield* reader.push(chunk as Buffer)
+    yield* reader.push(Buffer.from('\n'))
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  } finally {
+    stream.destroy()
+  }
 }
 
 /** A run directory's events; undefined when it has no events file. */

@@ -3,6 +3,7 @@
 import { appendFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { RunEvent } from '../events/events.js'
+import { EVENTS_FILE } from '../events/read.js'
 import { writeAtomic } from '../state/atomic.js'
 import { TranscriptModel, type RenderOptions } from './transcript.js'
 
@@ -23,7 +24,7 @@ export class TranscriptReporter {
 export class JsonlReporter {
   private readonly path: string
   constructor(runDir: string) {
-    this.path = join(runDir, 'events.jsonl')
+    this.path = join(runDir, EVENTS_FILE)
   }
   on(e: RunEvent): void {
     // One write per event: a line is either whole or absent after a crash.

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isAlive } from '../state/lock.js'
 import type { RunEvent } from '../events/events.js'
+import { EVENTS_FILE, EventLineReader } from '../events/read.js'
 
 export type FollowEnd =
   | { kind: 'ended'; event: Extract<RunEvent, { type: 'run-end' }> }
@@ -20,41 +21,35 @@ export interface FollowOptions {
   startTimeoutMs?: number
 }
 
+/** Wait `ms`, or less when the signal aborts; true when it aborted. */
+async function pause(ms: number, signal: AbortSignal | undefined): Promise<boolean> {
+  return sleep(ms, false, { signal }).catch(() => true)
+}
+
 export async function followRun(runDir: string, opts: FollowOptions): Promise<FollowEnd> {
-  const path = join(runDir, 'events.jsonl')
+  const path = join(runDir, EVENTS_FILE)
   const poll = opts.pollMs ?? 200
   const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000)
   let handle
   while (!handle) {
-    try {
-      handle = await open(path, 'r')
-    } catch {
-      if (opts.signal?.aborted) return { kind: 'aborted' }
-      if (Date.now() > deadline) throw new Error(`no run record in ${runDir}: ${path} does not exist`)
-      await sleep(poll)
-    }
+    handle = await open(path, 'r').catch(() => undefined)
+    if (handle) break
+    if (opts.signal?.aborted) return { kind: 'aborted' }
+    if (Date.now() > deadline) throw new Error(`no run record in ${runDir}: ${path} does not exist`)
+    if (await pause(poll, opts.signal)) return { kind: 'aborted' }
   }
   try {
     let offset = 0
-    let rest = ''
     let owner: { pid: number; startTime: string } | undefined
     let lastCheck = false
+    const reader = new EventLineReader()
     const buf = Buffer.alloc(1 << 16)
     for (;;) {
       if (opts.signal?.aborted) return { kind: 'aborted' }
       const { bytesRead } = await handle.read(buf, 0, buf.length, offset)
       if (bytesRead > 0) {
         offset += bytesRead
-        const lines = (rest + buf.subarray(0, bytesRead).toString('utf8')).split('\n')
-        rest = lines.pop() ?? ''
-        for (const line of lines) {
-          if (!line.trim()) continue
-          let e: RunEvent
-          try {
-            e = JSON.parse(line) as RunEvent
-          } catch {
-            continue
-          }
+        for (const e of reader.push(buf.subarray(0, bytesRead))) {
           if (e.type === 'run-start' && e.pid) owner = { pid: e.pid, startTime: e.pidStart ?? '' }
           opts.onEvent(e)
           if (e.type === 'run-end') return { kind: 'ended', event: e }
@@ -68,33 +63,9 @@ export async function followRun(runDir: string, opts: FollowOptions): Promise<Fo
         lastCheck = true
         continue
       }
-      await sleep(poll)
+      if (await pause(poll, opts.signal)) return { kind: 'aborted' }
     }
   } finally {
     await handle.close()
-  }
-}
-
-/** The run-start event of a run (who runs it), or undefined when it has not started. */
-export async function runStart(runDir: string): Promise<Extract<RunEvent, { type: 'run-start' }> | undefined> {
-  let text = ''
-  try {
-    const h = await open(join(runDir, 'events.jsonl'), 'r')
-    try {
-      const buf = Buffer.alloc(1 << 20)
-      const { bytesRead } = await h.read(buf, 0, buf.length, 0)
-      text = buf.subarray(0, bytesRead).toString('utf8')
-    } finally {
-      await h.close()
-    }
-  } catch {
-    return undefined
-  }
-  const first = text.split('\n', 1)[0]
-  try {
-    const e = JSON.parse(first ?? '') as RunEvent
-    return e.type === 'run-start' ? e : undefined
-  } catch {
-    return undefined
   }
 }

@@ -1,0 +1,82 @@
+// The commands that read runbooks, documents and run records, or tidy a workspace:
+// list, lint, import, drift, verify, clean, transcript.
+import { Option, type Command } from 'commander'
+import { verifyCommand } from './verify.js'
+import { importCommand } from './import.js'
+import { listCommand } from './list.js'
+import { lintCommand } from './lint.js'
+import { transcriptCommand } from './transcript.js'
+import { cleanCommand } from './clean.js'
+import { driftCommand } from './drift.js'
+import { collect, workspaceOption } from './commands-run.js'
+
+export function registerReadCommands(program: Command): void {
+  program
+    .command('list')
+    .description('show the plan: sections and their blocks with id, language, target and attributes')
+    .argument('<runbook>')
+    .option('--json', 'print the plan as JSON')
+    .option('--set <key=value>', 'override a param (repeatable)', collect)
+    .action(async (runbook: string, opts) => {
+      process.exitCode = await listCommand(runbook, opts)
+    })
+
+  program
+    .command('lint')
+    .description('report what is wrong with runbooks, with line:column')
+    .argument('<runbooks...>', 'runbooks, or documents as they are (.rst)')
+    .option('--probe', "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)")
+    .option('--tree <dir>', 'with --probe: a (built) kernel tree to check the paths and selftests targets the document expects against')
+    .action(async (runbooks: string[], opts) => {
+      process.exitCode = await lintCommand(runbooks, opts)
+    })
+
+  program
+    .command('import')
+    .description('convert a reStructuredText (or Markdown) document into a runbook, with pandoc')
+    .argument('<document>')
+    .option('-o, --output <file>', 'write the runbook here (default: standard output)')
+    .action(async (doc: string, opts) => {
+      process.exitCode = await importCommand(doc, opts)
+    })
+
+  program
+    .command('drift')
+    .description("what a mirror runbook changed in the document's blocks (by their mirrors=N); --patch: as a diff against the document")
+    .argument('<document>', 'the document (reStructuredText or Markdown)')
+    .argument('<runbook>', 'the runbook that mirrors it')
+    .option('--patch', "print a unified diff against the document's own text (apply with `patch -p1` in its directory)")
+    .action(async (doc: string, runbook: string, opts) => {
+      process.exitCode = await driftCommand(doc, runbook, opts)
+    })
+
+  program
+    .command('verify')
+    .description('run only the postconditions of the blocks already done: is this machine still as the runbook left it?')
+    .argument('<runbook>')
+    .addOption(workspaceOption())
+    .option('--section <section>', 'only this section (number, title or slug)')
+    .action(async (runbook: string, opts) => {
+      process.exitCode = await verifyCommand(runbook, opts)
+    })
+
+  program
+    .command('clean')
+    .description("tear down the mounts and loop devices the runbook's runs left (kept ones too), innermost first")
+    .argument('<runbook>')
+    .addOption(workspaceOption())
+    .action(async (runbook: string, opts) => {
+      process.exitCode = await cleanCommand(runbook, opts)
+    })
+
+  program
+    .command('transcript')
+    .description("print a run's transcript again from its event log")
+    .option('--run <id|dir>', 'run id or run directory (default: the latest run)')
+    .addOption(workspaceOption())
+    .option('--runbook <path>', 'the runbook the run used (default: from the run record)')
+    .addOption(new Option('--normalize', 'drop times, durations and run ids so two transcripts diff cleanly'))
+    .action(async (opts) => {
+      process.exitCode = await transcriptCommand(opts)
+    })
+}
