@@ -15,7 +15,7 @@ echo start
 
 \`\`\`sh {name=slow}
 echo "slow pid $$"
-for i in 1 2 3 4 5 6; do echo tick $i; sleep 1; done
+for i in 1 2 3 4 5 6 7 8 9 10; do echo tick $i; sleep 1; done
 \`\`\`
 
 \`\`\`sh {name=after}
@@ -58,7 +58,7 @@ describe('background runs', () => {
 
     const f = await docrun(['status', '--follow', runId], { cwd: ws })
     expect(f.exitCode, f.all).toBe(0)
-    expect(f.stdout).toMatch(/▶️ Long › slow \(host\)\nslow pid \d+\ntick 1\n(?:.*\n)*tick 6\n.*✅ slow passed/)
+    expect(f.stdout).toMatch(/▶️ Long › slow \(host\)\nslow pid \d+\ntick 1\n(?:.*\n)*tick 10\n.*✅ slow passed/)
     expect(f.stdout).toContain('docrun: passed (3 passed)')
     // The background run's own output went to console.log in its run directory.
     expect(readFileSync(join(ws, '.docrun/runs', runId, 'console.log'), 'utf8')).toContain('docrun: passed (3 passed)')

@@ -66,7 +66,7 @@ function printResources(state: State): void {
 
 function describeLive(live: LiveRun): string {
   const who = `docrun pid ${live.holder.pid} (\`docrun ${live.holder.command}\`, since ${live.holder.since})`
-  if (!live.sameRunbook) return `another run is going on in this workspace: ${who}${live.runbookPath ? ` runs ${live.runbookPath}` : ''}`
+  if (!live.sameRunbook) return `another docrun is using this workspace now: ${who}${live.runbookPath ? `, running ${live.runbookPath}` : ''}`
   const block = live.block ? `block ${live.block.id} is running (${formatDuration(Math.max(0, Date.now() - Date.parse(live.block.since)))} so far)` : 'between blocks'
   return `running now: ${block}; ${who}; \`docrun status --follow${live.runId ? ` ${live.runId}` : ''}\` watches it`
 }
