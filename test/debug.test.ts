@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { CLI, docrun, events, latestRun, transcript, workspace } from './helpers/cli.js'
 import { freshChroot, requireTool } from './helpers/chroot.js'
+import { guestRunbook, useGuest } from './helpers/guest.js'
 
 /** One docrun at a real pseudo-terminal (tmux), its screen read and keys typed as a person would. */
 class Terminal {
@@ -225,4 +226,30 @@ describe('docrun run --debug', () => {
     expect(end.result.interventions).toMatchObject([{ action: 'retry', commands: ['echo "where=$WHERE root=$(stat -c %i /)"; touch marker; exit'] }])
     expect(transcript(ws)).toMatch(/a person stepped in after attempt 1 failed, in chroot \.\/root for [\d.]+m?s, and chose retry/)
   }, 120_000)
+
+  describe('in the real s390x guest', () => {
+    const guest = useGuest()
+    it("the guest's console attached (its own shell, the block's state); Ctrl-C reaches the guest; a command typed, Ctrl-], retry passes", async () => {
+      const ws = workspace()
+      guestRunbook(ws, guest(), ['## 2. In the guest', '', fence('{name=go-tmp target=vm}', 'cd /tmp; GREETING=hi'), fence('{name=needs-x target=vm}', 'test -f /tmp/x')].join('\n'))
+      const t = terminal(ws)
+      await t.start('run --debug guest.md')
+      await t.waitFor(/guest vm's console, attached/, 120_000)
+      await t.waitFor(/^\[docrun debug: needs-x\] # $/m)
+      await t.line('echo "$GREETING in $PWD"; sleep 60')
+      await t.waitFor(/^hi in \/tmp$/m)
+      await t.type('C-c')
+      await t.waitFor(/\^C\[docrun debug: needs-x\] # $/m)
+      await t.line('echo hi > /tmp/x')
+      await t.waitFor(/echo hi > \/tmp\/x\n\[docrun debug: needs-x\] # $/m)
+      await t.type('C-]')
+      await t.waitFor(QUESTION)
+      await t.type('r')
+      expect(await t.exitCode()).toBe(0)
+      expect(blockEnd(ws, 'needs-x')!.result).toMatchObject({ status: 'passed', interventions: [{ why: 'failed', action: 'retry' }] })
+      expect(transcript(ws)).toMatch(/a person stepped in after attempt 1 failed, in guest vm's console \(what was typed is in its console log\) for [\d.]+m?s, and chose retry/)
+      // The prompt was the session's own for the person only: the blocks after it run clean.
+      expect(readFileSync(join(latestRun(ws), 'console-vm.log'), 'utf8')).toContain('echo hi > /tmp/x')
+    }, 300_000)
+  })
 })
