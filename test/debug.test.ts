@@ -2,12 +2,12 @@
 // its own target (host, chroot), fixed by hand and retried; continue and skip recorded as such;
 // {breakpoint}; abort stays resumable; no terminal, no --debug.
 import { execa } from 'execa'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, docrun, events, latestRun, transcript, workspace } from './helpers/cli.js'
 import { freshChroot, requireTool } from './helpers/chroot.js'
-import { guestRunbook, useGuest } from './helpers/guest.js'
+import { guestKit, guestRunbook, type GuestKit } from './helpers/guest.js'
 
 /** One docrun at a real pseudo-terminal (tmux), its screen read and keys typed as a person would. */
 class Terminal {
@@ -64,6 +64,19 @@ function terminal(cwd: string): Terminal {
   const t = new Terminal(cwd)
   terminals.push(t)
   return t
+}
+
+/** QEMU processes started in workspace `ws` (by their working directory). */
+async function qemuIn(ws: string): Promise<number[]> {
+  const r = await execa('pgrep', ['-f', '^qemu-system-s390x '], { reject: false })
+  const pids = r.stdout.split('\n').filter(Boolean).map(Number)
+  return pids.filter((pid) => {
+    try {
+      return readlinkSync(`/proc/${pid}/cwd`) === ws
+    } catch {
+      return false
+    }
+  })
 }
 
 const QUESTION = /\[r\]etry, \[c\]ontinue as passed, \[s\]kip, \[a\]bort\? $/m
@@ -228,10 +241,14 @@ describe('docrun run --debug', () => {
   }, 120_000)
 
   describe('in the real s390x guest', () => {
-    const guest = useGuest()
+    // Not useGuest(): its after-each check ends every QEMU with the shared kit's initrd, another test's (another worktree's) too.
+    let kit: GuestKit
+    beforeAll(async () => {
+      kit = await guestKit()
+    }, 600_000)
     it("the guest's console attached (its own shell, the block's state); Ctrl-C reaches the guest; a command typed, Ctrl-], retry passes", async () => {
       const ws = workspace()
-      guestRunbook(ws, guest(), ['## 2. In the guest', '', fence('{name=go-tmp target=vm}', 'cd /tmp; GREETING=hi'), fence('{name=needs-x target=vm}', 'test -f /tmp/x')].join('\n'))
+      guestRunbook(ws, kit, ['## 2. In the guest', '', fence('{name=go-tmp target=vm}', 'cd /tmp; GREETING=hi'), fence('{name=needs-x target=vm}', 'test -f /tmp/x')].join('\n'))
       const t = terminal(ws)
       await t.start('run --debug guest.md')
       await t.waitFor(/guest vm's console, attached/, 120_000)
@@ -242,6 +259,7 @@ describe('docrun run --debug', () => {
       await t.waitFor(/\^C\[docrun debug: needs-x\] # $/m)
       await t.line('echo hi > /tmp/x')
       await t.waitFor(/echo hi > \/tmp\/x\n\[docrun debug: needs-x\] # $/m)
+      expect(await qemuIn(ws)).toHaveLength(1)
       await t.type('C-]')
       await t.waitFor(QUESTION)
       await t.type('r')
@@ -250,6 +268,8 @@ describe('docrun run --debug', () => {
       expect(transcript(ws)).toMatch(/a person stepped in after attempt 1 failed, in guest vm's console \(what was typed is in its console log\) for [\d.]+m?s, and chose retry/)
       // The prompt was the session's own for the person only: the blocks after it run clean.
       expect(readFileSync(join(latestRun(ws), 'console-vm.log'), 'utf8')).toContain('echo hi > /tmp/x')
+      // The guest stayed up while the person worked, and went with the run.
+      expect(await qemuIn(ws)).toEqual([])
     }, 300_000)
   })
 })
