@@ -14,6 +14,126 @@ export interface FrontMatterProblem {
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 /** Environment names that secrets usually have; such params are masked even when not marked. */
 
+/** What a reader of one front matter key needs: the front matter to fill, and where to say what is wrong. */
+interface ReadContext {
+  fm: FrontMatter
+  /** A problem at the YAML node under `path` (the key, then list indexes or map keys). */
+  problem(message: string, ruleId: string, ...path: string[]): void
+}
+type Reader = (value: unknown, ctx: ReadContext, key: string) => void
+
+const bad = (ctx: ReadContext, key: string, message: string, ...path: string[]) => ctx.problem(message, 'frontmatter-value', key, ...path)
+
+/** One reader per key, each small; unknown keys are kept in `extra` for other tools. */
+const READERS: Record<string, Reader> = {
+  title: (v, { fm }) => void (fm.title = String(v)),
+  'default-lang': readDefaultLang,
+  defaultLang: readDefaultLang,
+  timeout: (v, ctx, key) => {
+    const ms = parseDuration(v as string | number)
+    if (ms === undefined) bad(ctx, key, `\`timeout\` takes a duration such as 30m, not \`${String(v)}\``)
+    else ctx.fm.timeoutMs = ms
+  },
+  checks: (v, ctx, key) => (typeof v !== 'string' ? bad(ctx, key, '`checks` takes a path to a TypeScript module') : void (ctx.fm.checks = v)),
+  chroots: readChroots,
+  dialect: (v, ctx, key) =>
+    v !== 'runme' && v !== 'docrun' ? bad(ctx, key, `\`dialect\` is runme or docrun, not \`${String(v)}\``) : void (ctx.fm.dialect = v),
+  runme: (v, ctx, key) =>
+    !v || typeof v !== 'object' || Array.isArray(v)
+      ? bad(ctx, key, "`runme` holds Runme's document identity, e.g. `runme: {id: 01H..., version: v3}`")
+      : void (ctx.fm.runme = v as Record<string, unknown>),
+  shell: readShellOrCwd,
+  cwd: readShellOrCwd,
+  volatile: (v, ctx, key) => {
+    const list = readRegexList(v, ctx, key, "`volatile` lists regular expressions for output that changes between runs, e.g. `volatile: ['Linux version \\S+']`")
+    ctx.fm.volatile.push(...list)
+  },
+  skipPrompts: (v, ctx, key) => (typeof v !== 'boolean' ? bad(ctx, key, '`skipPrompts` takes true or false') : void (ctx.fm.skipPrompts = v)),
+  params: readParams,
+  'allow-splats': readAllowSplats,
+  'known-failures': readKnownFailures,
+  // Read after the others: its keys are checked against the params, wherever they are written.
+  matrix: () => {},
+}
+
+function readDefaultLang(v: unknown, ctx: ReadContext, key: string): void {
+  if (typeof v !== 'string') bad(ctx, key, '`default-lang` takes a language name such as sh')
+  else ctx.fm.defaultLang = v
+}
+
+function readShellOrCwd(v: unknown, ctx: ReadContext, key: string): void {
+  if (typeof v !== 'string' || !v) bad(ctx, key, `\`${key}\` takes a ${key === 'shell' ? 'shell such as bash' : 'directory'}`)
+  else ctx.fm[key as 'shell' | 'cwd'] = v
+}
+
+function readChroots(v: unknown, ctx: ReadContext, key: string): void {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(ctx, key, '`chroots` maps names to directories, e.g. `chroots: {toolchain: ./s390-toolchain}`')
+  for (const [name, dir] of Object.entries(v as Record<string, unknown>)) {
+    if (typeof dir !== 'string') bad(ctx, key, `chroot \`${name}\` needs a directory`, name)
+    else ctx.fm.chroots[name] = dir
+  }
+}
+
+function readParams(v: unknown, ctx: ReadContext, key: string): void {
+  if (v === null || v === undefined) return
+  if (typeof v !== 'object' || Array.isArray(v)) return bad(ctx, key, '`params` maps names to defaults, e.g. `params: {jobs: 2}`')
+  for (const [name, decl] of Object.entries(v as Record<string, unknown>)) {
+    if (!IDENT_RE.test(name)) {
+      ctx.problem(`Param \`${name}\` is not a valid environment variable name`, 'param-name', key, name)
+      continue
+    }
+    const p = toParam(name, decl)
+    if (typeof p === 'string') ctx.problem(p, 'param-value', key, name)
+    else ctx.fm.params.push(p)
+  }
+}
+
+/** A regular expression or a list of them; each one checked. */
+function readRegexList(v: unknown, ctx: ReadContext, key: string, usage: string): string[] {
+  const list = typeof v === 'string' ? [v] : v
+  if (!Array.isArray(list) || list.some((x) => typeof x !== 'string')) {
+    bad(ctx, key, usage)
+    return []
+  }
+  return (list as string[]).filter((re, i) => {
+    const why = regexProblem(re)
+    if (why) bad(ctx, key, `\`${key}\`: \`${re}\` is not a valid regular expression: ${why}`, ...(typeof v === 'string' ? [] : [String(i)]))
+    return !why
+  })
+}
+
+function regexProblem(re: string): string | undefined {
+  try {
+    new RegExp(re, 'u')
+    return undefined
+  } catch (error) {
+    return (error as Error).message
+  }
+}
+
+/** `allow-splats:` kernel reports a run expects: `- {pattern: REGEX, reason: WHY}` (a reason is required). */
+function readAllowSplats(v: unknown, ctx: ReadContext, key: string): void {
+  const usage = '`allow-splats` lists the kernel reports a run expects, each with its reason: `- {pattern: \'WARNING: .* at kernel/bpf/\', reason: known since 7.1}`'
+  if (!Array.isArray(v)) return bad(ctx, key, usage)
+  v.forEach((entry, i) => {
+    const e = entry as { pattern?: unknown; reason?: unknown } | null
+    if (!e || typeof e !== 'object' || typeof e.pattern !== 'string' || typeof e.reason !== 'string' || !e.reason.trim()) return bad(ctx, key, usage, String(i))
+    const why = regexProblem(e.pattern)
+    if (why) return bad(ctx, key, `\`allow-splats\`: \`${e.pattern}\` is not a valid regular expression: ${why}`, String(i))
+    ;(ctx.fm.allowSplats ??= []).push({ pattern: e.pattern, reason: e.reason })
+  })
+}
+
+/** `known-failures:` tests expected to fail: `{lists: [DENYLIST paths], tests: [names]}`. */
+function readKnownFailures(v: unknown, ctx: ReadContext, key: string): void {
+  const usage = '`known-failures` names the failures a run expects: `{lists: [path/to/DENYLIST.s390x], tests: [name, suite/subtest]}` (paths relative to the workspace, $params expanded)'
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(ctx, key, usage)
+  const { lists = [], tests = [], ...rest } = v as Record<string, unknown>
+  const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string')
+  if (Object.keys(rest).length || !strings(lists) || !strings(tests)) return bad(ctx, key, usage)
+  ctx.fm.knownFailures = { lists: lists as string[], tests: tests as string[] }
+}
+
 export function emptyFrontMatter(): FrontMatter {
   return { params: [], chroots: {}, volatile: [], extra: {} }
 }
@@ -39,96 +159,18 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
     return { frontmatter: fm, problems }
   }
   const data = doc.toJS() as Record<string, unknown>
+  const ctx: ReadContext = {
+    fm,
+    problem: (message, ruleId, ...path) => problems.push({ message, ruleId, place: offsetOf(...path) }),
+  }
   const offsetOf = (...path: string[]) => {
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined
     return at(node?.range?.[0])
   }
   for (const [key, value] of Object.entries(data)) {
-    switch (key) {
-      case 'title':
-        fm.title = String(value)
-        break
-      case 'default-lang':
-      case 'defaultLang':
-        if (typeof value !== 'string') problems.push({ message: '`default-lang` takes a language name such as sh', ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm.defaultLang = value
-        break
-      case 'timeout': {
-        const ms = parseDuration(value as string | number)
-        if (ms === undefined) problems.push({ message: `\`timeout\` takes a duration such as 30m, not \`${String(value)}\``, ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm.timeoutMs = ms
-        break
-      }
-      case 'checks':
-        if (typeof value !== 'string') problems.push({ message: '`checks` takes a path to a TypeScript module', ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm.checks = value
-        break
-      case 'chroots':
-        if (!value || typeof value !== 'object' || Array.isArray(value)) {
-          problems.push({ message: '`chroots` maps names to directories, e.g. `chroots: {toolchain: ./s390-toolchain}`', ruleId: 'frontmatter-value', place: offsetOf(key) })
-          break
-        }
-        for (const [name, dir] of Object.entries(value as Record<string, unknown>)) {
-          if (typeof dir !== 'string') problems.push({ message: `chroot \`${name}\` needs a directory`, ruleId: 'frontmatter-value', place: offsetOf(key, name) })
-          else fm.chroots[name] = dir
-        }
-        break
-      case 'dialect':
-        if (value !== 'runme' && value !== 'docrun') problems.push({ message: `\`dialect\` is runme or docrun, not \`${String(value)}\``, ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm.dialect = value
-        break
-      case 'runme':
-        if (!value || typeof value !== 'object' || Array.isArray(value)) problems.push({ message: '`runme` holds Runme\'s document identity, e.g. `runme: {id: 01H..., version: v3}`', ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm.runme = value as Record<string, unknown>
-        break
-      case 'shell':
-      case 'cwd':
-        if (typeof value !== 'string' || !value) problems.push({ message: `\`${key}\` takes a ${key === 'shell' ? 'shell such as bash' : 'directory'}`, ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm[key] = value
-        break
-      case 'volatile': {
-        const list = typeof value === 'string' ? [value] : value
-        if (!Array.isArray(list) || list.some((v) => typeof v !== 'string')) {
-          problems.push({ message: '`volatile` lists regular expressions for output that changes between runs, e.g. `volatile: [\'Linux version \\S+\']`', ruleId: 'frontmatter-value', place: offsetOf(key) })
-          break
-        }
-        for (const [i, re] of (list as string[]).entries()) {
-          try {
-            new RegExp(re, 'u')
-            fm.volatile.push(re)
-          } catch (error) {
-            problems.push({ message: `\`volatile\`: \`${re}\` is not a valid regular expression: ${(error as Error).message}`, ruleId: 'frontmatter-value', place: typeof value === 'string' ? offsetOf(key) : offsetOf(key, String(i)) })
-          }
-        }
-        break
-      }
-      case 'skipPrompts':
-        if (typeof value !== 'boolean') problems.push({ message: '`skipPrompts` takes true or false', ruleId: 'frontmatter-value', place: offsetOf(key) })
-        else fm.skipPrompts = value
-        break
-      case 'params':
-        if (value === null || value === undefined) break
-        if (typeof value !== 'object' || Array.isArray(value)) {
-          problems.push({ message: '`params` maps names to defaults, e.g. `params: {jobs: 2}`', ruleId: 'frontmatter-value', place: offsetOf(key) })
-          break
-        }
-        for (const [name, decl] of Object.entries(value as Record<string, unknown>)) {
-          const place = offsetOf('params', name)
-          if (!IDENT_RE.test(name)) {
-            problems.push({ message: `Param \`${name}\` is not a valid environment variable name`, ruleId: 'param-name', place })
-            continue
-          }
-          const p = toParam(name, decl)
-          if (typeof p === 'string') problems.push({ message: p, ruleId: 'param-value', place })
-          else fm.params.push(p)
-        }
-        break
-      case 'matrix':
-        // Read after the loop: its keys are checked against the params, wherever they are written.
-        break
-      default:
-        fm.extra[key] = value
-    }
+    const read = READERS[key]
+    if (read) read(value, ctx, key)
+    else fm.extra[key] = value
   }
   if (Object.hasOwn(data, 'matrix') && data.matrix !== null) {
     const res = readMatrix(doc.get('matrix', true), fm.params, text, at)

@@ -89,6 +89,10 @@ export interface FrontMatter {
   cwd?: string
   /** Regular expressions for output that differs between identical runs (masked in recorded {expect} blocks). */
   volatile: string[]
+  /** Kernel reports (splats) a run expects on its guests' consoles, each with why. */
+  allowSplats?: { pattern: string; reason: string }[]
+  /** Test failures a run expects: DENYLIST files (paths, $params expanded) and names. */
+  knownFailures?: { lists: string[]; tests: string[] }
   /** Runme's `skipPrompts`: docrun never prompts, so this only quiets lint. */
   skipPrompts?: boolean
   /** Everything else, kept for other tools (runme, lint severities, ...). */
