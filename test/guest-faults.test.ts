@@ -32,7 +32,7 @@ describe('guest faults', () => {
     child.kill('SIGINT')
     const r = await child
     expect(r.exitCode, r.stderr).toBe(130)
-    expect(await qemuProcesses(guest().initrd)).toEqual([])
+    expect(await qemuProcesses()).toEqual([])
     expect(state(ws).blocks.long?.status).toBe('interrupted')
     const t = transcript(ws)
     expect(t).toContain('interrupted at long')
@@ -50,7 +50,7 @@ describe('guest faults', () => {
     child.kill('SIGKILL')
     await child
     // The guest outlived its docrun; the state says where it was and what it started.
-    expect((await qemuProcesses(guest().initrd)).length).toBe(1)
+    expect((await qemuProcesses()).length).toBe(1)
     const st = state(ws)
     expect(st.pending).toBeTruthy()
     expect(st.resources.some((r) => r.kind === 'process')).toBe(true)

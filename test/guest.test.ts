@@ -142,7 +142,7 @@ echo after-ran
         }
       })()
       if (ev.some((e) => e.type === 'output' && e.step === 'long')) {
-        pids = await qemuProcesses(guest().initrd)
+        pids = await qemuProcesses()
         break
       }
     }

@@ -72,6 +72,8 @@ export interface BlockResult {
   report?: TestReport
   /** Kernel trouble reports the guest printed while the block ran. */
   splats?: Splat[]
+  /** How many times the block ran ({retry}, {until}): more than 1 when it was run again. */
+  attempts?: number
   /** The block left a shell snapshot (variables, cwd) for --resume. */
   snapshot?: boolean
   /** `capture=NAME`: the variable set from the block's last output line. */

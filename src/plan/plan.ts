@@ -117,6 +117,8 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(typeof b.attrs.cache === 'string' ? { cache: parseCachePaths(b.attrs.cache).paths } : {}),
       ...(typeof b.attrs.inputs === 'string' ? { inputs: inputsOf(b.attrs.inputs, b.attrs['inputs-exclude']) } : {}),
       ...(b.attrs.background === true && action === 'run' ? { background: true } : {}),
+      ...retryOf(b.attrs),
+      ...(typeof b.attrs.wait === 'string' ? { wait: b.attrs.wait } : {}),
     }
     if (step.background && step.target.kind === 'guest') step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'
     if (b.attrs.setup === true && step.target.kind !== 'guest') report(file, '`setup` marks a guest block that re-runs when its guest boots again; this block does not run in a guest', b.position.start, 'attribute-value', true)
@@ -132,10 +134,20 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     runbook: { path: runbook.path, sha256: runbook.sha256, dialect: runbook.dialect, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
     host,
     volatile: runbook.frontmatter.volatile,
+    allowSplats: runbook.frontmatter.allowSplats ?? [],
+    knownFailures: runbook.frontmatter.knownFailures ?? { lists: [], tests: [] },
     params,
     sections: runbook.sections.map(planSection),
     steps,
   }
+}
+
+/** `retry=N` / `until=DURATION` with `delay=` (default 5 s between attempts). */
+function retryOf(attrs: Step['attrs']): Pick<Step, 'retry'> {
+  const delayMs = typeof attrs.delay === 'number' ? attrs.delay : 5000
+  if (typeof attrs.retry === 'number') return { retry: { attempts: attrs.retry, delayMs } }
+  if (typeof attrs.until === 'number') return { retry: { untilMs: attrs.until, delayMs } }
+  return {}
 }
 
 /**

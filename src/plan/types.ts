@@ -65,6 +65,10 @@ export interface Step {
   cache?: string[]
   /** `{inputs=PATHS}`: what the step reads; a change makes it (and what follows) run again on --resume (src/inputs). */
   inputs?: { paths: string[]; exclude?: string[] }
+  /** Run again when it fails: `retry=N` more attempts, or again `until=` this long has passed; `delay=` between. */
+  retry?: { attempts?: number; untilMs?: number; delayMs: number }
+  /** `wait=REGEX`: after the content, wait for this on the guest's console. */
+  wait?: string
   /** Why the step cannot run unattended: it fails at once with this message. */
   refuse?: string
   /** Why the step will not run in this plan (data block, skip, outside the selection); `skipWords` says it. */
@@ -112,6 +116,10 @@ export interface Plan {
   host: HostStart
   /** The runbook's patterns for output that changes between identical runs. */
   volatile: string[]
+  /** Kernel reports on guest consoles the runbook expects (`allow-splats:`). */
+  allowSplats: { pattern: string; reason: string }[]
+  /** Test failures the runbook expects (`known-failures:`). */
+  knownFailures: { lists: string[]; tests: string[] }
   params: ResolvedParam[]
   sections: PlanSection[]
   steps: Step[]

@@ -2,6 +2,7 @@
 // block) and summary.json, beside transcript.md. The XML is built with xmlbuilder2, which
 // escapes and encodes what blocks print (ANSI, control bytes) correctly.
 import { create } from 'xmlbuilder2'
+import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
 import type { Plan } from '../plan/types.js'
 import type { BlockResult, RunEvent } from '../events/events.js'
 import { writeAtomic } from '../state/atomic.js'
@@ -96,6 +97,7 @@ export class JunitReporter {
           tc.ele('failure', { message: xmlSafe(message), type: c.result.status }).txt(xmlSafe([`exit status: ${c.result.exitCode ?? 'none'}`, failed ? `postcondition ${failed.name}: ${failed.message ?? ''}\n${failed.diff ?? failed.output ?? ''}` : '', '--- output (tail) ---', c.tail].filter(Boolean).join('\n')))
         }
         if (interventions.length) tc.ele('system-out').txt(xmlSafe(interventions.map((i) => `docrun: ${interventionWords(i)}${i.commands?.length ? `; typed: ${i.commands.join(' ; ')}` : ''}`).join('\n')))
+        if (c.result) addHealth(tc, c.result)
       }
     }
     const xml = root.end({ prettyPrint: true })
@@ -112,4 +114,18 @@ export class JunitReporter {
     }
     await writeAtomic(join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   }
+}
+
+/** Known failures, kernel splats and attempts: properties of the block's testcase, splats quoted in system-err. */
+function addHealth(tc: XMLBuilder, r: BlockResult): void {
+  const known = r.report?.knownFailures ?? []
+  const props: [string, string][] = []
+  if (r.attempts) props.push(['attempts', String(r.attempts)])
+  if (r.report?.known) props.push(['known-failures', known.map((k) => `${k.name} (${k.list})`).join(', ')])
+  for (const s of r.splats ?? []) props.push([`kernel-${s.kind}${s.allowed ? '-allowed' : ''}`, s.title])
+  if (props.length) {
+    const el = tc.ele('properties')
+    for (const [name, value] of props) el.ele('property', { name, value: xmlSafe(value) })
+  }
+  if (r.splats?.length) tc.ele('system-err').txt(xmlSafe(r.splats.map((s) => s.lines.join('\n')).join('\n\n')))
 }

@@ -174,6 +174,7 @@ export class TranscriptModel {
       if (!opts.normalize) parts.push(formatDuration(r.durationMs))
       out.push(`> ${STATUS_MARK[r.status]} **${r.status}** · ${parts.join(' · ')}`)
       if (r.message) out.push('>', ...r.message.split('\n').map((l) => `> ${l}`))
+      if (r.attempts) out.push('>', `> 🔁 ran ${r.attempts} times ({retry}/{until}); earlier attempts' output is in output/ beside its own`)
     } else out.push(`> ${STATUS_MARK.running} **running** · ${parts.join(' · ')}`)
     for (const n of v.notes) out.push('>', `> ℹ️ ${volatile(n, opts)}`)
     for (const i of r?.interventions ?? []) {
@@ -196,7 +197,10 @@ export class TranscriptModel {
       out.push('')
       const failures = [...t.failures, ...(t.nested ?? []).flatMap((n) => n.failures.map((f) => `${n.format}: ${f}`))]
       if (failures.length) out.push(`Failing: ${failures.slice(0, 20).map((f) => `\`${f}\``).join(', ')}${failures.length > 20 ? ` and ${failures.length - 20} more` : ''}`, '')
+      const known = [...(t.knownFailures ?? []), ...(t.nested ?? []).flatMap((n) => n.knownFailures ?? [])]
+      if (known.length) out.push(`Known failures (not counted as failed): ${known.map((k) => `\`${k.name}\` (${escapeCell(k.list)})`).join(', ')}`, '')
     }
+    out.push(...splatLines(r))
     for (const c of r?.checks ?? []) {
       if (c.passed) continue
       const body = c.diff ?? c.output ?? (c.message?.includes('\n') ? c.message : undefined)
@@ -256,6 +260,18 @@ function longestRun(text: string): number {
 }
 
 /** Text for one Markdown table cell. */
+/** The kernel's trouble reports under the block that was running, each quoted. */
+function splatLines(r: BlockResult | undefined): string[] {
+  const out: string[] = []
+  for (const s of r?.splats ?? []) {
+    out.push(`${s.allowed ? '⚠️ allowed' : '💥'} kernel ${s.kind} on guest ${s.guest}${s.allowed ? ` (${s.allowed})` : ''}:`, '')
+    const body = s.lines.join('\n')
+    const fence = '`'.repeat(Math.max(3, longestRun(body) + 1))
+    out.push(`${fence}text`, body, fence, '')
+  }
+  return out
+}
+
 export function escapeCell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 }

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Step } from '../plan/types.js'
+import { formatDuration } from '../common/durations.js'
 import { printfFormat } from '../shell/encode.js'
 import { interpreterScript } from '../shell/script.js'
 import type { ShellRunResult, ShellSession } from '../shell/session.js'
@@ -59,6 +60,7 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
       else onOutput(Buffer.from((res as { output?: string }).output ?? ''))
       return { res, session }
     }
+    const since = step.wait ? pool.console(step.target.name)?.mark : undefined
     const cwd = step.cwd ? cwdWrap(step.cwd) : undefined
     if (cwd) await session.sync([cwd.save])
     const script = step.interpreter ? interpreterScript(step.interpreter, step.content, randomBytes(8).toString('hex')) : step.content
@@ -73,12 +75,27 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
       // The block's own dump holds the directory it ran in: snapshot the shell as it is now.
       await session.refreshState()
     }
+    if (step.wait && res.status === 0 && !res.timedOut) return { res: await waitOnConsole(step, pool, since ?? 0, onOutput, signal), session }
     return { res, session }
   } catch (error) {
     const res: ShellRunResult = { status: -1, timedOut: false, interrupted: signal.aborted, error: (error as Error).message }
     const consoleTail = error instanceof GuestError ? error.consoleTail : undefined
     return { res, ...(session ? { session } : {}), ...(consoleTail ? { consoleTail } : {}) }
   }
+}
+
+/** `{wait=REGEX}`: after the content, the guest's console must print a matching line within the block's timeout. */
+async function waitOnConsole(step: Step, pool: TargetPool, since: number, onOutput: (c: Buffer) => void, signal: AbortSignal): Promise<ShellRunResult> {
+  const watch = pool.console(step.target.name)
+  if (!watch) return { status: -1, timedOut: false, interrupted: false, error: `wait= watches a guest's console; ${step.target.name} is not a guest this run booted` }
+  const limit = AbortSignal.any([signal, AbortSignal.timeout(step.timeoutMs ?? 5 * 60_000)])
+  const line = await watch.waitFor(new RegExp(step.wait!, 'u'), since, limit)
+  if (line !== undefined) {
+    onOutput(Buffer.from(`(the console of ${step.target.name} printed: ${line.trim()})\n`))
+    return { status: 0, timedOut: false, interrupted: false }
+  }
+  if (signal.aborted) return { status: -1, timedOut: false, interrupted: true, error: 'interrupted while waiting on the console' }
+  return { status: -1, timedOut: false, interrupted: false, error: `no line matching /${step.wait}/ on ${step.target.name}'s console within ${formatDuration(step.timeoutMs ?? 5 * 60_000)}` }
 }
 
 /** The exit status if `exited` settles within `ms`, else 'running'; the timer is cleared either way. */

@@ -12,6 +12,9 @@ import { runAtTerminal, type Command } from '../targets/command.js'
 import { safeName } from '../state/paths.js'
 import type { Masker } from '../common/mask.js'
 import { BackgroundProcess } from '../targets/background-process.js'
+import { SplatScanner } from '../checks/splats.js'
+import { ConsoleWatch } from './console-watch.js'
+import type { Splat } from '../events/events.js'
 
 export interface PoolOptions {
   workspace: string
@@ -55,6 +58,10 @@ export class TargetPool {
   private open = new Map<string, OpenTarget>()
   private order: string[] = []
   private guests = new Map<string, Guest>()
+  /** Each guest's console, read for kernel splats from its first byte. */
+  private scanners = new Map<string, SplatScanner>()
+  /** Each guest's console text, for {wait=REGEX}. */
+  private watches = new Map<string, ConsoleWatch>()
   /** Notes from shells' stderr, said in order, waited for when targets close. */
   private stderrSaid: Promise<void> = Promise.resolve()
 
@@ -91,8 +98,17 @@ export class TargetPool {
     }
     // QEMU's command sees what earlier blocks on its target set (variables, cwd, PATH).
     const command = await this.detached(step.target, step.content)
+    const scanner = new SplatScanner(spec.guest)
+    this.scanners.set(spec.guest, scanner)
+    const watch = new ConsoleWatch()
+    this.watches.set(spec.guest, watch)
     const guest = this.factory.guest({
       boot: { name: spec.guest, ready: spec.ready, login: spec.login, password: spec.password },
+      onConsole: (c) => {
+        const text = c.toString('latin1')
+        scanner.push(text)
+        watch.push(text)
+      },
       command,
       logFile: join(this.opts.runDir ?? this.opts.workspace, `console-${safeName(spec.guest)}.log`),
       ...(this.opts.secrets ? { secrets: this.opts.secrets } : {}),
@@ -154,6 +170,16 @@ export class TargetPool {
     if (g.running) return { state: 'running' }
     const session = this.open.get(name)?.session
     return { state: 'stopped', reason: session?.closedReason ?? 'it was shut down' }
+  }
+
+  /** A guest's console text, to wait on; undefined for a guest this run has not booted. */
+  console(name: string): ConsoleWatch | undefined {
+    return this.watches.get(name)
+  }
+
+  /** The kernel splats every guest's console printed since the last call: the running block's. */
+  takeSplats(): Splat[] {
+    return [...this.scanners.values()].flatMap((s) => s.take())
   }
 
   /** The last console lines of a guest, for a failure report. */

@@ -12,9 +12,12 @@ import { safeName } from '../state/paths.js'
 import { saveSnapshot } from '../state/state.js'
 import { runAction } from './block-action.js'
 import { BlockOutput } from './block-output.js'
-import { attended } from './debug.js'
+import { attended, type AttemptRunner } from './debug.js'
 import type { RunContext } from './context.js'
 import { verdict } from './verdict.js'
+import { withRetries } from './attempts.js'
+import { judgeSplats, knownLists } from './health.js'
+import { applyKnown } from '../checks/known.js'
 
 /** Output larger than this is not read back for reports and {expect} (a flood stays on disk). */
 const MAX_PARSED_OUTPUT = 64 * 1024 * 1024
@@ -24,7 +27,9 @@ export async function runAndRecord(ctx: RunContext, step: Step): Promise<BlockRe
   const pending = pendingFrom(await ctx.probe(), step.id, ctx.opts.runId, step.attrs.keep === true)
   await ctx.record.blockStarted(pending)
   // --debug: a person may step in at a failure (or its breakpoint); a retry runs the block as the runbook reads now.
-  const { result, step: ran } = ctx.opts.debug ? await attended(ctx, step, runBlock) : { result: await runBlock(ctx, step), step }
+  // {retry}/{until}: each attempt (and each person's retry) runs the block again after its delay.
+  const retried: AttemptRunner = (c, s, attempt) => withRetries(c, s, (n) => runBlock(c, s, attempt + n - 1))
+  const { result, step: ran } = ctx.opts.debug ? await attended(ctx, step, retried) : { result: await retried(ctx, step, 1), step }
   const after = await ctx.probe()
   const created = await createdBy(ctx, step, diff(pending, after), after)
   ctx.counts[result.status]++
@@ -80,6 +85,13 @@ async function runBlock(ctx: RunContext, step: Step, attempt = 1): Promise<Block
   let { status, message } = verdict(res, step, signal.aborted)
   const parsed = output.bytes > 0 && output.bytes <= MAX_PARSED_OUTPUT ? join(runDir, outputFile) : undefined
   const { checks, report } = await afterBlock(ctx, step, status, exitCode, parsed)
+  if (status === 'failed' && exitCode !== null && report?.known && report.failed === 0 && !report.nested?.some((n) => n.failed)) {
+    // Every failure the test program reported is one its lists expect (test_progs exits 1 for them).
+    status = 'passed'
+    message = `all ${report.known} failing test(s) are known failures (${[...new Set(report.knownFailures?.map((k) => k.list))].join(', ')})`
+  }
+  const splats = judgeSplats(ctx, step)
+  if (splats.failure && status === 'passed') [status, message] = ['failed', splats.failure]
   const failedCheck = checks?.find((c) => !c.passed)
   if (failedCheck) {
     status = 'failed'
@@ -103,6 +115,7 @@ async function runBlock(ctx: RunContext, step: Step, attempt = 1): Promise<Block
     ...(consoleTail?.length ? { console: consoleTail } : {}),
     ...(checks?.length ? { checks } : {}),
     ...(report ? { report } : {}),
+    ...(splats.found.length ? { splats: splats.found } : {}),
     ...(kept.snapshot ? { snapshot: true } : {}),
     ...(kept.capture ? { capture: kept.capture } : {}),
   }
@@ -116,7 +129,8 @@ async function afterBlock(ctx: RunContext, step: Step, status: BlockResult['stat
   const wantChecks = status === 'passed' && hasPostconditions(env, step)
   if ((status === 'passed' || status === 'failed') && outputPath) {
     const text = await readFile(outputPath, 'utf8')
-    const report = detectReport(text)
+    const found = detectReport(text)
+    const report = found ? applyKnown(found, await knownLists(ctx)) : undefined
     return { ...(report ? { report } : {}), ...(wantChecks ? { checks: await runPostconditions(env, step, { exitCode, output: text }) } : {}) }
   }
   return wantChecks ? { checks: await runPostconditions(env, step, { exitCode, output: '' }) } : {}

@@ -4,7 +4,7 @@ import type { AttrValue, Attrs } from './types.js'
 import { posix } from 'node:path'
 import { parseDuration } from '../common/durations.js'
 
-export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'name' | 'identifier' | 'regex' | 'any'
+export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'count' | 'name' | 'identifier' | 'regex' | 'any'
 
 export interface AttrSpec {
   kind: AttrKind
@@ -38,6 +38,10 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   cache: { kind: 'string', description: 'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it' },
   inputs: { kind: 'string', description: 'the files and directories the block reads (quoted, comma- or space-separated; relative to the workspace, absolute ones inside a chroot target\'s root): when they change, --resume runs it and what follows again' },
   'inputs-exclude': { kind: 'string', description: 'with inputs=: more basename globs (`*`, `?`) that are not inputs, besides build outputs (*.o, vmlinux, …)' },
+  retry: { kind: 'count', description: 'run a failing block again, up to this many more times (each attempt in the transcript); delay= between attempts' },
+  delay: { kind: 'duration', description: 'with retry= or until=: how long to wait between attempts (default 5s)' },
+  until: { kind: 'duration', description: 'run the block again until it passes, for at most this long (a network coming up, a service answering)' },
+  wait: { kind: 'regex', description: "after the block's content (if any), wait until the console of its guest target prints a line matching this (timeout= bounds it)" },
   mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
@@ -204,6 +208,10 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
         else norm[key] = ms
         break
       }
+      case 'count':
+        if (typeof value === 'boolean' || !/^\d+$/.test(String(value)) || Number(value) < 1) bad(`takes a whole number of at least 1, not \`${String(value)}\``)
+        else norm[key] = Number(value)
+        break
       case 'name':
         if (typeof value !== 'string' || !NAME_RE.test(value)) bad(`takes a name (letters, digits, _ . : -), not \`${String(value)}\``)
         else norm[key] = value
@@ -236,6 +244,8 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
     if (norm[k] !== undefined && norm.guest === undefined) problems.push({ message: `\`${k}\` only goes with \`guest=NAME\``, ruleId: 'attribute-value', offset: offsets[k] })
   }
   if (norm.guest !== undefined && norm.file !== undefined) problems.push({ message: '`guest=` starts a guest from the block; it cannot also be `file=`', ruleId: 'attribute-value', offset: offsets.guest })
+  if (norm.delay !== undefined && norm.retry === undefined && norm.until === undefined) problems.push({ message: '`delay` goes with `retry=` or `until=`', ruleId: 'attribute-value', offset: offsets.delay })
+  if (norm.retry !== undefined && norm.until !== undefined) problems.push({ message: 'a block takes `retry=` (a number of attempts) or `until=` (a time), not both', ruleId: 'attribute-value', offset: offsets.until })
   if (norm.check && norm.expect) problems.push({ message: 'a block is either `check` or `expect`, not both', ruleId: 'attribute-value', offset: offsets.expect })
   if (typeof norm.cache === 'string') {
     const { problem } = parseCachePaths(norm.cache)

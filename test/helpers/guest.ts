@@ -36,6 +36,13 @@ async function buildKit(): Promise<GuestKit> {
   return { kernel: join(debs, kdir, 'boot', vmlinuz), initrd }
 }
 
+/**
+ * Every QEMU this test process starts carries this name, so the checks below see only their
+ * own: the kit is shared, and another run's guest (a second test run, a user's quickstart)
+ * must never be taken for a stray and killed.
+ */
+export const QEMU_MARK = `docrun-test-${process.pid}`
+
 /** A runbook whose first section boots the test guest; `body` follows it. */
 export function guestRunbook(dir: string, k: GuestKit, body: string, name = 'guest.md', extraParams = ''): string {
   const path = join(dir, name)
@@ -51,7 +58,7 @@ ${extraParams}---
 ## 1. Boot
 
 \`\`\`sh {name=boot guest=vm timeout=2m}
-qemu-system-s390x -cpu max,zpci=on -smp 2 -m 512 -nographic -no-reboot \\
+qemu-system-s390x -name ${QEMU_MARK} -cpu max,zpci=on -smp 2 -m 512 -nographic -no-reboot \\
   -kernel "$kernel" -initrd "$initrd" -append "console=ttyS1 panic=-1"
 \`\`\`
 
@@ -61,8 +68,8 @@ ${body}
   return path
 }
 
-/** QEMU processes whose command line mentions `needle` (a test's own initrd path). */
-export async function qemuProcesses(needle: string): Promise<number[]> {
+/** QEMU processes whose command line mentions `needle` (default: this test process's mark). */
+export async function qemuProcesses(needle: string = QEMU_MARK): Promise<number[]> {
   const r = await execa('pgrep', ['-f', `qemu-system-s390x.*${needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`], { reject: false })
   return r.stdout.split('\n').filter(Boolean).map(Number)
 }
@@ -78,7 +85,7 @@ export function useGuest(): () => GuestKit {
   }, 600_000)
   afterEach(async () => {
     if (!kit) return
-    const left = await qemuProcesses(kit.initrd)
+    const left = await qemuProcesses()
     for (const pid of left) process.kill(pid, 'SIGKILL')
     expect(left).toEqual([])
   })

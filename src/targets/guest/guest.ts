@@ -22,6 +22,8 @@ export interface GuestTargetOptions {
   secrets?: Masker
   bootTimeoutMs: number
   onOutput?: (chunk: Buffer) => void
+  /** Everything the console prints, from the first byte of the boot (kernel messages included). */
+  onConsole?: (chunk: Buffer) => void
   signal?: AbortSignal
 }
 
@@ -56,6 +58,7 @@ export class GuestTarget implements Target {
     this.startedAt = performance.now()
     const { logFile, secrets } = this.opts
     this.channel = new ConsoleChannel({ command, logFile, description: `guest ${this.name}'s console`, ...(secrets ? { secrets } : {}) })
+    if (this.opts.onConsole) this.channel.onData(this.opts.onConsole)
     const pid = this.channel.pid
     if (pid) this.process = { pid, startTime: processStartTime(pid) }
     try {
