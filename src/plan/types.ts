@@ -117,9 +117,9 @@ export interface Plan {
   /** The runbook's patterns for output that changes between identical runs. */
   volatile: string[]
   /** Kernel reports on guest consoles the runbook expects (`allow-splats:`). */
-  allowSplats: { pattern: string; reason: string }[]
+  allowSplats?: { pattern: string; reason: string }[]
   /** Test failures the runbook expects (`known-failures:`). */
-  knownFailures: { lists: string[]; tests: string[] }
+  knownFailures?: { lists: string[]; tests: string[] }
   params: ResolvedParam[]
   sections: PlanSection[]
   steps: Step[]

@@ -11,7 +11,7 @@ import type { RunContext } from './context.js'
 
 /** The splats charged to the block that just ran, and the failure they make, if any is not allowed. */
 export function judgeSplats(ctx: RunContext, step: Step): { found: Splat[]; failure?: string } {
-  const allow = ctx.opts.plan.allowSplats.map((a) => ({ pattern: new RegExp(a.pattern, 'u'), reason: a.reason }))
+  const allow = (ctx.opts.plan.allowSplats ?? []).map((a) => ({ pattern: new RegExp(a.pattern, 'u'), reason: a.reason }))
   const found = applyAllowList(ctx.pool.takeSplats(), allow)
   for (const s of found.filter((x) => x.allowed)) void ctx.note(`guest ${s.guest}'s kernel reported \`${s.title}\` (allowed: ${s.allowed})`, 'info', step.id)
   const bad = found.filter((s) => !s.allowed)
@@ -22,7 +22,7 @@ export function judgeSplats(ctx: RunContext, step: Step): { found: Splat[]; fail
 
 /** The runbook's known-failure lists: its own names and the DENYLIST files it names (read now: a build may make them). */
 export async function knownLists(ctx: RunContext): Promise<KnownList[]> {
-  const { knownFailures } = ctx.opts.plan
+  const knownFailures = ctx.opts.plan.knownFailures ?? { lists: [], tests: [] }
   const lists: KnownList[] = knownFailures.tests.length ? [{ source: 'the runbook', entries: knownFailures.tests }] : []
   for (const raw of knownFailures.lists) {
     const path = raw.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (m, name: string) => ctx.params[name] ?? m)
