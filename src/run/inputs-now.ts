@@ -3,12 +3,26 @@
 import { chainKeys } from '../cache/index.js'
 import { stepFingerprint } from '../inputs/paths.js'
 import type { Plan } from '../plan/types.js'
-import type { InputsNow } from './resume.js'
+import type { Paths } from '../state/paths.js'
+import { readInputDirs, type State } from '../state/state.js'
+import type { InputDirs, InputsNow } from './resume.js'
 
 /** Every step that declares inputs, fingerprinted now (one that cannot be read says why). */
 export async function fingerprintInputs(plan: Plan, workspace: string): Promise<InputsNow> {
   const out: InputsNow = {}
   for (const step of plan.steps) if (step.inputs && step.action !== 'none') out[step.id] = await stepFingerprint(step, workspace)
+  return out
+}
+
+/** The per-directory digests recorded for the steps whose inputs changed since they passed (to name the change). */
+export async function recordedDirs(plan: Plan, state: State, paths: Paths, inputsNow: InputsNow): Promise<InputDirs> {
+  const out: InputDirs = {}
+  for (const step of plan.steps) {
+    const [then, now] = [state.blocks[step.id]?.inputs, inputsNow[step.id]]
+    if (!then || !now || !('digest' in now) || now.digest === then.digest) continue
+    const dirs = await readInputDirs(paths, step.id)
+    if (dirs) out[step.id] = dirs
+  }
   return out
 }
 
@@ -27,9 +41,11 @@ export interface RunCache {
 }
 
 type CacheOpts = { dir: string; version: string }
-export async function prepareInputs(plan: Plan, workspace: string, opts: { resume: boolean; cache?: CacheOpts }): Promise<{ inputsNow: InputsNow; cache?: RunCache }> {
+type Prepared = { inputsNow: InputsNow; thenDirs: InputDirs; cache?: RunCache }
+export async function prepareInputs(plan: Plan, state: State, paths: Paths, opts: { resume: boolean; cache?: CacheOpts }): Promise<Prepared> {
   const caches = !!opts.cache && plan.steps.some((s) => s.cache?.length && !s.skip)
-  const inputsNow = opts.resume || caches ? await fingerprintInputs(plan, workspace) : {}
-  if (!caches) return { inputsNow }
-  return { inputsNow, cache: { ...opts.cache!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }) } }
+  const inputsNow = opts.resume || caches ? await fingerprintInputs(plan, paths.workspace) : {}
+  const thenDirs = opts.resume ? await recordedDirs(plan, state, paths, inputsNow) : {}
+  if (!caches) return { inputsNow, thenDirs }
+  return { inputsNow, thenDirs, cache: { ...opts.cache!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }) } }
 }

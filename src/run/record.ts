@@ -7,7 +7,7 @@ import type { BlockResult } from '../events/events.js'
 import { now } from '../events/events.js'
 import type { PendingProbe, Resource, TeardownResult } from '../resources/ledger.js'
 import type { Paths } from '../state/paths.js'
-import { saveState, type State } from '../state/state.js'
+import { saveInputDirs, saveState, type State } from '../state/state.js'
 
 /** What the pool says about a guest: it booted (ready after ms), or it ended (how). */
 export type GuestEvent = { pid: number; readyAfterMs: number } | { end: string }
@@ -71,7 +71,8 @@ export class RunRecord {
   async inputsTaken(step: Step, fp: { digest: string; dirs: Record<string, string> }): Promise<void> {
     const b = this.state.blocks[step.id]
     if (!b) return
-    b.inputs = { digest: fp.digest, dirs: fp.dirs }
+    await saveInputDirs(this.paths, step.id, fp.dirs)
+    b.inputs = { digest: fp.digest }
     await this.write()
   }
 

@@ -24,6 +24,8 @@ import { changedDirs } from '../inputs/fingerprint.js'
 
 /** Step id → the fingerprint of its `inputs=` now (or why it could not be taken), for done steps that declare inputs. */
 export type InputsNow = Record<string, { digest: string; dirs: Record<string, string> } | { error: string }>
+/** Step id → the per-directory digests recorded when it passed. */
+export type InputDirs = Record<string, Record<string, string>>
 
 /** A done step that runs again because what it reads changed: the directories (or why they cannot be read). */
 export interface InputsChanged {
@@ -67,7 +69,8 @@ export function doneSteps(plan: Plan, state: State, inputsNow: InputsNow = {}): 
   return doneAndChanged(plan, state, inputsNow).done
 }
 
-export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow): { done: Set<string>; inputsChanged?: InputsChanged } {
+/** `thenDirs`: the per-directory digests recorded when steps passed (the state's side files), to name what changed. */
+export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow, thenDirs: InputDirs = {}): { done: Set<string>; inputsChanged?: InputsChanged } {
   const done = new Set<string>()
   for (const step of plan.steps) {
     if (!runnable(step)) continue
@@ -78,7 +81,7 @@ export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow): 
     }
     if (s.hash !== step.hash) break
     if (s.status === 'passed') {
-      const inputsChanged = changedInputs(step, s.inputs, inputsNow[step.id])
+      const inputsChanged = changedInputs(step, s.inputs, inputsNow[step.id], thenDirs[step.id])
       if (inputsChanged) return { done, inputsChanged }
       done.add(step.id)
     } else if (!step.skip) break
@@ -87,18 +90,19 @@ export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow): 
 }
 
 /** Did the inputs of a passed step change since it passed? Unknown (no fingerprint then, or none now) counts as changed. */
-function changedInputs(step: Step, then: BlockState['inputs'], now: InputsNow[string] | undefined): InputsChanged | undefined {
+function changedInputs(step: Step, then: BlockState['inputs'], now: InputsNow[string] | undefined, dirs?: Record<string, string>): InputsChanged | undefined {
   if (!step.inputs) return undefined
   if (!now) return undefined // the caller did not look (status without a workspace, a table test)
   if ('error' in now) return { step, dirs: [], error: now.error }
   if (!then) return { step, dirs: [], error: 'no fingerprint was taken when it passed' }
-  return then.digest === now.digest ? undefined : { step, dirs: changedDirs(then, now) }
+  if (then.digest === now.digest) return undefined
+  return { step, dirs: dirs ? changedDirs({ dirs }, now) : [] }
 }
 
 /** The changed inputs in words: `block kernel runs again: its inputs changed (linux/kernel/bpf)`. */
 export function inputsWords(c: InputsChanged, max = 5): string {
   const what = c.error ?? (c.dirs.length > max ? `${c.dirs.slice(0, max).join(', ')} and ${c.dirs.length - max} more` : c.dirs.join(', '))
-  return `block ${c.step.id} runs again: its inputs changed (${what})`
+  return `block ${c.step.id} runs again: its inputs changed${what ? ` (${what})` : ''}`
 }
 
 /** Is a recorded resource gone from the system? Only mounts and loops can be checked against a probe. */
@@ -108,8 +112,8 @@ export function isGone(r: Resource, now: Probe): boolean {
   return false
 }
 
-export function decideResume(plan: Plan, state: State, now: Probe, resume: boolean, inputsNow: InputsNow = {}): ResumeDecision {
-  const { done, inputsChanged } = resume ? doneAndChanged(plan, state, inputsNow) : { done: new Set<string>(), inputsChanged: undefined }
+export function decideResume(plan: Plan, state: State, now: Probe, resume: boolean, inputsNow: InputsNow = {}, thenDirs: InputDirs = {}): ResumeDecision {
+  const { done, inputsChanged } = resume ? doneAndChanged(plan, state, inputsNow, thenDirs) : { done: new Set<string>(), inputsChanged: undefined }
   const start = plan.steps.find((s) => !s.skip && runnable(s) && !done.has(s.id))
   // Done or not selected, and before the start: what it made, the steps to run work in.
   const beforeStart = (s: Step): boolean => !!start && s.index < start.index && (done.has(s.id) || s.skip?.kind === 'not-selected')

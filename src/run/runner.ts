@@ -32,8 +32,8 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
     await note(`a docrun died while block ${dead.block} ran${orphans.length ? `; it left ${orphans.map(describe).join(', ')}` : ''}`, 'warn')
     await record.crashRecovered(orphans)
   }
-  const { inputsNow, cache } = await prepareInputs(plan, opts.paths.workspace, { resume: opts.resume, ...(opts.cache ? { cache: opts.cache } : {}) })
-  const decision = decideResume(plan, state, await probe(), opts.resume, inputsNow)
+  const { inputsNow, thenDirs, cache } = await prepareInputs(plan, state, opts.paths, { resume: opts.resume, ...(opts.cache ? { cache: opts.cache } : {}) })
+  const decision = decideResume(plan, state, await probe(), opts.resume, inputsNow, thenDirs)
   const pool = openPool(opts, record, decision)
   const counts = { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 }
   const ctx: RunContext = { opts, pool, record, params: paramsOf(opts), counts, previousMs, probe, note, ...(cache ? { cache } : {}) }

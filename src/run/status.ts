@@ -8,7 +8,7 @@ import { readLock, type LockHolder } from '../state/lock.js'
 import { runDirOf, type WorkspacePaths } from '../state/paths.js'
 import type { State } from '../state/state.js'
 import { doneAndChanged, inputsWords } from './resume.js'
-import type { InputsNow } from './resume.js'
+import type { InputDirs, InputsNow } from './resume.js'
 
 /** `passed` only for a block whose state says so though an earlier block is not done. */
 export type BlockStanding = 'done' | 'passed' | 'failed' | 'timed-out' | 'interrupted' | 'stale' | 'not run' | 'skipped' | 'running'
@@ -36,8 +36,8 @@ export interface LiveRun {
 }
 
 /** Each block's standing; the block a live run of this runbook is in is `running`. */
-export function blockRows(plan: Plan, state: State, inputsNow: InputsNow, live?: LiveRun, at = Date.now()): BlockRow[] {
-  const { done, inputsChanged } = doneAndChanged(plan, state, inputsNow)
+export function blockRows(plan: Plan, state: State, inputs: { now: InputsNow; thenDirs?: InputDirs }, live?: LiveRun, at = Date.now()): BlockRow[] {
+  const { done, inputsChanged } = doneAndChanged(plan, state, inputs.now, inputs.thenDirs)
   const running = live?.sameRunbook ? live.block : undefined
   let stale = false
   return plan.steps

@@ -23,8 +23,12 @@ export interface BlockState {
   snapshot?: boolean
   capture?: { name: string; value: string }
   message?: string
-  /** `inputs=`: their fingerprint when the block passed, with a digest per directory (so a change can be named). */
-  inputs?: { digest: string; dirs: Record<string, string> }
+  /**
+   * `inputs=`: their fingerprint's digest when the block passed. The digest per directory (a
+   * kernel tree: ~5,000 directories, ~300 KB) is in a side file (`inputsPath`), so the state,
+   * written after every change, stays small.
+   */
+  inputs?: { digest: string }
 }
 
 export interface GuestLife {
@@ -97,6 +101,25 @@ export function snapshotPath(paths: Paths, blockId: string): string {
 
 export async function saveSnapshot(paths: Paths, blockId: string, dump: string): Promise<void> {
   await writeAtomic(snapshotPath(paths, blockId), dump)
+}
+
+/** A passed block's per-directory input digests, beside its snapshot. */
+export function inputsPath(paths: Paths, blockId: string): string {
+  return join(paths.snapshots, `${safeName(blockId)}.inputs.json`)
+}
+
+export async function saveInputDirs(paths: Paths, blockId: string, dirs: Record<string, string>): Promise<void> {
+  await writeAtomic(inputsPath(paths, blockId), `${JSON.stringify(dirs)}\n`)
+}
+
+/** The per-directory digests recorded for a block, or undefined (none, or unreadable: the change is then not named). */
+export async function readInputDirs(paths: Paths, blockId: string): Promise<Record<string, string> | undefined> {
+  try {
+    const dirs = JSON.parse(await readFile(inputsPath(paths, blockId), 'utf8')) as unknown
+    return dirs && typeof dirs === 'object' && !Array.isArray(dirs) ? (dirs as Record<string, string>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export async function readSnapshot(paths: Paths, blockId: string): Promise<string | undefined> {
