@@ -1,7 +1,7 @@
 // What a run (and `docrun status`) knows before it decides: the fingerprints of the steps'
 // `inputs=` now, and the block cache's keys, which cover those fingerprints.
 import { chainKeys } from '../cache/index.js'
-import { stepFingerprint } from '../inputs/paths.js'
+import { inputPaths, stepFingerprint } from '../inputs/paths.js'
 import type { Plan } from '../plan/types.js'
 import type { Paths } from '../state/paths.js'
 import { readInputDirs, type State } from '../state/state.js'
@@ -10,7 +10,14 @@ import type { InputDirs, InputsNow } from './resume.js'
 /** Every step that declares inputs, fingerprinted now (one that cannot be read says why). */
 export async function fingerprintInputs(plan: Plan, workspace: string): Promise<InputsNow> {
   const out: InputsNow = {}
-  for (const step of plan.steps) if (step.inputs && step.action !== 'none') out[step.id] = await stepFingerprint(step, workspace)
+  // Blocks that read the same tree (a kernel's build, its selftests, its tests) share one walk of it.
+  const taken = new Map<string, InputsNow[string]>()
+  for (const step of plan.steps) {
+    if (!step.inputs || step.action === 'none') continue
+    const same = JSON.stringify([inputPaths(step, workspace), step.inputs.exclude ?? []])
+    if (!taken.has(same)) taken.set(same, await stepFingerprint(step, workspace))
+    out[step.id] = taken.get(same)!
+  }
   return out
 }
 
