@@ -58,7 +58,10 @@ async function runIn(cacheDir: string, text = runbook()): Promise<{ ws: string; 
   return { ws, r }
 }
 
-const keyOf = async (ws: string, cacheDir: string) => (await docrun(['cache', 'key', 'rb.md', '--cache-dir', cacheDir], { cwd: ws })).stdout.trim().split(' ')[1]!
+const keyOf = async (ws: string, cacheDir: string) => {
+  const r = await docrun(['cache', 'key', 'rb.md', '--cache-dir', cacheDir], { cwd: ws })
+  return r.stdout.trim().split(' ')[1]!
+}
 
 describe('the block cache in runs (as root)', () => {
   let cacheDir: string
@@ -80,7 +83,8 @@ describe('the block cache in runs (as root)', () => {
     const { ws: b, r } = await runIn(cacheDir)
     expect(r.exitCode, r.all).toBe(0)
     expect(existsSync(join(b, 'counter'))).toBe(false)
-    expect(transcript(b)).toMatch(new RegExp(`✅ \\*\\*passed\\*\\* · \`make\`[^\\n]*\\n>\\n> restored from cache ${key.slice(0, 16)} \\(made \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d on `))
+    const made = '\\(made \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d on '
+    expect(transcript(b)).toMatch(new RegExp(`✅ \\*\\*passed\\*\\* · \`make\`[^\\n]*\\n>\\n> restored from cache ${key.slice(0, 16)} ${made}`))
     expect(await describeTree(join(b, 'out'))).toEqual(await describeTree(join(a, 'out')))
     expect(String((await describeTree(join(b, 'out'))).xattrs)).toContain('user.docrun="kept"')
     // The block after it ran as usual, on the restored files.

@@ -55,12 +55,14 @@ async function closeChrootsUnder(ctx: RunContext, paths: string[]): Promise<void
   const under = (root: string) => paths.some((p) => isWithin(resolve(ws, root), resolve(ws, p)))
   const names = new Set(ctx.opts.plan.steps.flatMap((s) => (s.target.kind === 'chroot' && under(s.target.root) ? [s.target.name] : [])))
   for (const name of names) {
-    if (await ctx.pool.close(name)) await ctx.note(`closed the shell of chroot ${name}: the restore replaces its root, the next block there starts a new one (its variables are gone)`)
+    const words = `closed the shell of chroot ${name}: the restore replaces its root, the next block there starts a new one (its variables are gone)`
+    if (await ctx.pool.close(name)) await ctx.note(words)
   }
 }
 
 export function restoredWords(key: string, meta: CacheMeta): string {
-  return `restored from cache ${short(key)} (made ${meta.created.slice(0, 16).replace('T', ' ')} on ${meta.host}); the block did not run, its shell state is not restored`
+  const made = `made ${meta.created.slice(0, 16).replace('T', ' ')} on ${meta.host}`
+  return `restored from cache ${short(key)} (${made}); the block did not run, its shell state is not restored`
 }
 
 async function takeFingerprint(ctx: RunContext, step: Step): Promise<void> {
@@ -72,8 +74,10 @@ async function takeFingerprint(ctx: RunContext, step: Step): Promise<void> {
 /** After the block passed: its paths into the cache. A refusal (mounts below, a path missing) leaves it passed. */
 async function store(ctx: RunContext, step: Step, key: string): Promise<void> {
   try {
-    const { stored, meta } = await storePaths(ctx.cache!.dir, { key, workspace: ctx.opts.paths.workspace, paths: step.cache!, step: step.id, version: ctx.cache!.version })
-    await ctx.note(stored ? `stored in the block cache as ${short(key)} (${formatSize(meta.size)})` : `already in the block cache as ${short(key)}`, 'info', step.id)
+    const request = { key, workspace: ctx.opts.paths.workspace, paths: step.cache!, step: step.id, version: ctx.cache!.version }
+    const { stored, meta } = await storePaths(ctx.cache!.dir, request)
+    const words = stored ? `stored in the block cache as ${short(key)} (${formatSize(meta.size)})` : `already in the block cache as ${short(key)}`
+    await ctx.note(words, 'info', step.id)
   } catch (error) {
     const why = error instanceof CacheError ? error.message : `the store failed: ${(error as Error).message}`
     await ctx.note(`not stored in the block cache: ${why}`, 'warn', step.id)

@@ -36,7 +36,12 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   breakpoint: { kind: 'flag', description: 'with `docrun run --debug`: a shell on the block\'s target before it runs (then run it, pass it by hand, skip it or abort); no effect without --debug' },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
   cache: { kind: 'string', description: 'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it' },
-  inputs: { kind: 'string', description: 'the files and directories the block reads (quoted, comma- or space-separated; relative to the workspace, absolute ones inside a chroot target\'s root): when they change, --resume runs it and what follows again' },
+  inputs: {
+    kind: 'string',
+    description:
+      "the files and directories the block reads (quoted, comma- or space-separated; relative to the workspace, absolute ones inside a chroot target's root): " +
+      'when they change, --resume runs it and what follows again',
+  },
   'inputs-exclude': { kind: 'string', description: 'with inputs=: more basename globs (`*`, `?`) that are not inputs, besides build outputs (*.o, vmlinux, …)' },
   retry: { kind: 'count', description: 'run a failing block again, up to this many more times (each attempt in the transcript); delay= between attempts' },
   delay: { kind: 'duration', description: 'with retry= or until=: how long to wait between attempts (default 5s)' },
