@@ -1,8 +1,6 @@
 // The commands around CI: the block cache, the job matrix, and reports merged over runs.
 import type { Command } from 'commander'
-import { cacheCommands } from './cache.js'
-import { matrixCommand, reportMergeCommand } from './matrix.js'
-import { reportCommand } from './report.js'
+import { cacheCommands } from './commands-cache.js'
 import { collect, workspaceOption } from './commands-run.js'
 
 export function registerCiCommands(program: Command): void {
@@ -18,7 +16,7 @@ export function registerCiCommands(program: Command): void {
     .option('-j, --jobs <n>', 'with --local: entries run at once (default 1)')
     .option('--workspace-root <dir>', 'with --local: entry ID runs in DIR/ID, its output in DIR/ID.log (default: ws)')
     .action(async (runbook: string, opts) => {
-      process.exitCode = await matrixCommand(runbook, opts)
+      process.exitCode = await (await import('./matrix.js')).matrixCommand(runbook, opts)
     })
 
   // `report` takes subcommands (`merge`); a `report [run]` action of its own can sit beside them:
@@ -33,7 +31,7 @@ export function registerCiCommands(program: Command): void {
     .option('--junit <path>', 'write the merged JUnit XML here (a testsuite per run and section)')
     .option('--json <path>', 'write the merged summary here (a row per run)')
     .action(async (dirs: string[], opts) => {
-      process.exitCode = await reportMergeCommand(dirs, opts)
+      process.exitCode = await (await import('./matrix.js')).reportMergeCommand(dirs, opts)
     })
 
   // `docrun report [RUN]`: the run's report page, drawn again from its events.jsonl.
@@ -43,6 +41,6 @@ export function registerCiCommands(program: Command): void {
     .option('--html <path>', 'write the page here (default: report.html in the run directory)')
     .option('--compare <run>', 'compare with another run: in the page, or as text on stdout without --html')
     .action(async (run: string | undefined, opts) => {
-      process.exitCode = await reportCommand({ ...opts, ...(run ? { run } : {}) })
+      process.exitCode = await (await import('./report.js')).reportCommand({ ...opts, ...(run ? { run } : {}) })
     })
 }

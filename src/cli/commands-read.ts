@@ -1,13 +1,7 @@
 // The commands that read runbooks, documents and run records, or tidy a workspace:
 // list, lint, import, drift, verify, clean, transcript.
 import { Option, type Command } from 'commander'
-import { verifyCommand } from './verify.js'
-import { importCommand } from './import.js'
-import { listCommand } from './list.js'
-import { lintCommand } from './lint.js'
-import { transcriptCommand } from './transcript.js'
-import { cleanCommand } from './clean.js'
-import { driftCommand } from './drift.js'
+// Each command's code is imported when that command runs: `docrun --version` loads commander alone.
 import { collect, workspaceOption } from './commands-run.js'
 
 export function registerReadCommands(program: Command): void {
@@ -18,7 +12,7 @@ export function registerReadCommands(program: Command): void {
     .option('--json', 'print the plan as JSON')
     .option('--set <key=value>', 'override a param (repeatable)', collect)
     .action(async (runbook: string, opts) => {
-      process.exitCode = await listCommand(runbook, opts)
+      process.exitCode = await (await import('./list.js')).listCommand(runbook, opts)
     })
 
   program
@@ -28,7 +22,7 @@ export function registerReadCommands(program: Command): void {
     .option('--probe', "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)")
     .option('--tree <dir>', 'with --probe: a (built) kernel tree to check the paths and selftests targets the document expects against')
     .action(async (runbooks: string[], opts) => {
-      process.exitCode = await lintCommand(runbooks, opts)
+      process.exitCode = await (await import('./lint.js')).lintCommand(runbooks, opts)
     })
 
   program
@@ -37,7 +31,7 @@ export function registerReadCommands(program: Command): void {
     .argument('<document>')
     .option('-o, --output <file>', 'write the runbook here (default: standard output)')
     .action(async (doc: string, opts) => {
-      process.exitCode = await importCommand(doc, opts)
+      process.exitCode = await (await import('./import.js')).importCommand(doc, opts)
     })
 
   program
@@ -47,7 +41,7 @@ export function registerReadCommands(program: Command): void {
     .argument('<runbook>', 'the runbook that mirrors it')
     .option('--patch', "print a unified diff against the document's own text (apply with `patch -p1` in its directory)")
     .action(async (doc: string, runbook: string, opts) => {
-      process.exitCode = await driftCommand(doc, runbook, opts)
+      process.exitCode = await (await import('./drift.js')).driftCommand(doc, runbook, opts)
     })
 
   program
@@ -57,7 +51,7 @@ export function registerReadCommands(program: Command): void {
     .addOption(workspaceOption())
     .option('--section <section>', 'only this section (number, title or slug)')
     .action(async (runbook: string, opts) => {
-      process.exitCode = await verifyCommand(runbook, opts)
+      process.exitCode = await (await import('./verify.js')).verifyCommand(runbook, opts)
     })
 
   program
@@ -66,7 +60,7 @@ export function registerReadCommands(program: Command): void {
     .argument('<runbook>')
     .addOption(workspaceOption())
     .action(async (runbook: string, opts) => {
-      process.exitCode = await cleanCommand(runbook, opts)
+      process.exitCode = await (await import('./clean.js')).cleanCommand(runbook, opts)
     })
 
   program
@@ -77,6 +71,6 @@ export function registerReadCommands(program: Command): void {
     .option('--runbook <path>', 'the runbook the run used (default: from the run record)')
     .addOption(new Option('--normalize', 'drop times, durations and run ids so two transcripts diff cleanly'))
     .action(async (opts) => {
-      process.exitCode = await transcriptCommand(opts)
+      process.exitCode = await (await import('./transcript.js')).transcriptCommand(opts)
     })
 }

@@ -1,9 +1,7 @@
 // The commands that run a runbook or watch and stop a run: run, status, stop.
 import { Option, type Command } from 'commander'
-import { runCommand } from './run.js'
-import { statusCommand } from './status.js'
-import { detachRun, followCommand, stopCommand } from './background.js'
-import { CliError } from './load.js'
+// Each command's code is imported when that command runs: `docrun --version` loads commander alone.
+import { CliError } from '../common/errors.js'
 
 export const collect = (value: string, prev: string[] = []) => [...prev, value]
 /** Every command that reads a workspace takes it the same way. */
@@ -32,7 +30,7 @@ export function registerRunCommands(program: Command): void {
     .option('--debug', 'at a terminal: a shell where a block fails (and at {breakpoint}s), then retry, continue, skip or abort')
     .action(async (runbook: string, opts) => {
       if (opts.debug && opts.detach) throw new CliError('docrun: --debug needs a person at the terminal; --detach runs without one')
-      process.exitCode = opts.detach ? await detachRun(opts) : await runCommand(runbook, opts)
+      process.exitCode = opts.detach ? await (await import('./background.js')).detachRun(opts) : await (await import('./run.js')).runCommand(runbook, opts)
     })
 
   program
@@ -47,9 +45,9 @@ export function registerRunCommands(program: Command): void {
     .option('--serve [port]', "with --follow: serve the run's report page, live, on this port (default 8390; 0: any free port)")
     .option('--host <address>', 'with --serve: listen on this address instead of 127.0.0.1 (loopback only)')
     .action(async (runbook: string | undefined, opts) => {
-      if (opts.follow !== undefined) process.exitCode = await followCommand({ ...opts, ...(typeof opts.follow === 'string' ? { run: opts.follow } : {}) })
+      if (opts.follow !== undefined) process.exitCode = await (await import('./background.js')).followCommand({ ...opts, ...(typeof opts.follow === 'string' ? { run: opts.follow } : {}) })
       else if (!runbook) throw new CliError('docrun status RUNBOOK (or `docrun status --follow [RUN]`)')
-      else process.exitCode = await statusCommand(runbook, opts)
+      else process.exitCode = await (await import('./status.js')).statusCommand(runbook, opts)
     })
 
   program
@@ -58,6 +56,6 @@ export function registerRunCommands(program: Command): void {
     .argument('[run]', 'run id (default: the latest run)')
     .addOption(workspaceOption())
     .action(async (run: string | undefined, opts) => {
-      process.exitCode = await stopCommand({ ...opts, ...(run ? { run } : {}) })
+      process.exitCode = await (await import('./background.js')).stopCommand({ ...opts, ...(run ? { run } : {}) })
     })
 }

@@ -1,7 +1,6 @@
 // `docrun import DOC -o RUNBOOK.md`, and the on-the-fly import behind `docrun run DOC.rst`.
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import { ImportError, importDocument } from '../import/rst.js'
 import { EXIT } from '../common/exit-codes.js'
 import { loadRunbook, parseRunbook, type ParseResult } from '../runbook/parse.js'
 import { docrunPaths } from '../state/paths.js'
@@ -18,6 +17,8 @@ export async function convert(path: string): Promise<string> {
   } catch (error) {
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`)
   }
+  // pandoc's side of docrun loads only when a document is imported.
+  const { ImportError, importDocument } = await import('../import/rst.js')
   try {
     return await importDocument(text, path)
   } catch (error) {

@@ -1,14 +1,13 @@
 // Shared by the commands: read a runbook, report its diagnostics, build the plan.
-import { refuseUnattended } from '../lint/lint.js'
 import { reporter } from 'vfile-reporter'
 import type { VFile } from 'vfile'
 import { loadRunbook, hasErrors, type ParseResult } from '../runbook/parse.js'
 import { buildPlan, type PlanOptions } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
-import { DocrunError } from '../common/errors.js'
 
 /** The command line is wrong, or names what is not there: exit 2 unless said otherwise. */
-export class CliError extends DocrunError {}
+import { CliError } from '../common/errors.js'
+export { CliError }
 
 export function formatDiagnostics(file: VFile): string {
   return reporter([file], { quiet: false })
@@ -22,7 +21,8 @@ export async function loadForRun(path: string, opts: PlanOptions = {}): Promise<
     throw new CliError(`cannot read ${path}: ${(error as Error).message}`)
   }
   const plan = buildPlan(parsed.runbook, parsed.file, opts)
-  await refuseUnattended(plan)
+  // The shell parser behind it loads only for commands that plan a run.
+  await (await import('../lint/lint.js')).refuseUnattended(plan)
   if (hasErrors(parsed.file)) {
     throw new CliError(`${formatDiagnostics(parsed.file)}\n\ndocrun: ${path} has errors; nothing was run.`)
   }

@@ -11,3 +11,6 @@ export class DocrunError extends Error {
     this.name = new.target.name
   }
 }
+
+/** The command line is wrong, or what it names is (exit 2 unless said otherwise). */
+export class CliError extends DocrunError {}

@@ -6,7 +6,9 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import { execa } from 'execa'
+import type { execa as Execa } from 'execa'
+// execa on first use (awaited calls only): commands that only read a workspace never load it.
+const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
 
 /** Build outputs of kbuild, the selftests and compilers in general: never a block's input. */
 export const BUILD_OUTPUTS = [

@@ -3,7 +3,7 @@
 import type { Plan } from '../plan/types.js'
 import { formatDuration } from '../common/durations.js'
 import type { RunEvent } from '../events/events.js'
-import { STATUS_MARK } from './transcript.js'
+import { STATUS_MARK } from './marks.js'
 import { failureDetails } from './failure-details.js'
 
 export interface ConsoleOptions {

@@ -7,7 +7,7 @@ import { styleText } from 'node:util'
 import type { Plan } from '../plan/types.js'
 import { formatDuration } from '../common/durations.js'
 import type { RunEvent } from '../events/events.js'
-import { STATUS_MARK } from './transcript.js'
+import { STATUS_MARK } from './marks.js'
 import { failureDetails } from './failure-details.js'
 
 export function colorEnabled(stream: NodeJS.WriteStream): boolean {

@@ -9,19 +9,11 @@ import { OutputWindow } from './output-window.js'
 import { declaredRules, DEFAULT_RULES, expectBody, type VolatileRule } from '../checks/volatile.js'
 import { MASK } from '../common/mask.js'
 import { interventionWords } from './intervention.js'
+import { STATUS_MARK } from './marks.js'
 
 /** A line the output window cut: anything may follow its first 4000 characters. */
 const CUT_LINE: VolatileRule = { find: / … \(line cut at 4000 characters\)$/g, as: '.*' }
 
-export const STATUS_MARK: Record<string, string> = {
-  passed: '✅',
-  failed: '❌',
-  'timed-out': '⏱️',
-  interrupted: '⏹️',
-  skipped: '⏭️',
-  running: '▶️',
-  'not run': '◻️',
-}
 
 interface StepView {
   state: 'running' | 'done' | 'skipped'

@@ -1,6 +1,6 @@
 // What a run (and `docrun status`) knows before it decides: the fingerprints of the steps'
 // `inputs=` now, and the block cache's keys, which cover those fingerprints.
-import { chainKeys } from '../cache/index.js'
+import { chainKeys } from '../cache/key.js'
 import { inputPaths, stepFingerprint } from '../inputs/paths.js'
 import type { Plan } from '../plan/types.js'
 import type { Paths } from '../state/paths.js'

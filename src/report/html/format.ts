@@ -3,7 +3,7 @@ import { formatDuration } from '../../common/durations.js'
 import type { BlockStatus } from '../../events/events.js'
 import type { PreviousBlock } from './previous.js'
 
-export { STATUS_MARK } from '../transcript.js'
+export { STATUS_MARK } from '../marks.js'
 
 /** A CSS class for a status ("not run" has a space). */
 export const statusClass = (status: string) => `st-${status.replace(/\s+/g, '-')}`
