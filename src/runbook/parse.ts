@@ -8,7 +8,7 @@ import { toString } from 'mdast-util-to-string'
 import GithubSlugger from 'github-slugger'
 import { VFile } from 'vfile'
 import type { Code, Heading, Root, RootContent, Yaml } from 'mdast'
-import type { Block, Runbook, Section, Span } from './types.js'
+import type { Block, FrontMatter, Runbook, Section, Span } from './types.js'
 import { parseMeta, validateAttrs } from './attributes.js'
 import { emptyFrontMatter, parseFrontMatter } from './frontmatter.js'
 import { detectDialect, interpreterFor } from './dialect.js'
@@ -39,48 +39,9 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
   const file = new VFile({ path, value: text })
   const tree = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).parse(file) as Root
   const lines = text.split('\n')
-  let frontmatter = emptyFrontMatter()
-  const sections: Section[] = []
+  const { frontmatter, sections, codes } = outline(tree, file)
   const blocks: Block[] = []
-  const slugger = new GithubSlugger()
-  const stack: Section[] = []
   const perSection = new Map<string, number>()
-  const codes: { node: Code; section: string }[] = []
-
-  const visit = (node: RootContent | Root) => {
-    if (node.type === 'yaml') {
-      const y = node as Yaml
-      const res = parseFrontMatter(y.value, (y.position?.start.line ?? 1) + 1)
-      frontmatter = res.frontmatter
-      for (const p of res.problems) report(file, p.message, p.place, p.ruleId, true)
-      return
-    }
-    if (node.type === 'heading') {
-      const h = node as Heading
-      const heading = toString(h).trim()
-      const m = NUMBERED_HEADING.exec(heading)
-      const id = slugger.slug(heading) || `section-${sections.length + 1}`
-      while (stack.length && stack[stack.length - 1]!.depth >= h.depth) stack.pop()
-      const section: Section = {
-        id,
-        title: m ? m[2]!.trim() : heading,
-        heading,
-        depth: h.depth,
-        position: span(h.position),
-        ...(m ? { number: m[1]! } : {}),
-        ...(stack.length ? { parent: stack[stack.length - 1]!.id } : {}),
-      }
-      stack.push(section)
-      sections.push(section)
-      return
-    }
-    if (node.type === 'code') {
-      codes.push({ node: node as Code, section: stack.length ? stack[stack.length - 1]!.id : '' })
-      return
-    }
-    if ('children' in node) for (const child of node.children) visit(child as RootContent)
-  }
-  visit(tree)
 
   // Attributes first: whether the document is written for Runme decides how its fences read.
   const metas = codes.map(({ node }) => parseMeta(node.meta ?? ''))
@@ -144,6 +105,51 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
     runbook: { path, sha256: sha256(text), dialect, frontmatter, sections, blocks },
     file,
   }
+}
+
+/** The document's outline: its front matter, its heading tree (sections) and its code blocks, each in its section. */
+function outline(tree: Root, file: VFile): { frontmatter: FrontMatter; sections: Section[]; codes: { node: Code; section: string }[] } {
+  let frontmatter = emptyFrontMatter()
+  const sections: Section[] = []
+  const slugger = new GithubSlugger()
+  const stack: Section[] = []
+  const codes: { node: Code; section: string }[] = []
+
+  const visit = (node: RootContent | Root) => {
+    if (node.type === 'yaml') {
+      const y = node as Yaml
+      const res = parseFrontMatter(y.value, (y.position?.start.line ?? 1) + 1)
+      frontmatter = res.frontmatter
+      for (const p of res.problems) report(file, p.message, p.place, p.ruleId, true)
+      return
+    }
+    if (node.type === 'heading') {
+      const h = node as Heading
+      const heading = toString(h).trim()
+      const m = NUMBERED_HEADING.exec(heading)
+      const id = slugger.slug(heading) || `section-${sections.length + 1}`
+      while (stack.length && stack[stack.length - 1]!.depth >= h.depth) stack.pop()
+      const section: Section = {
+        id,
+        title: m ? m[2]!.trim() : heading,
+        heading,
+        depth: h.depth,
+        position: span(h.position),
+        ...(m ? { number: m[1]! } : {}),
+        ...(stack.length ? { parent: stack[stack.length - 1]!.id } : {}),
+      }
+      stack.push(section)
+      sections.push(section)
+      return
+    }
+    if (node.type === 'code') {
+      codes.push({ node: node as Code, section: stack.length ? stack[stack.length - 1]!.id : '' })
+      return
+    }
+    if ('children' in node) for (const child of node.children) visit(child as RootContent)
+  }
+  visit(tree)
+  return { frontmatter, sections, codes }
 }
 
 function span(p: { start: { line: number; column: number; offset?: number }; end: { line: number; column: number; offset?: number } } | undefined): Span {
