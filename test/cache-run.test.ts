@@ -4,7 +4,7 @@
 // restored chroot directory gets its mounts again from the (uncached) block that makes them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execa } from 'execa'
-import { closeSync, existsSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { entryDir, readMeta } from '../src/cache/store.js'
 import { docrun, transcript, workspace } from './helpers/cli.js'
@@ -102,6 +102,24 @@ describe('the block cache in runs (as root)', () => {
     expect(transcript(ws)).toContain('not in the block cache (key ')
     expect(transcript(ws)).not.toContain('restored from cache')
     expect(transcript(ws)).toContain('stored in the block cache as')
+  })
+
+  it('an entry the workspace cannot take (a mount below the path): a note, nothing replaced, the block runs', async () => {
+    const ws = workspace('docrun-cache-run-')
+    writeFileSync(join(ws, 'rb.md'), runbook())
+    mkdirSync(join(ws, 'out/mnt'), { recursive: true })
+    await execa('mount', ['-t', 'tmpfs', 'none', join(ws, 'out/mnt')])
+    try {
+      writeFileSync(join(ws, 'out/mnt/precious'), 'x')
+      const r = await docrun(['run', 'rb.md', '--cache-dir', cacheDir], { cwd: ws })
+      expect(r.exitCode, r.all).toBe(0)
+      expect(r.all).toMatch(/cannot restore it here: cache path out has mounts at or below it/)
+      expect(readFileSync(join(ws, 'counter'), 'utf8')).toBe('ran\n')
+      expect(readFileSync(join(ws, 'out/mnt/precious'), 'utf8')).toBe('x')
+      expect(r.all).toMatch(/not stored in the block cache: cache path out has mounts/)
+    } finally {
+      await execa('umount', [join(ws, 'out/mnt')], { reject: false })
+    }
   })
 
   it('--no-cache neither restores nor stores', async () => {
