@@ -10,7 +10,11 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     // Node's globals, for the plain .mjs scripts (TypeScript checks its own files' names itself).
-    languageOptions: { globals: Object.fromEntries(['process', 'console', 'Buffer', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'performance'].map((g) => [g, 'readonly'])) },
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'Buffer', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'URL', 'performance'].map((g) => [g, 'readonly']),
+      ),
+    },
     rules: {
       // `catch {}`: an error that is expected and means nothing (a file already gone, a closed pipe).
       'no-empty': ['error', { allowEmptyCatch: true }],

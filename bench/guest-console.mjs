@@ -17,16 +17,41 @@ const n = Number(process.argv[2] ?? 100)
 const mib = Number(process.argv[3] ?? 2)
 const cache = join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'docrun')
 const debs = join(cache, 's390x-kit', 'debs')
-const kdir = existsSync(debs) && readdirSync(debs).filter((d) => /^linux-image-.*_s390x$/.test(d)).sort().pop()
+const kdir =
+  existsSync(debs) &&
+  readdirSync(debs)
+    .filter((d) => /^linux-image-.*_s390x$/.test(d))
+    .sort()
+    .pop()
 const initrd = [join(cache, 'test', 'quickstart-kit', 'initramfs', 'initrd.gz'), join(process.cwd(), 'work', 'initramfs', 'initrd.gz')].find(existsSync)
 if (!kdir || !initrd) {
   console.error('no s390x kit: run `npm start` (or the guest tests) first')
   process.exit(2)
 }
-const kernel = join(debs, kdir, 'boot', readdirSync(join(debs, kdir, 'boot')).find((f) => f.startsWith('vmlinuz-')))
+const kernel = join(
+  debs,
+  kdir,
+  'boot',
+  readdirSync(join(debs, kdir, 'boot')).find((f) => f.startsWith('vmlinuz-')),
+)
 const channel = new ConsoleChannel({
   file: 'qemu-system-s390x',
-  args: ['-cpu', 'max,zpci=on', '-smp', '2', '-m', '512', '-nographic', '-no-reboot', '-kernel', kernel, '-initrd', initrd, '-append', 'console=ttyS1 panic=-1'],
+  args: [
+    '-cpu',
+    'max,zpci=on',
+    '-smp',
+    '2',
+    '-m',
+    '512',
+    '-nographic',
+    '-no-reboot',
+    '-kernel',
+    kernel,
+    '-initrd',
+    initrd,
+    '-append',
+    'console=ttyS1 panic=-1',
+  ],
   cwd: process.cwd(),
   logFile: '/dev/null',
   description: 'bench guest',

@@ -37,7 +37,12 @@ function startup() {
   const base = median(t.node)
   for (const k of ['version', 'list', 'status', 'lint']) {
     const ratio = median(t[k]) / base
-    row(`start-up: docrun ${k}${k === 'version' ? '' : ' runbooks/s390-bpf.md'}`, `${median(t[k]).toFixed(0)} ms = ${ratio.toFixed(2)}× node -e 0`, '≤ 1.6×', ratio <= 1.6)
+    row(
+      `start-up: docrun ${k}${k === 'version' ? '' : ' runbooks/s390-bpf.md'}`,
+      `${median(t[k]).toFixed(0)} ms = ${ratio.toFixed(2)}× node -e 0`,
+      '≤ 1.6×',
+      ratio <= 1.6,
+    )
   }
   row('start-up: node -e 0', `${base.toFixed(0)} ms`, '(the baseline)')
 }
@@ -76,7 +81,12 @@ function resume() {
   const ws = join(work, 'ws-resume')
   docrun(['run', '--quiet', md, '-w', ws], { allowFail: true })
   const t = alternate(rounds, { resume: () => docrun(['run', '--quiet', '--resume', md, '-w', ws], { allowFail: true }) })
-  row(`host: --resume of a ${n}-block runbook to its first unrun block`, `${median(t.resume).toFixed(0)} ms (the last block runs too)`, '< 1000 ms', median(t.resume) < 1000)
+  row(
+    `host: --resume of a ${n}-block runbook to its first unrun block`,
+    `${median(t.resume).toFixed(0)} ms (the last block runs too)`,
+    '< 1000 ms',
+    median(t.resume) < 1000,
+  )
 }
 
 async function memory() {

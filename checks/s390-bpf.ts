@@ -17,7 +17,7 @@ after('prerequisites', 'the s390x cross toolchain, clang, pahole and QEMU are on
     expect([cmd, !!(await tc.which(cmd))]).toEqual([cmd, true])
   }
   expect((await tc.exec('dpkg --print-foreign-architectures')).output).toContain('s390x')
-  expect(await tc.exists('/usr/include/s390x-linux-gnu/libelf.h') || (await tc.exists('/usr/include/libelf.h'))).toBe(true)
+  expect((await tc.exists('/usr/include/s390x-linux-gnu/libelf.h')) || (await tc.exists('/usr/include/libelf.h'))).toBe(true)
 })
 
 after('clang', 'clang can target BPF', async (t) => {
@@ -35,7 +35,8 @@ after('image', 'the disk image holds an ext4 file system with a foreign s390x De
 
 after('kconfig', "the kernel config has the document's 9P/virtio options and BTF", async (t) => {
   const config = (await t.chroot('toolchain').exec('cat linux/.config')).output
-  for (const opt of ['CONFIG_NET_9P=y', 'CONFIG_9P_FS=y', 'CONFIG_NET_9P_VIRTIO=y', 'CONFIG_VIRTIO_PCI=y', 'CONFIG_DEBUG_INFO_BTF=y']) expect(config).toContain(opt)
+  for (const opt of ['CONFIG_NET_9P=y', 'CONFIG_9P_FS=y', 'CONFIG_NET_9P_VIRTIO=y', 'CONFIG_VIRTIO_PCI=y', 'CONFIG_DEBUG_INFO_BTF=y'])
+    expect(config).toContain(opt)
 })
 
 after('kernel', 'vmlinux and the boot image are s390 builds', async (t) => {

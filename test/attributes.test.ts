@@ -39,7 +39,9 @@ describe('info-string attributes', () => {
 
 describe('runbook parser', () => {
   it('numbers sections as the document does and gives stable ids', () => {
-    const { runbook, file } = parseRunbook('# T\n\n## 2. 一次性设置\n\n```sh\necho a\n```\n\n```bash\necho b\n```\n\n### 4.1 Sub\n\n```sh {name=x}\necho c\n```\n')
+    const { runbook, file } = parseRunbook(
+      '# T\n\n## 2. 一次性设置\n\n```sh\necho a\n```\n\n```bash\necho b\n```\n\n### 4.1 Sub\n\n```sh {name=x}\necho c\n```\n',
+    )
     expect(hasErrors(file)).toBe(false)
     expect(runbook.sections.map((s) => [s.number, s.title, s.id])).toEqual([
       [undefined, 'T', 't'],

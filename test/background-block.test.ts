@@ -9,7 +9,6 @@ import { describe, expect, it } from 'vitest'
 import { CLI, docrun, events, latestRun, workspace } from './helpers/cli.js'
 import { alive } from './helpers/proc.js'
 
-
 // `quiet`: the loop writes only to its file. A loop that also prints would die of SIGPIPE
 // once a kill -9'd docrun's pipe is gone, racing the next run that is to end it.
 const README = (then: string, quiet = false) => `# Serve
@@ -31,7 +30,10 @@ ${then}
 describe('background blocks', () => {
   it('run on while later blocks run, from the shell state before them, and end with the run', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'README.md'), README('n=$(wc -l < ticks); sleep 1; test "$(wc -l < ticks)" -gt "$n" && kill -0 "$(cat bg.pid)" && echo "still ticking"'))
+    writeFileSync(
+      join(ws, 'README.md'),
+      README('n=$(wc -l < ticks); sleep 1; test "$(wc -l < ticks)" -gt "$n" && kill -0 "$(cat bg.pid)" && echo "still ticking"'),
+    )
     const r = await docrun(['run', 'README.md'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(0)
     const pid = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
@@ -48,7 +50,10 @@ describe('background blocks', () => {
 
   it('one that fails at once fails its block with its exit status', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'README.md'), '# Fail\n\n```sh {"name":"serve","background":true}\necho no such port >&2; exit 3\n```\n\n```sh {"name":"after"}\necho never\n```\n')
+    writeFileSync(
+      join(ws, 'README.md'),
+      '# Fail\n\n```sh {"name":"serve","background":true}\necho no such port >&2; exit 3\n```\n\n```sh {"name":"after"}\necho never\n```\n',
+    )
     const r = await docrun(['run', 'README.md'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
     expect(r.all).toContain('no such port')
@@ -71,7 +76,11 @@ describe('background blocks', () => {
     const pid2 = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
     expect(pid2).not.toBe(pid1)
     expect(alive(pid2)).toBe(false)
-    expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['serve', 'use'])
+    expect(
+      events(ws)
+        .filter((e) => e.type === 'block-start')
+        .map((e) => e.step),
+    ).toEqual(['serve', 'use'])
     expect(existsSync(join(latestRun(ws), 'output', 'serve.background.log'))).toBe(true)
   })
 
@@ -100,7 +109,15 @@ describe('background blocks', () => {
     expect(alive(pid)).toBe(true)
     // The ledger knows the shell's temp dir too.
     const stateDir = join(ws, '.docrun', 'state')
-    const st = JSON.parse(readFileSync(join(stateDir, readdirSync(stateDir).find((f) => f.endsWith('.json'))!), 'utf8')) as { resources: { kind: string; path?: string }[] }
+    const st = JSON.parse(
+      readFileSync(
+        join(
+          stateDir,
+          readdirSync(stateDir).find((f) => f.endsWith('.json'))!,
+        ),
+        'utf8',
+      ),
+    ) as { resources: { kind: string; path?: string }[] }
     const dirs = st.resources.filter((r) => r.kind === 'dir').map((r) => r.path!)
     expect(dirs).toHaveLength(1)
     expect(existsSync(dirs[0]!)).toBe(true)

@@ -25,7 +25,10 @@ echo after
 
 function eventsOf(ws: string, runId: string): { type: string; [k: string]: unknown }[] {
   try {
-    return readFileSync(join(ws, '.docrun/runs', runId, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+    return readFileSync(join(ws, '.docrun/runs', runId, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string })
   } catch {
     return []
   }
@@ -81,7 +84,13 @@ describe('background runs', () => {
     expect(fr.stderr).toContain('stopped following; the run goes on')
     expect(eventsOf(ws, runId).some((e) => e.type === 'run-end')).toBe(false)
 
-    const slowPid = Number(/slow pid (\d+)/.exec(eventsOf(ws, runId).map((e) => String(e.data ?? '')).join(''))![1])
+    const slowPid = Number(
+      /slow pid (\d+)/.exec(
+        eventsOf(ws, runId)
+          .map((e) => String(e.data ?? ''))
+          .join(''),
+      )![1],
+    )
     const stop = await docrun(['stop', runId], { cwd: ws })
     expect(stop.exitCode, stop.all).toBe(0)
     expect(stop.stderr).toContain(`run ${runId} interrupted`)
@@ -109,7 +118,7 @@ describe('background runs', () => {
     expect(d.stderr).toContain('Unknown attribute `nme`')
   })
 
-  it('--follow tells when the run\'s docrun died without finishing (kill -9)', async () => {
+  it("--follow tells when the run's docrun died without finishing (kill -9)", async () => {
     const ws = workspace()
     writeFileSync(join(ws, 'long.md'), RUNBOOK)
     const runId = (await docrun(['run', 'long.md', '--detach'], { cwd: ws })).stdout.trim()
@@ -121,7 +130,13 @@ describe('background runs', () => {
     expect(f.stderr).toContain(`(pid ${pid}) is gone without finishing the run`)
     // Its shell, left without docrun, finishes the block and ends at the end of its input.
     await until('the orphaned block shell to end', () => {
-      const shell = Number(/slow pid (\d+)/.exec(eventsOf(ws, runId).map((e) => String(e.data ?? '')).join(''))?.[1])
+      const shell = Number(
+        /slow pid (\d+)/.exec(
+          eventsOf(ws, runId)
+            .map((e) => String(e.data ?? ''))
+            .join(''),
+        )?.[1],
+      )
       try {
         process.kill(shell, 0)
         return false
@@ -134,7 +149,18 @@ describe('background runs', () => {
   it('status tells a live run from a dead one: the block running now, for how long, and who runs it', async () => {
     const ws = workspace()
     // The block sleeps long enough for a loaded machine; the test ends its sleep itself.
-    const runbook = ['# Long', '', '```sh {name=one}', 'echo start', '```', '', '```sh {name=slow}', "sh -c 'echo $$ > sleep.pid; exec sleep 300'", '```', ''].join('\n')
+    const runbook = [
+      '# Long',
+      '',
+      '```sh {name=one}',
+      'echo start',
+      '```',
+      '',
+      '```sh {name=slow}',
+      "sh -c 'echo $$ > sleep.pid; exec sleep 300'",
+      '```',
+      '',
+    ].join('\n')
     writeFileSync(join(ws, 'long.md'), runbook)
     const runId = (await docrun(['run', 'long.md', '--detach'], { cwd: ws })).stdout.trim()
     await until('the slow block', () => existsSync(join(ws, 'sleep.pid')) && readFileSync(join(ws, 'sleep.pid'), 'utf8').endsWith('\n'))
@@ -148,7 +174,9 @@ describe('background runs', () => {
     expect(live.stdout).toMatch(/done\s+one/)
     expect(live.stdout).toMatch(/running\s+slow\s+\S+ so far/)
     expect(live.stdout).toMatch(new RegExp(`running now: block slow is running \\(\\S+ so far\\); docrun pid ${pid} \\(\`docrun run long.md\`, since \\d{4}-`))
-    const json = JSON.parse((await docrun(['status', 'long.md', '--json'], { cwd: ws })).stdout) as { running: { pid: number; runId: string; block: { id: string } } }
+    const json = JSON.parse((await docrun(['status', 'long.md', '--json'], { cwd: ws })).stdout) as {
+      running: { pid: number; runId: string; block: { id: string } }
+    }
     expect(json.running).toMatchObject({ pid, runId, block: { id: 'slow' } })
 
     // The same workspace after its docrun was killed: a dead run, not a live one.

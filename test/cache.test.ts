@@ -81,7 +81,11 @@ describe('cache keys', () => {
   it('are listed for the {cache} blocks, with their paths', () => {
     const { runbook: rb, file } = parseRunbook(runbook())
     const keys = cacheKeys(buildPlan(rb, file))
-    expect(keys.map((k) => [k.id, k.paths])).toEqual([['c1', ['ch']], ['h2', ['out', 'logs']], ['c2', ['ch2']]])
+    expect(keys.map((k) => [k.id, k.paths])).toEqual([
+      ['c1', ['ch']],
+      ['h2', ['out', 'logs']],
+      ['c2', ['ch2']],
+    ])
     for (const k of keys) expect(k.key).toMatch(/^[0-9a-f]{64}$/)
   })
 
@@ -118,7 +122,13 @@ async function describeTree(dir: string): Promise<Record<string, unknown>> {
       const p = rel ? `${rel}/${name}` : name
       const s = lstatSync(join(dir, p))
       out[p] = {
-        mode: s.mode.toString(8), uid: s.uid, gid: s.gid, size: s.size, rdev: s.rdev, nlink: s.nlink, mtime: Math.floor(s.mtimeMs / 1000),
+        mode: s.mode.toString(8),
+        uid: s.uid,
+        gid: s.gid,
+        size: s.size,
+        rdev: s.rdev,
+        nlink: s.nlink,
+        mtime: Math.floor(s.mtimeMs / 1000),
         ...(s.isSymbolicLink() ? { target: readlinkSync(join(dir, p)) } : {}),
         ...(s.isFile() ? { content: readFileSync(join(dir, p)).toString('base64').slice(0, 64) } : {}),
       }
@@ -232,13 +242,22 @@ describe('cache prune and the CLI', () => {
     const ws = workspace()
     writeFileSync(join(ws, 'f'), Buffer.alloc(10_000, 1))
     const now = Date.now() / 1000
-    for (const [n, age] of [[5, 3000], [6, 1000], [7, 2000]] as const) {
+    for (const [n, age] of [
+      [5, 3000],
+      [6, 1000],
+      [7, 2000],
+    ] as const) {
       await storePaths(dir, { key: KEY(n), workspace: ws, paths: ['f'] })
       utimesSync(join(entryDir(dir, KEY(n)), 'used'), now - age, now - age)
     }
     const size = async (n: number) => (await readMeta(dir, KEY(n)))!.size
     const ls = await docrun(['cache', 'ls', '--cache-dir', dir], { cwd: ws })
-    expect(ls.stdout.split('\n').filter((l) => /^[0-9a-f]{16} /.test(l)).map((l) => l.slice(0, 2))).toEqual(['06', '07', '05'])
+    expect(
+      ls.stdout
+        .split('\n')
+        .filter((l) => /^[0-9a-f]{16} /.test(l))
+        .map((l) => l.slice(0, 2)),
+    ).toEqual(['06', '07', '05'])
     const pruned = await docrun(['cache', 'prune', '--max-size', String((await size(6)) + (await size(7))), '--cache-dir', dir], { cwd: ws })
     expect(pruned.exitCode).toBe(0)
     expect(pruned.stdout).toContain(`removed ${KEY(5).slice(0, 16)}`)

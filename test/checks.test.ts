@@ -38,7 +38,9 @@ describe('inline postconditions', () => {
     expect(t).toContain('> ☑️ expected output `good:expect` holds')
     expect(t).toContain('> ❌ expected output `bad:expect` failed')
     const diff = /```diff\n([\s\S]*?)\n```/.exec(t)?.[1]
-    expect(diff).toBe(['--- expected', '+++ actual', '@@ -1,4 +1,5 @@', ' build 1', ' ...', '-linked in \\d+ s (re)', '-finished', '+linked in 42 ms', '+done'].join('\n'))
+    expect(diff).toBe(
+      ['--- expected', '+++ actual', '@@ -1,4 +1,5 @@', ' build 1', ' ...', '-linked in \\d+ s (re)', '-finished', '+linked in 42 ms', '+done'].join('\n'),
+    )
   })
 })
 
@@ -90,7 +92,11 @@ after('flag', (t) => {
     writeFileSync(join(ws, 'flag.txt'), 'green\n')
     const r2 = await docrun(['run', 'runbooks/setup.md', '--resume'], { cwd: ws })
     expect(r2.exitCode, r2.all).toBe(0)
-    expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['flag'])
+    expect(
+      events(ws)
+        .filter((e) => e.type === 'block-start')
+        .map((e) => e.step),
+    ).toEqual(['flag'])
     t = transcript(ws)
     expect(t).toContain('> ☑️ postcondition `after flag` holds')
 

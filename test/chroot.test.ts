@@ -28,9 +28,23 @@ describe('chroot target', () => {
     writeFileSync(
       join(ws, 'c1.md'),
       [
-        '---', 'chroots: {toolchain: ./root}', '---', '# Chroot', '',
-        '```sh {target=toolchain}', 'mkdir -p /opt/work && cd /opt/work', 'export INSIDE=yes', 'echo "leak=${DOCRUN_LEAK:-unset} home=$HOME"', '```', '',
-        '```sh {target=chroot root=./root}', 'pwd', 'echo "$INSIDE"', 'cat /etc/debian_version > marker', '```', '',
+        '---',
+        'chroots: {toolchain: ./root}',
+        '---',
+        '# Chroot',
+        '',
+        '```sh {target=toolchain}',
+        'mkdir -p /opt/work && cd /opt/work',
+        'export INSIDE=yes',
+        'echo "leak=${DOCRUN_LEAK:-unset} home=$HOME"',
+        '```',
+        '',
+        '```sh {target=chroot root=./root}',
+        'pwd',
+        'echo "$INSIDE"',
+        'cat /etc/debian_version > marker',
+        '```',
+        '',
       ].join('\n'),
     )
     const r = await docrun(['run', 'c1.md'], { cwd: ws, env: { DOCRUN_LEAK: 'host-secret' } })
@@ -48,10 +62,23 @@ describe('chroot target', () => {
     writeFileSync(
       join(ws, 'rbind.md'),
       [
-        '# Rbind', '',
-        '```sh {name=mounts keep}', 'mount --rbind /dev ./root/dev', 'mount --rbind /proc ./root/proc', 'mount --rbind /sys ./root/sys', '```', '',
-        '```sh {name=inside target=chroot root=./root}', 'ls /dev/null /proc/self/status >/dev/null', 'test -e /sys/kernel', '```', '',
-        '```sh {name=boom}', 'echo failing on purpose; exit 3', '```', '',
+        '# Rbind',
+        '',
+        '```sh {name=mounts keep}',
+        'mount --rbind /dev ./root/dev',
+        'mount --rbind /proc ./root/proc',
+        'mount --rbind /sys ./root/sys',
+        '```',
+        '',
+        '```sh {name=inside target=chroot root=./root}',
+        'ls /dev/null /proc/self/status >/dev/null',
+        'test -e /sys/kernel',
+        '```',
+        '',
+        '```sh {name=boom}',
+        'echo failing on purpose; exit 3',
+        '```',
+        '',
       ].join('\n'),
     )
     const r = await docrun(['run', 'rbind.md'], { cwd: ws })
@@ -80,17 +107,42 @@ describe('chroot target', () => {
     writeFileSync(
       join(ws, 'img.md'),
       [
-        '# Image', '',
-        '```sh', 'truncate -s 64M disk.img', '```', '',
-        '```sh {capture=LOOP}', 'losetup -f --show ./disk.img', '```', '',
-        '```sh', 'mkfs.ext4 -q "$LOOP"', 'mkdir -p mnt && mount "$LOOP" mnt', 'echo hello > mnt/file', '```', '',
-        '```sh', 'umount mnt', 'losetup -d "$LOOP"', '```', '',
+        '# Image',
+        '',
+        '```sh',
+        'truncate -s 64M disk.img',
+        '```',
+        '',
+        '```sh {capture=LOOP}',
+        'losetup -f --show ./disk.img',
+        '```',
+        '',
+        '```sh',
+        'mkfs.ext4 -q "$LOOP"',
+        'mkdir -p mnt && mount "$LOOP" mnt',
+        'echo hello > mnt/file',
+        '```',
+        '',
+        '```sh',
+        'umount mnt',
+        'losetup -d "$LOOP"',
+        '```',
+        '',
       ].join('\n'),
     )
     const r = await docrun(['run', 'img.md'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(0)
     expect(await loopsFor(join(ws, 'disk.img'))).toEqual([])
-    const state = JSON.parse(readFileSync(join(ws, '.docrun/state', readdirSync(join(ws, '.docrun/state')).find((f) => f.startsWith('img.md'))!), 'utf8'))
+    const state = JSON.parse(
+      readFileSync(
+        join(
+          ws,
+          '.docrun/state',
+          readdirSync(join(ws, '.docrun/state')).find((f) => f.startsWith('img.md'))!,
+        ),
+        'utf8',
+      ),
+    )
     expect(state.blocks['image-2'].capture.value).toMatch(/^\/dev\/loop\d+$/)
     expect(state.resources).toEqual([])
   })
@@ -99,9 +151,21 @@ describe('chroot target', () => {
     writeFileSync(
       join(ws, 'kill.md'),
       [
-        '# Kill', '',
-        '```sh', 'truncate -s 64M kill.img', 'LOOP=$(losetup -f --show ./kill.img)', 'mkfs.ext4 -q "$LOOP"', 'mkdir -p kmnt && mount "$LOOP" kmnt', 'touch mounted-now', 'sleep 600', '```', '',
-        '```sh', 'umount kmnt && losetup -d "$LOOP"', '```', '',
+        '# Kill',
+        '',
+        '```sh',
+        'truncate -s 64M kill.img',
+        'LOOP=$(losetup -f --show ./kill.img)',
+        'mkfs.ext4 -q "$LOOP"',
+        'mkdir -p kmnt && mount "$LOOP" kmnt',
+        'touch mounted-now',
+        'sleep 600',
+        '```',
+        '',
+        '```sh',
+        'umount kmnt && losetup -d "$LOOP"',
+        '```',
+        '',
       ].join('\n'),
     )
     const child = execa('node', [CLI, 'run', 'kill.md'], { cwd: ws, reject: false })
@@ -140,7 +204,19 @@ describe('chroot target', () => {
     mkdirSync(join(ws, 'tree2/dev'), { recursive: true })
     writeFileSync(
       join(ws, 'guard2.md'),
-      ['# Guard', '', '```sh {name=bind}', 'mount --bind /dev ./tree2/dev', 'mount -o remount,bind,ro ./tree2/dev', '```', '', '```sh {name=remove}', 'rm -rf tree2', '```', ''].join('\n'),
+      [
+        '# Guard',
+        '',
+        '```sh {name=bind}',
+        'mount --bind /dev ./tree2/dev',
+        'mount -o remount,bind,ro ./tree2/dev',
+        '```',
+        '',
+        '```sh {name=remove}',
+        'rm -rf tree2',
+        '```',
+        '',
+      ].join('\n'),
     )
     const r2 = await docrun(['run', 'guard2.md'], { cwd: ws })
     expect(r2.exitCode).toBe(1)

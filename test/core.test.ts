@@ -64,10 +64,10 @@ describe('host runs', () => {
     expect(readFileSync(join(ws, 'log.txt'), 'utf8').split('\n').length).toBe(6)
   })
 
-  it('a cwd= block returns the shell to its directory, and --resume restores that directory, not the block\'s', async () => {
+  it("a cwd= block returns the shell to its directory, and --resume restores that directory, not the block's", async () => {
     const ws = workspace()
     mkdirSync(join(ws, 'sub'))
-    writeFileSync(join(ws, 'rb.md'), "# C\n\n```sh {name=inside cwd=sub}\nINSIDE=$PWD\n```\n\n```sh {name=next}\ntest -e go\ncd sub\npwd > ../where.txt\n```\n")
+    writeFileSync(join(ws, 'rb.md'), '# C\n\n```sh {name=inside cwd=sub}\nINSIDE=$PWD\n```\n\n```sh {name=next}\ntest -e go\ncd sub\npwd > ../where.txt\n```\n')
     expect((await docrun(['run', 'rb.md'], { cwd: ws })).exitCode).toBe(1)
     writeFileSync(join(ws, 'go'), '')
     const r = await docrun(['run', 'rb.md', '--resume'], { cwd: ws })
@@ -144,7 +144,7 @@ describe('host runs', () => {
     expect(none.stderr).toContain('No section `9`')
   })
 
-  it('a timeout kills the block\'s whole process group, sleeping grandchild included, and says so', async () => {
+  it("a timeout kills the block's whole process group, sleeping grandchild included, and says so", async () => {
     const ws = workspace()
     const t0 = Date.now()
     const r = await docrun(['run', join(FIXTURES, 'timeout.md')], { cwd: ws })

@@ -26,14 +26,16 @@ describe('docrun drift', () => {
     expect(r.stdout).toContain('block 2 (s390.rst:38-60) ← prerequisites: changed\n')
     expect(r.stdout).toMatch(/ {4}- {3}qemu-system-misc \\\n(?:.*\n)*? {4}\+ {3}qemu-system-s390x \\\n/)
     expect(r.stdout).toContain('    -     libelf1, \\\n')
-    expect(r.stdout).toContain('block 7 (s390.rst:132-144) ← boot: changed\n    -   -kernel linux/arch/s390/boot/compressed/vmlinux \\\n    +   -kernel linux/arch/s390/boot/bzImage \\\n')
+    expect(r.stdout).toContain(
+      'block 7 (s390.rst:132-144) ← boot: changed\n    -   -kernel linux/arch/s390/boot/compressed/vmlinux \\\n    +   -kernel linux/arch/s390/boot/bzImage \\\n',
+    )
     expect(r.stdout).toContain('block 8 (s390.rst:150) ← second-stage: as written\n')
     expect(r.stdout).toContain('block 3 (s390.rst:64-75): no runbook block mirrors it\n')
     // Checks and this machine's fixes (the snapshot mirror's apt setting) are not the document's business.
     expect(r.stdout).toMatch(/only in the runbook \(not in a patch\): apt-snapshot, /)
   })
 
-  it.each(EDITIONS)('the --patch for $doc applies (patch --dry-run), and the patched document imports to the mirror\'s commands', async ({ doc, runbook }) => {
+  it.each(EDITIONS)("the --patch for $doc applies (patch --dry-run), and the patched document imports to the mirror's commands", async ({ doc, runbook }) => {
     await requireTool('pandoc', 'pandoc')
     await requireTool('patch', 'patch')
     const ws = workspace()

@@ -9,12 +9,34 @@ import { parseRunbook } from '../src/runbook/parse.js'
 import { buildPlan } from '../src/plan/plan.js'
 import { ROOT } from './helpers/cli.js'
 
-const seeds = ['runbooks/quickstart.md', 'runbooks/s390-bpf.md', 'runbooks/s390-bpf.zh.md', 'runbooks/host-basics.md'].map((p) => readFileSync(join(ROOT, p), 'utf8'))
+const seeds = ['runbooks/quickstart.md', 'runbooks/s390-bpf.md', 'runbooks/s390-bpf.zh.md', 'runbooks/host-basics.md'].map((p) =>
+  readFileSync(join(ROOT, p), 'utf8'),
+)
 
 // Pieces runbooks are made of, for structure-aware generation.
 const piece = fc.oneof(
-  fc.constantFrom('---\n', 'params:\n', '  A: 1\n', 'chroots: {t: ./x}\n', '# T\n', '## 2. S\n', '### 4.1 子节\n', '```sh\n', '```\n', '~~~\n', '```text {expect}\n', '```sh {check}\n'),
-  fc.constantFrom('```sh {name=a target=vm}\n', '```sh {guest=vm timeout=1x}\n', '```sh {"name":"j","excludeFromRunAll":true}\n', '```sh {name="q x\n', '```sh {interactive alt=zz}\n', '{file=../x append}\n'),
+  fc.constantFrom(
+    '---\n',
+    'params:\n',
+    '  A: 1\n',
+    'chroots: {t: ./x}\n',
+    '# T\n',
+    '## 2. S\n',
+    '### 4.1 子节\n',
+    '```sh\n',
+    '```\n',
+    '~~~\n',
+    '```text {expect}\n',
+    '```sh {check}\n',
+  ),
+  fc.constantFrom(
+    '```sh {name=a target=vm}\n',
+    '```sh {guest=vm timeout=1x}\n',
+    '```sh {"name":"j","excludeFromRunAll":true}\n',
+    '```sh {name="q x\n',
+    '```sh {interactive alt=zz}\n',
+    '{file=../x append}\n',
+  ),
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }).map((s) => `${s}\n`),
 )
@@ -37,7 +59,10 @@ function assertWellFormed(text: string) {
 
 describe('fuzz', () => {
   it('random runbook-shaped documents parse to a runbook or positioned diagnostics', () => {
-    fc.assert(fc.property(fc.array(piece, { maxLength: 60 }), (parts) => assertWellFormed(parts.join(''))), { numRuns: 400 })
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 60 }), (parts) => assertWellFormed(parts.join(''))),
+      { numRuns: 400 },
+    )
   })
 
   it('mutated real runbooks (cut, duplicated, spliced) never crash the parser', () => {
@@ -51,17 +76,23 @@ describe('fuzz', () => {
 
   it('the attribute parser returns attributes or problems with offsets inside the string, for any string', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ maxLength: 60 }), fc.string({ maxLength: 60 }).map((s) => `{${s}}`)), (meta) => {
-        const parsed = parseMeta(meta)
-        const checked = validateAttrs(parsed.attrs, parsed.offsets)
-        for (const p of [...parsed.problems, ...checked.problems]) {
-          expect(p.ruleId).toBeTruthy()
-          if (p.offset !== undefined) {
-            expect(p.offset).toBeGreaterThanOrEqual(0)
-            expect(p.offset).toBeLessThanOrEqual(meta.length)
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.string({ maxLength: 60 }).map((s) => `{${s}}`),
+        ),
+        (meta) => {
+          const parsed = parseMeta(meta)
+          const checked = validateAttrs(parsed.attrs, parsed.offsets)
+          for (const p of [...parsed.problems, ...checked.problems]) {
+            expect(p.ruleId).toBeTruthy()
+            if (p.offset !== undefined) {
+              expect(p.offset).toBeGreaterThanOrEqual(0)
+              expect(p.offset).toBeLessThanOrEqual(meta.length)
+            }
           }
-        }
-      }),
+        },
+      ),
       { numRuns: 2000 },
     )
   })

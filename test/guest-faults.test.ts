@@ -21,7 +21,7 @@ async function waitForOutput(ws: string, step: string) {
   throw new Error(`block ${step} never printed`)
 }
 
-const LONG = "## 2. Work\n\n```sh {target=vm name=long}\necho started\nsleep \"$nap\"\n```\n\n```sh {target=vm name=after}\necho after-ran\n```\n"
+const LONG = '## 2. Work\n\n```sh {target=vm name=long}\necho started\nsleep "$nap"\n```\n\n```sh {target=vm name=after}\necho after-ran\n```\n'
 
 describe('guest faults', () => {
   it('Ctrl-C during a guest block stops it, shuts the guest down, exits 130; --resume boots again and completes', async () => {
@@ -39,7 +39,11 @@ describe('guest faults', () => {
     expect(t).toContain('guest vm shut down after')
     const again = await docrun(['run', rb, '--resume', '--set', 'nap=0'], { cwd: ws })
     expect(again.exitCode, again.all).toBe(0)
-    expect(events(ws).filter((e) => e.type === 'block-end').map((e) => e.step)).toEqual(['boot', 'long', 'after'])
+    expect(
+      events(ws)
+        .filter((e) => e.type === 'block-end')
+        .map((e) => e.step),
+    ).toEqual(['boot', 'long', 'after'])
   })
 
   it('kill -9 of docrun mid-block: the next --resume ends the orphaned QEMU, takes the stale lock and completes', async () => {
@@ -63,7 +67,7 @@ describe('guest faults', () => {
 
   it('a kernel panic fails the block at once with the reason and the console tail', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, guest(), "## 2. Crash\n\n```sh {target=vm name=crash}\necho c > /proc/sysrq-trigger\nsleep 600\n```\n")
+    const rb = guestRunbook(ws, guest(), '## 2. Crash\n\n```sh {target=vm name=crash}\necho c > /proc/sysrq-trigger\nsleep 600\n```\n')
     const t0 = Date.now()
     const r = await docrun(['run', rb], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
@@ -79,7 +83,7 @@ describe('guest faults', () => {
     const rb = guestRunbook(
       ws,
       guest(),
-      "## 2. Noise\n\n```sh {target=vm name=flood}\nset +o pipefail  # yes ends by SIGPIPE when head has enough\nyes \"$(printf '%098d' 0 | tr 0 x)\" | head -c 20000000\n```\n\n```sh {target=vm name=garbage}\nhead -c 300000 /dev/urandom\n```\n\n```sh {target=vm name=alive}\necho alive\n```\n",
+      '## 2. Noise\n\n```sh {target=vm name=flood}\nset +o pipefail  # yes ends by SIGPIPE when head has enough\nyes "$(printf \'%098d\' 0 | tr 0 x)" | head -c 20000000\n```\n\n```sh {target=vm name=garbage}\nhead -c 300000 /dev/urandom\n```\n\n```sh {target=vm name=alive}\necho alive\n```\n',
     )
     const child = execa('node', [CLI, 'run', rb], { cwd: ws, reject: false })
     let peakKb = 0

@@ -58,7 +58,8 @@ exit 42
     expect(r.exitCode, r.all).toBe(1)
     const st = state(ws)
     expect(st.blocks.boot?.status).toBe('passed')
-    for (const id of ['ok', 'forged', 'bulk-make', 'bulk-cat', 'cd-there', 'cd-here']) expect([id, st.blocks[id]?.status, st.blocks[id]?.exitCode]).toEqual([id, 'passed', 0])
+    for (const id of ['ok', 'forged', 'bulk-make', 'bulk-cat', 'cd-there', 'cd-here'])
+      expect([id, st.blocks[id]?.status, st.blocks[id]?.exitCode]).toEqual([id, 'passed', 0])
     expect(st.blocks['forty-two']).toMatchObject({ status: 'failed', exitCode: 42 })
     const run = latestRun(ws)
     const out = (id: string) => readFileSync(join(run, 'output', `${id}.log`), 'utf8')
@@ -81,7 +82,7 @@ exit 42
 
   it('exit status 1 comes back, and --only boots the guest for a guest block', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, guest(), "## 2. Fail\n\n```sh {target=vm name=one}\nfalse\n```\n\n```sh {target=vm name=never}\necho never\n```\n")
+    const rb = guestRunbook(ws, guest(), '## 2. Fail\n\n```sh {target=vm name=one}\nfalse\n```\n\n```sh {target=vm name=never}\necho never\n```\n')
     const r = await docrun(['run', rb, '--only', 'one'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
     expect(state(ws).blocks.one).toMatchObject({ status: 'failed', exitCode: 1 })
@@ -128,7 +129,7 @@ echo after-ran
 
   it('killing QEMU mid-block fails the block at once with the reason and the console tail', async () => {
     const ws = workspace()
-    const rb = guestRunbook(ws, guest(), "## 2. Long\n\n```sh {target=vm name=long}\necho started-long\nsleep 600\n```\n")
+    const rb = guestRunbook(ws, guest(), '## 2. Long\n\n```sh {target=vm name=long}\necho started-long\nsleep 600\n```\n')
     const run = docrun(['run', rb], { cwd: ws })
     // Wait until the long block runs, then kill QEMU the hard way.
     let pids: number[] = []

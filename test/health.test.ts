@@ -13,7 +13,10 @@ const WARN = 'WARNING: CPU: 0 PID: 1 at drivers/misc/docrun-test.c:42 probe+0x0/
 describe('retries and waits', () => {
   it('{retry=3 delay=...} runs a failing block again until it passes on its third attempt, each attempt said', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'r.md'), '# R\n\n```sh {name=flaky retry=3 delay=100ms}\necho x >> tries; n=$(wc -l < tries); echo "attempt $n"; test "$n" -ge 3\n```\n')
+    writeFileSync(
+      join(ws, 'r.md'),
+      '# R\n\n```sh {name=flaky retry=3 delay=100ms}\necho x >> tries; n=$(wc -l < tries); echo "attempt $n"; test "$n" -ge 3\n```\n',
+    )
     const r = await docrun(['run', 'r.md'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(0)
     expect(readFileSync(join(ws, 'tries'), 'utf8')).toBe('x\nx\nx\n')
@@ -27,7 +30,10 @@ describe('retries and waits', () => {
 
   it('{until=DURATION} repeats a block until it passes, and gives up when the time is up', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'u.md'), '# U\n\n```sh {name=up until=20s delay=200ms}\necho . >> n; test "$(wc -l < n)" -ge 4\n```\n\n```sh {name=never until=1s delay=300ms}\nfalse\n```\n')
+    writeFileSync(
+      join(ws, 'u.md'),
+      '# U\n\n```sh {name=up until=20s delay=200ms}\necho . >> n; test "$(wc -l < n)" -ge 4\n```\n\n```sh {name=never until=1s delay=300ms}\nfalse\n```\n',
+    )
     const r = await docrun(['run', 'u.md'], { cwd: ws })
     expect(r.exitCode).toBe(1)
     expect(readFileSync(join(ws, 'n'), 'utf8')).toBe('.\n.\n.\n.\n')

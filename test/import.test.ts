@@ -37,7 +37,11 @@ describe('import', () => {
     // backslashes and all: both editions carry the same 14 blocks, byte for byte.
     expect(blocksOf(en)).toHaveLength(14)
     expect(blocksOf(zh)).toEqual(blocksOf(en))
-    expect(blocksOf(en).filter((b) => b.lang === 'kconfig').map((b) => b.body.trim().split('\n')[0])).toEqual(['CONFIG_NET_9P=y', 'RANDOMIZE_BASE=n'])
+    expect(
+      blocksOf(en)
+        .filter((b) => b.lang === 'kconfig')
+        .map((b) => b.body.trim().split('\n')[0]),
+    ).toEqual(['CONFIG_NET_9P=y', 'RANDOMIZE_BASE=n'])
   })
 
   it('lint lists /dev/loopX and menuconfig with their lines; both editions have the same findings', async () => {
@@ -73,15 +77,22 @@ describe('import', () => {
       const r = await docrun(['list', '--json', `${name}.md`], { cwd: ws })
       expect(r.exitCode, r.all).toBe(0)
       const plan = JSON.parse(r.stdout) as { steps: { id: string; target: { name: string }; action: string; attrs: { mirrors?: string } }[] }
-      plans[name] = plan.steps.filter((s) => s.action !== 'none').map((s) => ({ id: s.id, target: s.target.name, action: s.action, ...(s.attrs.mirrors ? { mirrors: s.attrs.mirrors } : {}) }))
+      plans[name] = plan.steps
+        .filter((s) => s.action !== 'none')
+        .map((s) => ({ id: s.id, target: s.target.name, action: s.action, ...(s.attrs.mirrors ? { mirrors: s.attrs.mirrors } : {}) }))
     }
     const targets = plans.s390!.map((s) => `${s.action === 'boot' ? 'boot@' : ''}${s.target}`)
     expect(targets).toEqual([
       'host', // debootstrap, the rbind mounts, and the bare chroot (commented out: the blocks after it go in)
-      's390-toolchain', 's390-toolchain', 's390-toolchain', // apt, clang, the disk image
+      's390-toolchain',
+      's390-toolchain',
+      's390-toolchain', // apt, clang, the disk image
       's390-toolchain', // the kernel build
       'boot@s390-toolchain', // QEMU with -nographic: started as guest vm
-      'vm', 'vm', 'vm', 'vm', // second stage, mounts, the test runs
+      'vm',
+      'vm',
+      'vm',
+      'vm', // second stage, mounts, the test runs
       's390-toolchain', // gdb talks to the guest's stub from outside
       'vm', // dhclient
     ])
@@ -96,7 +107,12 @@ describe('import', () => {
     // `docrun list DOC.rst` imports on the fly and shows the same inferences.
     const listed = await docrun(['list', join(DIR, 's390.rst')], { cwd: ws })
     expect(listed.exitCode, listed.all).toBe(0)
-    expect(listed.stdout.split('\n').filter((l) => l.includes(' @ ') && !l.includes('] data @')).map((l) => /(boot guest vm )?@ (\S+)/.exec(l)!.slice(1).join('').replace('boot guest vm ', 'boot@'))).toEqual(targets)
+    expect(
+      listed.stdout
+        .split('\n')
+        .filter((l) => l.includes(' @ ') && !l.includes('] data @'))
+        .map((l) => /(boot guest vm )?@ (\S+)/.exec(l)!.slice(1).join('').replace('boot guest vm ', 'boot@')),
+    ).toEqual(targets)
     // The Chinese edition: the same targets and the same document blocks (its lines differ with its prose).
     expect(plans['s390.zh']!.map((s) => `${s.action}@${s.target}#${s.mirrors}`)).toEqual(plans.s390!.map((s) => `${s.action}@${s.target}#${s.mirrors}`))
   })
@@ -147,7 +163,10 @@ describe('import', () => {
 
   it('a plain Markdown document runs its indented code blocks as shell, and keeps Kconfig-only ones as data', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'plain.md'), '# Plain\n\n## 1. Do\n\nRun this:\n\n    echo from an indented block > made.txt\n\nConfig:\n\n    CONFIG_X=y\n    CONFIG_Y=m\n')
+    writeFileSync(
+      join(ws, 'plain.md'),
+      '# Plain\n\n## 1. Do\n\nRun this:\n\n    echo from an indented block > made.txt\n\nConfig:\n\n    CONFIG_X=y\n    CONFIG_Y=m\n',
+    )
     const r = await docrun(['run', 'plain.md'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(0)
     expect(readFileSync(join(ws, 'made.txt'), 'utf8')).toBe('from an indented block\n')
@@ -159,12 +178,29 @@ describe('import', () => {
 describe('import writes its front matter and its pandoc filter safely', () => {
   it('a chroot directory with `:` or `#` in it stays one string in the front matter (defect 7)', async () => {
     const { inferTargets } = await import('../src/import/infer-targets.js')
-    const md = ['---', 'title: "T"', '---', '', '```sh', 'sudo chroot /srv/build:', '```', '', '```sh', 'make', '```', '', '```sh', 'sudo chroot /srv/a#1', '```', ''].join('\n')
+    const md = [
+      '---',
+      'title: "T"',
+      '---',
+      '',
+      '```sh',
+      'sudo chroot /srv/build:',
+      '```',
+      '',
+      '```sh',
+      'make',
+      '```',
+      '',
+      '```sh',
+      'sudo chroot /srv/a#1',
+      '```',
+      '',
+    ].join('\n')
     const { text } = await inferTargets(md)
     const { parseDocument } = await import('yaml')
     const fm = parseDocument(text.slice(4, text.indexOf('\n---\n', 3)))
     expect(fm.errors).toEqual([])
-    expect(fm.toJS().chroots).toEqual({ 'build_': '/srv/build:', 'a_1': '/srv/a#1' })
+    expect(fm.toJS().chroots).toEqual({ build_: '/srv/build:', a_1: '/srv/a#1' })
   })
 
   it('the Lua filter goes in a private temporary directory, removed after: a planted /tmp/docrun-codeblocks-PID.lua is not followed (defect 8)', async () => {

@@ -6,7 +6,23 @@ import { join } from 'node:path'
 import { CLI, docrun, transcript, workspace } from './helpers/cli.js'
 import { alive } from './helpers/proc.js'
 
-const RUNBOOK = ['# Long', '', '```sh {name=first}', 'echo first >> log', '```', '', '```sh {name=slow}', 'echo $$ > slow.pid', 'sh -c \'echo $$ > child.pid; exec sleep 600\'', '```', '', '```sh {name=last}', 'echo last >> log', '```', ''].join('\n')
+const RUNBOOK = [
+  '# Long',
+  '',
+  '```sh {name=first}',
+  'echo first >> log',
+  '```',
+  '',
+  '```sh {name=slow}',
+  'echo $$ > slow.pid',
+  "sh -c 'echo $$ > child.pid; exec sleep 600'",
+  '```',
+  '',
+  '```sh {name=last}',
+  'echo last >> log',
+  '```',
+  '',
+].join('\n')
 
 async function waitFor(path: string) {
   for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50))
@@ -14,7 +30,7 @@ async function waitFor(path: string) {
 }
 
 describe('interrupts and the lock', () => {
-  it('SIGINT stops the running block\'s process group, records it, exits 130; --resume continues there', async () => {
+  it("SIGINT stops the running block's process group, records it, exits 130; --resume continues there", async () => {
     const ws = workspace()
     writeFileSync(join(ws, 'long.md'), RUNBOOK)
     const child = execa('node', [CLI, 'run', 'long.md'], { cwd: ws, reject: false })
@@ -28,7 +44,7 @@ describe('interrupts and the lock', () => {
     const status = await docrun(['status', 'long.md'], { cwd: ws })
     expect(status.stdout).toMatch(/interrupted\s+slow/)
 
-    writeFileSync(join(ws, 'long.md'), RUNBOOK.replace("exec sleep 600", "exec true"))
+    writeFileSync(join(ws, 'long.md'), RUNBOOK.replace('exec sleep 600', 'exec true'))
     const again = await docrun(['run', 'long.md', '--resume'], { cwd: ws })
     expect(again.exitCode, again.all).toBe(0)
     expect(readFileSync(join(ws, 'log'), 'utf8')).toBe('first\nlast\n')

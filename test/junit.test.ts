@@ -24,7 +24,9 @@ describe('junit.xml and summary.json', () => {
       ['2. Build', '1'],
     ])
     expect(xml).toMatch(/<testcase name="later" classname="1\. Setup" time="0\.000">\s*<skipped message="marked skip"\/>/)
-    expect(xml).toMatch(/<testcase name="build" classname="2\. Build" time="\d+\.\d{3}">\s*<failure message="postcondition build:check failed: exited with status 4" type="failed">/)
+    expect(xml).toMatch(
+      /<testcase name="build" classname="2\. Build" time="\d+\.\d{3}">\s*<failure message="postcondition build:check failed: exited with status 4" type="failed">/,
+    )
     expect(xml).toContain('missing artefact')
     expect(xml).toContain('compiling &lt;things&gt; &amp; red')
     expect(xml).not.toContain('\u001b')

@@ -11,7 +11,10 @@ describe('KTAP', () => {
   it('counts the test cases of each suite, and names the failing ones suite.case', () => {
     const r = parseKtap(fixture('test_is_test_passed-failure.log'))!
     expect(r).toMatchObject({ format: 'ktap', passed: 9, failed: 1, skipped: 0, total: 10, failures: ['example.example_simple_test'] })
-    expect(r.subtests!.map((s) => [s.name, s.passed, s.failed])).toEqual([['sysctl_test', 8, 0], ['example', 1, 1]])
+    expect(r.subtests!.map((s) => [s.name, s.passed, s.failed])).toEqual([
+      ['sysctl_test', 8, 0],
+      ['example', 1, 1],
+    ])
   })
 
   it('reads KTAP version 1 with nested KTAP headers, and # SKIP as skipped', () => {
@@ -52,7 +55,8 @@ describe('KTAP', () => {
   })
 
   it("reads kunit.py's summary line", () => {
-    const out = '[12:01:02] ============ [FAILED] example ============\n[12:01:02] [FAILED] example_simple_test\n[12:01:03] Testing complete. Ran 10 tests: passed: 8, failed: 1, skipped: 1\n'
+    const out =
+      '[12:01:02] ============ [FAILED] example ============\n[12:01:02] [FAILED] example_simple_test\n[12:01:03] Testing complete. Ran 10 tests: passed: 8, failed: 1, skipped: 1\n'
     expect(parseKunitSummary(out)).toEqual({ format: 'kunit', passed: 8, failed: 1, skipped: 1, total: 10, failures: ['example', 'example_simple_test'] })
   })
 })

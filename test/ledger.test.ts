@@ -28,7 +28,16 @@ describe('ledger', () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
     const ws = workspace()
     const a = await mountTmpfs(join(ws, 'a'))
-    const recorded: Resource = { kind: 'mount', mountPoint: a.mountPoint, fsType: 'tmpfs', source: 'docrun-test', mountId: a.id, block: 'x', runId: 'r', keep: false }
+    const recorded: Resource = {
+      kind: 'mount',
+      mountPoint: a.mountPoint,
+      fsType: 'tmpfs',
+      source: 'docrun-test',
+      mountId: a.id,
+      block: 'x',
+      runId: 'r',
+      keep: false,
+    }
     await execa('umount', [a.mountPoint])
     // The kernel hands out the lowest free id: the next mount gets a's id back.
     const b = await mountTmpfs(join(ws, 'b'))
@@ -42,7 +51,7 @@ describe('ledger', () => {
     const ws = workspace()
     writeFileSync(
       join(ws, 'rb.md'),
-      "# Keep\n\n```sh {name=mnt keep}\nmkdir -p m && mount -t tmpfs kept m\n```\n\n```sh {name=set}\nexport V=set\n```\n\n```sh {name=use}\ntest -n \"$ok\" && mountpoint -q m && echo \"using m, V=$V\"\n```\n",
+      '# Keep\n\n```sh {name=mnt keep}\nmkdir -p m && mount -t tmpfs kept m\n```\n\n```sh {name=set}\nexport V=set\n```\n\n```sh {name=use}\ntest -n "$ok" && mountpoint -q m && echo "using m, V=$V"\n```\n',
     )
     const r1 = await docrun(['run', 'rb.md'], { cwd: ws })
     expect(r1.exitCode, r1.all).toBe(1)
@@ -52,7 +61,11 @@ describe('ledger', () => {
     expect(r2.all).toContain('block mnt runs again: what it made and kept is gone')
     // The shell state is the one the last done block left: what `set` exported is still there.
     expect(r2.all).toContain('using m, V=set')
-    expect(events(ws).filter((e) => e.type === 'block-start').map((e) => e.step)).toEqual(['mnt', 'use'])
+    expect(
+      events(ws)
+        .filter((e) => e.type === 'block-start')
+        .map((e) => e.step),
+    ).toEqual(['mnt', 'use'])
     const mine = (await readMounts()).filter((m) => m.mountPoint === join(ws, 'm'))
     made.push(join(ws, 'm'))
     expect(mine).toHaveLength(1)
@@ -72,7 +85,9 @@ describe('ledger', () => {
     const cleaned = await docrun(['clean', 'rb.md'], { cwd: ws })
     expect(cleaned.exitCode, cleaned.all).toBe(0)
     expect(cleaned.stdout).toContain('the next run makes again what block mnt kept')
-    expect((await docrun(['status', 'rb.md'], { cwd: ws })).stdout).toMatch(/removed by `docrun clean`; the next run makes them again:\n {2}mount .*\/m .*block mnt, removed /)
+    expect((await docrun(['status', 'rb.md'], { cwd: ws })).stdout).toMatch(
+      /removed by `docrun clean`; the next run makes them again:\n {2}mount .*\/m .*block mnt, removed /,
+    )
     const r = await docrun(['run', 'rb.md', '--only', 'use'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(0)
     expect(r.all).toContain('block mnt runs again before the selected blocks: what it made and kept for them is gone')
@@ -88,13 +103,19 @@ describe('ledger', () => {
     await docrun(['clean', 'rb.md'], { cwd: ws })
   })
 
-  it("a mount another running docrun makes in its workspace while our block runs is not ours", async () => {
+  it('a mount another running docrun makes in its workspace while our block runs is not ours', async () => {
     if (process.getuid?.() !== 0) throw new Error('this test needs root (mount)')
     const a = workspace()
     const b = workspace()
     made.push(join(b, 'm'))
-    writeFileSync(join(a, 'a.md'), `# A\n\n\`\`\`sh {name=wait}\ntouch started; while [ ! -e ${b}/mounted ]; do sleep 0.1; done\n\`\`\`\n\n\`\`\`sh {name=done}\ntouch ${a}/finished\n\`\`\`\n`)
-    writeFileSync(join(b, 'b.md'), `# B\n\n\`\`\`sh {name=mnt keep}\nwhile [ ! -e ${a}/started ]; do sleep 0.1; done; mkdir -p m && mount -t tmpfs other-run m && touch mounted\n\`\`\`\n\n\`\`\`sh {name=hold}\nwhile [ ! -e ${a}/finished ]; do sleep 0.1; done\n\`\`\`\n`)
+    writeFileSync(
+      join(a, 'a.md'),
+      `# A\n\n\`\`\`sh {name=wait}\ntouch started; while [ ! -e ${b}/mounted ]; do sleep 0.1; done\n\`\`\`\n\n\`\`\`sh {name=done}\ntouch ${a}/finished\n\`\`\`\n`,
+    )
+    writeFileSync(
+      join(b, 'b.md'),
+      `# B\n\n\`\`\`sh {name=mnt keep}\nwhile [ ! -e ${a}/started ]; do sleep 0.1; done; mkdir -p m && mount -t tmpfs other-run m && touch mounted\n\`\`\`\n\n\`\`\`sh {name=hold}\nwhile [ ! -e ${a}/finished ]; do sleep 0.1; done\n\`\`\`\n`,
+    )
     const [ra, rb] = await Promise.all([docrun(['run', 'a.md'], { cwd: a }), docrun(['run', 'b.md'], { cwd: b })])
     expect(ra.exitCode, ra.all).toBe(0)
     expect(rb.exitCode, rb.all).toBe(0)
@@ -123,7 +144,8 @@ describe('ledger', () => {
       state.resources.push({ kind: 'dir', path, description: 'a temp dir', block: 'a', runId: 'old', keep: false })
       writeFileSync(stateFile, JSON.stringify(state))
     }
-    const ledger = async () => (JSON.parse((await docrun(['status', 'rb.md', '--json'], { cwd: ws })).stdout) as { resources: { path: string }[] }).resources.map((r) => r.path)
+    const ledger = async () =>
+      (JSON.parse((await docrun(['status', 'rb.md', '--json'], { cwd: ws })).stdout) as { resources: { path: string }[] }).resources.map((r) => r.path)
     leave(free)
     leave(busy)
     const r = await docrun(['run', 'rb.md'], { cwd: ws })

@@ -38,7 +38,7 @@ describe('lint rules', () => {
     expect(rule.defaultSeverity).toMatch(/^(?:error|warning|info)$/)
   })
 
-  it('the front matter sets a rule\'s severity for every finding, runme\'s own included; off silences it', async () => {
+  it("the front matter sets a rule's severity for every finding, runme's own included; off silences it", async () => {
     const text = readFileSync(join(DIR, 'runme/not-ok.md'), 'utf8').replace('---\n#', '---\n#').replace('runme: {', 'lint: {runme: error, sudo: off}\nrunme: {')
     const { runbook, file } = parseRunbook(`${text}\n\`\`\`sh\nsudo true\n\`\`\`\n`, 'sev.md')
     await lintPlan(runbook, buildPlan(runbook, file), file)

@@ -12,7 +12,9 @@ async function lint(md: string) {
 
 describe('lint', () => {
   it('flags a foreground QEMU but not `--version`, `-cpu help` or a {guest=} block', async () => {
-    const out = await lint('# L\n\n```sh\nqemu-system-s390x --version\nqemu-system-s390x -cpu help\nqemu-system-s390x \\\n  -nographic -kernel k\n```\n\n```sh {guest=vm}\nqemu-system-s390x -nographic\n```\n')
+    const out = await lint(
+      '# L\n\n```sh\nqemu-system-s390x --version\nqemu-system-s390x -cpu help\nqemu-system-s390x \\\n  -nographic -kernel k\n```\n\n```sh {guest=vm}\nqemu-system-s390x -nographic\n```\n',
+    )
     expect(out.filter((l) => l.includes('interactive'))).toEqual(['6:1 interactive warning'])
   })
 

@@ -62,7 +62,9 @@ describe('workspace lock', () => {
     const dead = await deadPid()
     for (let r = 0; r < rounds; r++) writeFileSync(join(ws, `lock-${r}`), JSON.stringify({ pid: dead, startTime: '1', command: `round ${r}`, since: 'then' }))
     const at = Date.now() + 1500
-    const procs = Array.from({ length: racers }, () => execa('node', ['--input-type=module', '-e', RACER, ws, String(at), String(rounds), String(every)], { stdin: 'pipe' }))
+    const procs = Array.from({ length: racers }, () =>
+      execa('node', ['--input-type=module', '-e', RACER, ws, String(at), String(rounds), String(every)], { stdin: 'pipe' }),
+    )
     const lines = await Promise.all(procs.map((p) => linesOf(p.stdout!, rounds)))
     for (const p of procs) p.stdin!.end()
     await Promise.all(procs)

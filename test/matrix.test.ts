@@ -24,7 +24,12 @@ describe('matrix expansion (GitHub Actions semantics)', () => {
     [
       'the product, first key slowest',
       spec({ a: ['1', '2'], b: ['x', 'y'] }),
-      [{ a: '1', b: 'x' }, { a: '1', b: 'y' }, { a: '2', b: 'x' }, { a: '2', b: 'y' }],
+      [
+        { a: '1', b: 'x' },
+        { a: '1', b: 'y' },
+        { a: '2', b: 'x' },
+        { a: '2', b: 'y' },
+      ],
     ],
     ['exclude by partial match', spec({ a: ['1', '2'], b: ['3', '4'] }, [], [{ a: '1' }, { a: '2', b: '4' }]), [{ a: '2', b: '3' }]],
     ['include only: each entry is new', spec({}, [{ a: '42' }, { a: 'foo' }]), [{ a: '42' }, { a: 'foo' }]],
@@ -156,7 +161,16 @@ describe('docrun matrix --emit', () => {
     expect(runs).toContain('npx docrun run "$DOCRUN_RUNBOOK" --workspace "ws/$DOCRUN_ID" --set "kernel=$DOCRUN_SET_kernel"')
     expect(job.steps.some((s) => s.with?.path?.includes('ws/${{ matrix.id }}/.docrun/runs/latest/'))).toBe(true)
     // The commented workflow under the snippet is the same workflow.
-    expect(parse(r.stdout.split('\n').filter((l) => l.startsWith('# ')).slice(2).map((l) => l.slice(2)).join('\n'))).toEqual(parse(w.stdout))
+    expect(
+      parse(
+        r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('# '))
+          .slice(2)
+          .map((l) => l.slice(2))
+          .join('\n'),
+      ),
+    ).toEqual(parse(w.stdout))
   })
 
   // GitHub puts `${{ matrix.K }}` into the env map (YAML, not shell); GitLab sets the matrix's variables: either way
@@ -189,7 +203,7 @@ describe('docrun matrix --emit', () => {
 
   it('gitlab: parallel:matrix is a list of maps of one-value lists; json lists the entries', async () => {
     const ws = workspace()
-    matrixRunbook(ws, "  exclude: [{cc: clang}]")
+    matrixRunbook(ws, '  exclude: [{cc: clang}]')
     const g = parse((await docrun(['matrix', 'rb.md', '--emit', 'gitlab'], { cwd: ws })).stdout)
     expect(g.parallel.matrix).toEqual([
       { DOCRUN_ID: ['kernel-6.1-cc-gcc'], DOCRUN_SET_kernel: ['6.1'], DOCRUN_SET_cc: ['gcc'] },
@@ -231,7 +245,12 @@ describe('docrun matrix --local', () => {
     const r = await docrun(['matrix', 'rb.md', '--local', '-j', '2', '--workspace-root', 'runs'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(1)
     const ids = ['kernel-6.1-cc-gcc', 'kernel-6.1-cc-clang', 'kernel-7.2-cc-gcc', 'kernel-7.2-cc-clang']
-    expect(readdirSync(join(ws, 'runs'), { withFileTypes: true }).filter((f) => f.isDirectory()).map((f) => f.name).sort()).toEqual([...ids].sort())
+    expect(
+      readdirSync(join(ws, 'runs'), { withFileTypes: true })
+        .filter((f) => f.isDirectory())
+        .map((f) => f.name)
+        .sort(),
+    ).toEqual([...ids].sort())
     for (const id of ids) expect(readFileSync(join(ws, 'runs', `${id}.log`), 'utf8')).toMatch(/building \S+ with/)
     expect(r.stdout).toMatch(/❌ kernel-7\.2-cc-clang {2}failed \(exit 1\)/)
     expect(r.stdout.match(/^✅ \S+ {2}passed {2}.* log: /gm)).toHaveLength(3)

@@ -14,41 +14,52 @@ const DIR = join(FIXTURES, 'import')
 const CACHE = join(workspace(), 'cache')
 
 describe('docrun lint --probe', () => {
-  it.each(['s390.rst', 's390.zh.rst'])('lists the packages %s names that testing no longer has, with their document lines and what provides them now', async (doc) => {
-    await requireTool('pandoc', 'pandoc')
-    await requireTool('apt-get', 'apt')
-    const ws = workspace()
-    const arches = (await execa('dpkg', ['--print-foreign-architectures'])).stdout
-    const lists = readdirSync('/var/lib/apt/lists').sort()
-    const r = await docrun(['lint', '--probe', join(DIR, doc)], { cwd: ws, env: { XDG_CACHE_HOME: CACHE }, timeout: 10 * 60_000 })
-    expect(r.exitCode, r.all).toBe(0)
-    expect(r.stderr).toContain('--probe looked the packages up in http://deb.debian.org/debian testing [amd64, s390x]')
-    const probes = r.stderr.split('\n').filter((l) => l.includes(' probe '))
-    const text = readFileSync(join(DIR, doc), 'utf8').split('\n')
-    // qemu-system-misc no longer carries qemu-system-s390x: the archive's Contents say who does.
-    const moved = probes.filter((l) => l.includes('none of the packages this document installs'))
-    expect(moved, r.stderr).toHaveLength(1)
-    const m = /`qemu-system-s390x`: none of the packages this document installs in testing \(amd64\) ships it, nor the base system; qemu-system-s390x does \(document line (\d+): /.exec(moved[0]!)
-    expect(m, moved[0]).not.toBeNull()
-    expect(text[Number(m![1]) - 1]).toMatch(/^\s*qemu-system-s390x \\$/)
-    const found = probes.filter((l) => !moved.includes(l)).map((l) => {
-      const m = /`([^`]+)`: no such package in testing \(s390x\)(?:; (.+?) provides? it)? \(document line (\d+): /.exec(l)!
-      expect(text[Number(m[3]) - 1]).toContain(m[1])
-      return `${m[1]} → ${m[2] ?? 'nothing'}`
-    })
-    expect(found).toEqual(['isc-dhcp-client → nothing', 'libelf1 → libelf1t64', 'netcat → netcat-openbsd, netcat-traditional'])
-    // The host's apt and dpkg are untouched: the probe's apt state is under the cache directory.
-    expect((await execa('dpkg', ['--print-foreign-architectures'])).stdout).toBe(arches)
-    expect(readdirSync('/var/lib/apt/lists').sort()).toEqual(lists)
-    expect(readdirSync(join(CACHE, 'docrun/probe'))).toEqual(['testing-amd64+s390x'])
-  })
+  it.each(['s390.rst', 's390.zh.rst'])(
+    'lists the packages %s names that testing no longer has, with their document lines and what provides them now',
+    async (doc) => {
+      await requireTool('pandoc', 'pandoc')
+      await requireTool('apt-get', 'apt')
+      const ws = workspace()
+      const arches = (await execa('dpkg', ['--print-foreign-architectures'])).stdout
+      const lists = readdirSync('/var/lib/apt/lists').sort()
+      const r = await docrun(['lint', '--probe', join(DIR, doc)], { cwd: ws, env: { XDG_CACHE_HOME: CACHE }, timeout: 10 * 60_000 })
+      expect(r.exitCode, r.all).toBe(0)
+      expect(r.stderr).toContain('--probe looked the packages up in http://deb.debian.org/debian testing [amd64, s390x]')
+      const probes = r.stderr.split('\n').filter((l) => l.includes(' probe '))
+      const text = readFileSync(join(DIR, doc), 'utf8').split('\n')
+      // qemu-system-misc no longer carries qemu-system-s390x: the archive's Contents say who does.
+      const moved = probes.filter((l) => l.includes('none of the packages this document installs'))
+      expect(moved, r.stderr).toHaveLength(1)
+      const m =
+        /`qemu-system-s390x`: none of the packages this document installs in testing \(amd64\) ships it, nor the base system; qemu-system-s390x does \(document line (\d+): /.exec(
+          moved[0]!,
+        )
+      expect(m, moved[0]).not.toBeNull()
+      expect(text[Number(m![1]) - 1]).toMatch(/^\s*qemu-system-s390x \\$/)
+      const found = probes
+        .filter((l) => !moved.includes(l))
+        .map((l) => {
+          const m = /`([^`]+)`: no such package in testing \(s390x\)(?:; (.+?) provides? it)? \(document line (\d+): /.exec(l)!
+          expect(text[Number(m[3]) - 1]).toContain(m[1])
+          return `${m[1]} → ${m[2] ?? 'nothing'}`
+        })
+      expect(found).toEqual(['isc-dhcp-client → nothing', 'libelf1 → libelf1t64', 'netcat → netcat-openbsd, netcat-traditional'])
+      // The host's apt and dpkg are untouched: the probe's apt state is under the cache directory.
+      expect((await execa('dpkg', ['--print-foreign-architectures'])).stdout).toBe(arches)
+      expect(readdirSync('/var/lib/apt/lists').sort()).toEqual(lists)
+      expect(readdirSync(join(CACHE, 'docrun/probe'))).toEqual(['testing-amd64+s390x'])
+    },
+  )
 
   it('finds nothing in the mirror runbook, which fixed each of them (its $suite and $mirror params read as set)', async () => {
     const ws = workspace()
     const r = await docrun(['lint', '--probe', join(FIXTURES, '../../runbooks/s390-bpf.md')], { cwd: ws, env: { XDG_CACHE_HOME: CACHE }, timeout: 10 * 60_000 })
     expect(r.exitCode, r.all).toBe(0)
     expect(r.stderr).toContain('--probe looked the packages up in http://deb.debian.org/debian testing [amd64, s390x]')
-    expect(r.stderr.split('\n').filter((l) => l.includes(' probe ')), r.stderr).toEqual([])
+    expect(
+      r.stderr.split('\n').filter((l) => l.includes(' probe ')),
+      r.stderr,
+    ).toEqual([])
   })
 })
 
@@ -77,7 +88,12 @@ describe('commandUses', () => {
     const { buildPlan } = await import('../src/plan/plan.js')
     const { commandUses } = await import('../src/lint/probe-commands.js')
     const md = [
-      '---', 'chroots:', '  tc: ./root', '---', '# T', '',
+      '---',
+      'chroots:',
+      '  tc: ./root',
+      '---',
+      '# T',
+      '',
       '```sh {target=tc}',
       'sudo -u nobody make -C linux && LANG=C clang --version | head -1',
       'if [ -x "$(command -v pahole)" ]; then gcc \\',
@@ -86,18 +102,15 @@ describe('commandUses', () => {
       'ld.lld should not count',
       'EOF',
       'cd /tmp; export X=1; time env FOO=1 nohup dwarves  # a comment: rsync',
-      '```', '',
+      '```',
+      '',
       '```sh',
       'on-the-host',
-      '```', '',
+      '```',
+      '',
     ].join('\n')
     const { runbook, file } = parseRunbook(md, 't.md')
     const uses = await commandUses(buildPlan(runbook, file))
-    expect(uses.map((u) => `${u.line}:${u.column}:${u.name}`)).toEqual([
-      '0:15:make', '0:39:clang', '0:57:head',
-      '1:39:gcc',
-      '3:0:cat',
-      '6:42:dwarves',
-    ])
+    expect(uses.map((u) => `${u.line}:${u.column}:${u.name}`)).toEqual(['0:15:make', '0:39:clang', '0:57:head', '1:39:gcc', '3:0:cat', '6:42:dwarves'])
   })
 })

@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest'
 import { CLI, docrun, workspace } from './helpers/cli.js'
 import { requireTool } from './helpers/chroot.js'
 
-const RUNBOOK = "# P\n\n## 1. Quick\n\n```sh {name=quick}\necho quick\n```\n\n## 2. Slow\n\n```sh {name=slow}\nfor i in 1 2 3 4 5 6; do echo \"step $i of 6\"; sleep 0.5; done\n```\n\n```sh {name=last}\necho last\n```\n"
+const RUNBOOK =
+  '# P\n\n## 1. Quick\n\n```sh {name=quick}\necho quick\n```\n\n## 2. Slow\n\n```sh {name=slow}\nfor i in 1 2 3 4 5 6; do echo "step $i of 6"; sleep 0.5; done\n```\n\n```sh {name=last}\necho last\n```\n'
 
 async function capture(session: string): Promise<string> {
   return (await execa('tmux', ['capture-pane', '-p', '-t', session])).stdout
@@ -64,7 +65,7 @@ describe('progress', () => {
     const ws = workspace()
     writeFileSync(
       join(ws, 'i.md'),
-      "# I\n\n```sh {name=pre}\nGREETING=hello; cd sub 2>/dev/null || { mkdir sub && cd sub; }\n```\n\n```sh {name=ask interactive alt=fallback}\nprintf 'your name? '; read -r answer; echo \"$GREETING $answer in $(basename \"$PWD\")\" > ../answer.txt\n```\n\n```sh {name=fallback}\necho fallback > ../fallback.txt\n```\n",
+      '# I\n\n```sh {name=pre}\nGREETING=hello; cd sub 2>/dev/null || { mkdir sub && cd sub; }\n```\n\n```sh {name=ask interactive alt=fallback}\nprintf \'your name? \'; read -r answer; echo "$GREETING $answer in $(basename "$PWD")" > ../answer.txt\n```\n\n```sh {name=fallback}\necho fallback > ../fallback.txt\n```\n',
     )
     const session = `docrun-int-${process.pid}`
     await execa('tmux', ['new-session', '-d', '-s', session, '-x', '120', '-y', '30', '-c', ws, `NO_COLOR=1 node ${CLI} run i.md; echo EXIT=$?; sleep 30`])

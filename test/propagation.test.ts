@@ -32,13 +32,17 @@ if grep -q " $ws/shared/root/dev" /proc/self/mountinfo; then echo ROOT-STILL-MOU
 `
 
 describe('mount propagation', () => {
-  it('a shared rbind torn down naively takes the source submount with it; docrun\'s teardown does not', async () => {
+  it("a shared rbind torn down naively takes the source submount with it; docrun's teardown does not", async () => {
     await requireTool('unshare', 'util-linux')
     const ws = workspace('docrun-prop-')
     await execa('mkdir', ['-p', join(ws, 'shared')])
     writeFileSync(join(ws, 'prop.sh'), SCRIPT)
-    writeFileSync(join(ws, 'rbind.md'), ['# Rbind', '', '```sh', 'mount --rbind shared/fakehost/dev shared/root/dev', '```', '', '```sh', 'exit 1', '```', ''].join('\n'))
-    const run = (mode: string) => execa('unshare', ['-m', '--propagation', 'shared', 'sh', join(ws, 'prop.sh'), ws, mode], { env: { CLI }, reject: false, all: true })
+    writeFileSync(
+      join(ws, 'rbind.md'),
+      ['# Rbind', '', '```sh', 'mount --rbind shared/fakehost/dev shared/root/dev', '```', '', '```sh', 'exit 1', '```', ''].join('\n'),
+    )
+    const run = (mode: string) =>
+      execa('unshare', ['-m', '--propagation', 'shared', 'sh', join(ws, 'prop.sh'), ws, mode], { env: { CLI }, reject: false, all: true })
 
     // The hazard is real in this namespace: the naive way loses the source's /dev/shm.
     const naive = await run('naive')

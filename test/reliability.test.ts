@@ -13,7 +13,12 @@ async function waitFor(path: string) {
   expect(existsSync(path), path).toBe(true)
 }
 
-const stateFile = (ws: string) => join(ws, '.docrun/state', readdirSync(join(ws, '.docrun/state')).find((f) => f.endsWith('.json'))!)
+const stateFile = (ws: string) =>
+  join(
+    ws,
+    '.docrun/state',
+    readdirSync(join(ws, '.docrun/state')).find((f) => f.endsWith('.json'))!,
+  )
 
 describe('reliability', () => {
   it('SIGTERM during a chroot block stops it, records it, exits 130; --resume completes', async () => {
@@ -21,7 +26,25 @@ describe('reliability', () => {
     const ws = workspace()
     await freshChroot(join(ws, 'root'))
     const rb = (cmd: string) =>
-      ['---', 'chroots: {c: ./root}', '---', '# T', '', '```sh {name=before target=c}', 'echo before > /before', '```', '', '```sh {name=slow target=c}', cmd, '```', '', '```sh {name=after target=c}', 'echo after > /after', '```', ''].join('\n')
+      [
+        '---',
+        'chroots: {c: ./root}',
+        '---',
+        '# T',
+        '',
+        '```sh {name=before target=c}',
+        'echo before > /before',
+        '```',
+        '',
+        '```sh {name=slow target=c}',
+        cmd,
+        '```',
+        '',
+        '```sh {name=after target=c}',
+        'echo after > /after',
+        '```',
+        '',
+      ].join('\n')
     writeFileSync(join(ws, 'rb.md'), rb("sh -c 'echo $$ > /slow.pid; exec sleep 600'"))
     const child = execa('node', [CLI, 'run', 'rb.md'], { cwd: ws, reject: false })
     await waitFor(join(ws, 'root/slow.pid'))
@@ -63,12 +86,18 @@ describe('reliability', () => {
     writeFileSync(
       join(ws, 'rb.md'),
       [
-        '---', 'params:', '  DEPLOY_PASSWORD: {default: "hunter2-correct-horse", secret: true}', '---', '# S', '',
+        '---',
+        'params:',
+        '  DEPLOY_PASSWORD: {default: "hunter2-correct-horse", secret: true}',
+        '---',
+        '# S',
+        '',
         '```sh {name=leak}',
         // The secret leaves in two writes, so it crosses chunks; the env token in one.
-        "printf 'pw=%s' \"$(printf %s \"$DEPLOY_PASSWORD\" | cut -c1-7)\"; sleep 0.3; printf '%s\\n' \"$(printf %s \"$DEPLOY_PASSWORD\" | cut -c8-)\"",
+        'printf \'pw=%s\' "$(printf %s "$DEPLOY_PASSWORD" | cut -c1-7)"; sleep 0.3; printf \'%s\\n\' "$(printf %s "$DEPLOY_PASSWORD" | cut -c8-)"',
         'echo "token=$CI_API_TOKEN"',
-        '```', '',
+        '```',
+        '',
       ].join('\n'),
     )
     const r = await docrun(['run', 'rb.md'], { cwd: ws, env: { CI_API_TOKEN: 'tok-5f3a9c1e' } })

@@ -68,7 +68,8 @@ describe('transcripts replay as tests', () => {
 describe('--update-expect', () => {
   it('rewrites the {expect} blocks that differ, prints the diff, and the next run passes without re-running them on --resume', async () => {
     const ws = workspace()
-    const md = '# U\n\n```sh {name=a}\necho one\necho "at $(date +%T)"\n```\n\n```text {expect}\nuno\n```\n\n```sh {name=b}\necho two\n```\n\n```{expect}\ntwo\n```\n'
+    const md =
+      '# U\n\n```sh {name=a}\necho one\necho "at $(date +%T)"\n```\n\n```text {expect}\nuno\n```\n\n```sh {name=b}\necho two\n```\n\n```{expect}\ntwo\n```\n'
     writeFileSync(join(ws, 'u.md'), md)
     expect((await docrun(['run', 'u.md'], { cwd: ws })).exitCode).toBe(1)
     const upd = await docrun(['run', 'u.md', '--update-expect'], { cwd: ws })

@@ -96,7 +96,12 @@ describe('report page parts', () => {
     expect(v.guests[0]!.end).toBe('guest vm is gone: QEMU exited')
     expect(v.blocks.find((b) => b.id === 'boot')!.attempts).toHaveLength(2)
     // Outside the selection (as the plan says it now, and as older runs said it): not on the page.
-    expect(v.blocks.map((b) => [b.id, b.status])).toEqual([['boot', 'passed'], ['kunit', 'failed'], ['hostile', 'passed'], ['after', 'not run']])
+    expect(v.blocks.map((b) => [b.id, b.status])).toEqual([
+      ['boot', 'passed'],
+      ['kunit', 'failed'],
+      ['hostile', 'passed'],
+      ['after', 'not run'],
+    ])
   })
 
   it('renders splats, known failures and KUnit suites; what a block printed or a check is named stays text', async () => {

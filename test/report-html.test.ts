@@ -185,7 +185,9 @@ describe('report.html', () => {
     const copy = join(ws, 'broken-run')
     mkdirSync(join(copy, 'output'), { recursive: true })
     for (const f of readdirSync(join(latestRun(ws), 'output'))) copyFileSync(join(latestRun(ws), 'output', f), join(copy, 'output', f))
-    const lines = readFileSync(join(latestRun(ws), 'events.jsonl'), 'utf8').trimEnd().split('\n')
+    const lines = readFileSync(join(latestRun(ws), 'events.jsonl'), 'utf8')
+      .trimEnd()
+      .split('\n')
     const last = lines.pop()!
     // A bad edit on line 3, and a torn last line (a docrun killed while writing run-end).
     lines.splice(2, 0, '{"type": "block-start", "step": ')

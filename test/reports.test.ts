@@ -18,7 +18,12 @@ describe('test reports', () => {
     const text = fixture('kselftest-bpf-s390x-7.2.txt')
     // The runner's verdict is the report; the summary inside it (as `# ` lines) is read as well.
     expect(parseTap(text)).toEqual({
-      format: 'tap', passed: 1, failed: 0, skipped: 0, total: 1, failures: [],
+      format: 'tap',
+      passed: 1,
+      failed: 0,
+      skipped: 0,
+      total: 1,
+      failures: [],
       nested: [{ format: 'test_verifier', passed: 791, failed: 0, skipped: 0, total: 791, failures: [] }],
     })
     expect(detectReport(text)?.format).toBe('tap')
@@ -64,6 +69,8 @@ describe('test reports', () => {
     writeFileSync(join(ws, 'rb.md'), `# Report\n\n\`\`\`sh {name=suite}\ncat ${JSON.stringify(src)}\n\`\`\`\n`)
     const r = await docrun(['run', 'rb.md'], { cwd: ws })
     expect(r.exitCode, r.all).toBe(0)
-    expect(transcript(ws)).toContain('| tap | passed | failed | skipped |\n|---|---|---|---|\n| 1 run | 1 | 0 | 0 |\n| inside: test_verifier, 791 run | 791 | 0 | 0 |\n')
+    expect(transcript(ws)).toContain(
+      '| tap | passed | failed | skipped |\n|---|---|---|---|\n| 1 run | 1 | 0 | 0 |\n| inside: test_verifier, 791 run | 791 | 0 | 0 |\n',
+    )
   })
 })

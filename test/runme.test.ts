@@ -12,7 +12,9 @@ import { requireTool } from './helpers/chroot.js'
 /** What each block printed, in run order (Runme shows each cell's output the same way). */
 function outputs(ws: string): string {
   const run = latestRun(ws)
-  const ran = events(ws).filter((e) => e.type === 'block-end' && (e.result as { status: string }).status === 'passed').map((e) => e.step as string)
+  const ran = events(ws)
+    .filter((e) => e.type === 'block-end' && (e.result as { status: string }).status === 'passed')
+    .map((e) => e.step as string)
   return ran.map((id) => readFileSync(join(run, 'output', `${id}.log`), 'utf8')).join('')
 }
 
@@ -31,7 +33,9 @@ describe('Runme READMEs', () => {
     expect(r.exitCode, r.all).toBe(0)
     expect(outputs(ws)).toBe(readFileSync(join(doc, 'README.expected.txt'), 'utf8'))
     expect(existsSync(join(doc, 'cleaned.txt'))).toBe(false)
-    const skipped = events(ws).filter((e) => e.type === 'block-skip').map((e) => `${e.step as string}: ${e.reason as string}`)
+    const skipped = events(ws)
+      .filter((e) => e.type === 'block-skip')
+      .map((e) => `${e.step as string}: ${e.reason as string}`)
     expect(skipped).toEqual(['cleanup: excludeFromRunAll'])
 
     // Named, it runs (in the document's directory, as Runme would).
@@ -41,7 +45,9 @@ describe('Runme READMEs', () => {
   })
 
   it('reads Runme attributes: JSON string booleans, prompts with continuation lines, an interpreter for python fences', () => {
-    const { runbook } = plan('```sh {"name":"a","excludeFromRunAll":"true","interactive":"false"}\n$ echo one \\\n>   two\none two\n$ ls\n```\n\n```python\nprint(1)\n```\n')
+    const { runbook } = plan(
+      '```sh {"name":"a","excludeFromRunAll":"true","interactive":"false"}\n$ echo one \\\n>   two\none two\n$ ls\n```\n\n```python\nprint(1)\n```\n',
+    )
     expect(runbook.dialect).toBe('runme')
     const [a, py] = runbook.blocks
     expect(a!.attrs).toMatchObject({ excludeFromRunAll: true, interactive: false })
@@ -51,7 +57,7 @@ describe('Runme READMEs', () => {
     expect(py!.kind).toBe('shell')
   })
 
-  it('keeps docrun\'s meanings in a docrun runbook: a bare fence is data, `interactive` needs a person', () => {
+  it("keeps docrun's meanings in a docrun runbook: a bare fence is data, `interactive` needs a person", () => {
     const { runbook, plan: p } = plan('# D\n\n```\necho sample output\n```\n\n```sh {interactive}\nmake menuconfig\n```\n')
     expect(runbook.dialect).toBe('docrun')
     expect(p.steps[0]!.action).toBe('none')
@@ -59,7 +65,7 @@ describe('Runme READMEs', () => {
     expect(p.host).toEqual({ shell: 'bash' })
   })
 
-  it('Runme\'s `interactive` asks for a terminal only: the block runs unattended', () => {
+  it("Runme's `interactive` asks for a terminal only: the block runs unattended", () => {
     const { plan: p } = plan('---\nrunme: {id: X, version: v3}\n---\n\n```sh {"interactive":"true"}\necho hi\n```\n')
     expect(p.steps[0]!.refuse).toBeUndefined()
     expect(p.steps[0]!.skip).toBeUndefined()
@@ -81,11 +87,17 @@ describe('Runme READMEs', () => {
   })
 
   it('lint says where the README relies on Runme behaviour docrun does not have, at the block (a background cell on the host is fine)', async () => {
-    const { runbook, plan: p, file } = plan(
+    const {
+      runbook,
+      plan: p,
+      file,
+    } = plan(
       '---\nrunme: {id: X, version: v3}\n---\n\n```sh {"background":"true"}\nnpm run watch\n```\n\n```sh {"category":"build"}\nexport TOKEN_NAME=x\n```\n\n```go\nfmt.Println(1)\n```\n\n```sh\n$ echo $UNSET_THING\n```\n',
     )
     await lintPlan(runbook, p, file)
-    const got = file.messages.map((m) => `${m.line}:${m.column} ${m.ruleId} ${m.fatal === false ? 'warning' : m.fatal ? 'error' : 'info'} ${m.reason.split(':')[0]}`)
+    const got = file.messages.map(
+      (m) => `${m.line}:${m.column} ${m.ruleId} ${m.fatal === false ? 'warning' : m.fatal ? 'error' : 'info'} ${m.reason.split(':')[0]}`,
+    )
     expect(got).toEqual([
       // The prompted line maps back past its `$ `: column 8 is `$UNSET_THING` as written.
       '18:8 undefined-variable warning `$UNSET_THING` is not defined by any earlier block or param on this target',

@@ -11,21 +11,31 @@ import { CACHE, loopsFor, mountsUnder, requireTool } from './helpers/chroot.js'
 import { qemuProcesses } from './helpers/guest.js'
 
 describe('s390 reduced: image → boot → second stage → 9p', () => {
-  it('runs sections 2–4 of the reduced runbook to the end', async () => {
-    if (process.getuid?.() !== 0) throw new Error('this test needs root (losetup, mount, debootstrap)')
-    for (const [tool, pkg] of [['qemu-system-s390x', 'qemu-system-misc'], ['qemu-img', 'qemu-utils'], ['debootstrap', 'debootstrap'], ['cpio', 'cpio']] as const) await requireTool(tool, pkg)
-    const ws = workspace()
-    const r = await docrun(['run', join(ROOT, 'runbooks/s390-reduced.md'), '--set', `cache=${join(CACHE, 's390x-kit')}`], { cwd: ws })
-    expect(r.exitCode, r.all.slice(-4000)).toBe(0)
-    const t = transcript(ws)
-    expect(t).toMatch(/✅ \*\*passed\*\* · `second-stage` · vm/)
-    expect(t).toContain('> ☑️ check `second-stage:check` holds')
-    expect(t).toContain('> ☑️ expected output `read-share:expect` holds')
-    expect(readFileSync(join(ws, '.docrun/runs/latest/output/read-share.log'), 'utf8')).toBe('shared from the host\n')
-    // Nothing left: no QEMU, no mount, no loop device on the image.
-    expect(await qemuProcesses(join(ws, 's390.img'))).toEqual([])
-    expect(await mountsUnder(ws)).toEqual([])
-    expect(await loopsFor(join(ws, 's390.img'))).toEqual([])
-    await execa('rm', ['-rf', '--one-file-system', ws])
-  }, 45 * 60_000)
+  it(
+    'runs sections 2–4 of the reduced runbook to the end',
+    async () => {
+      if (process.getuid?.() !== 0) throw new Error('this test needs root (losetup, mount, debootstrap)')
+      for (const [tool, pkg] of [
+        ['qemu-system-s390x', 'qemu-system-misc'],
+        ['qemu-img', 'qemu-utils'],
+        ['debootstrap', 'debootstrap'],
+        ['cpio', 'cpio'],
+      ] as const)
+        await requireTool(tool, pkg)
+      const ws = workspace()
+      const r = await docrun(['run', join(ROOT, 'runbooks/s390-reduced.md'), '--set', `cache=${join(CACHE, 's390x-kit')}`], { cwd: ws })
+      expect(r.exitCode, r.all.slice(-4000)).toBe(0)
+      const t = transcript(ws)
+      expect(t).toMatch(/✅ \*\*passed\*\* · `second-stage` · vm/)
+      expect(t).toContain('> ☑️ check `second-stage:check` holds')
+      expect(t).toContain('> ☑️ expected output `read-share:expect` holds')
+      expect(readFileSync(join(ws, '.docrun/runs/latest/output/read-share.log'), 'utf8')).toBe('shared from the host\n')
+      // Nothing left: no QEMU, no mount, no loop device on the image.
+      expect(await qemuProcesses(join(ws, 's390.img'))).toEqual([])
+      expect(await mountsUnder(ws)).toEqual([])
+      expect(await loopsFor(join(ws, 's390.img'))).toEqual([])
+      await execa('rm', ['-rf', '--one-file-system', ws])
+    },
+    45 * 60_000,
+  )
 })

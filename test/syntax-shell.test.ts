@@ -45,7 +45,7 @@ describe('shell parser', () => {
     expect(s.commands[2]!.redirects[0]).toMatchObject({ op: '<<-', heredoc: { delimiter: 'Q' } })
   })
 
-  it('lists what a script expands and what it sets; `${X:-d}` says it has a default; $1 is the shell\'s own', async () => {
+  it("lists what a script expands and what it sets; `${X:-d}` says it has a default; $1 is the shell's own", async () => {
     const s = await parse('export A=1 B; local C; X=2 cmd "$D" ${E:-e} $1; read -r F G; for H in x; do :; done; f() { echo "$I"; }; echo \'$J\'\n')
     expect(s.expansions.map((e) => `${e.name}${e.hasDefault ? ':-' : ''}`)).toEqual(['D', 'E:-', 'I'])
     expect([...s.assigned].sort()).toEqual(['A', 'B', 'C', 'F', 'G', 'H', 'X'])
@@ -53,7 +53,7 @@ describe('shell parser', () => {
     expect(s.commands.find((c) => c.name?.literal === 'cmd')!.assignments.map((a) => `${a.name}=${a.value?.literal}`)).toEqual(['X=2'])
   })
 
-  it('counts columns in UTF-16 units, as the runbook\'s text has them', async () => {
+  it("counts columns in UTF-16 units, as the runbook's text has them", async () => {
     const s = await parse('# 中文注释\necho "中文" $X # 注释\nls\n')
     expect(s.expansions[0]!.at).toEqual({ line: 1, column: 10 })
     expect(s.comments.map((c) => `${c.at.line}:${c.at.column}`)).toEqual(['0:0', '1:13'])

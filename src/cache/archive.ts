@@ -7,12 +7,15 @@ import { execa } from 'execa'
 
 export type Compression = 'zstd' | 'gzip'
 
-const KEEP = ['--xattrs', "--xattrs-include=*", '--acls', '--numeric-owner']
+const KEEP = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner']
 
 let zstd: Promise<boolean> | undefined
 /** zstd when installed (several times faster than gzip at a similar size), else gzip. */
 export async function pickCompression(): Promise<Compression> {
-  zstd ??= execa('zstd', ['--version'], { reject: false }).then((r) => r.exitCode === 0, () => false)
+  zstd ??= execa('zstd', ['--version'], { reject: false }).then(
+    (r) => r.exitCode === 0,
+    () => false,
+  )
   return (await zstd) ? 'zstd' : 'gzip'
 }
 

@@ -32,7 +32,13 @@ export async function checkPaths(workspace: string, paths: string[]): Promise<vo
 export async function storePaths(dir: string, req: StoreRequest): Promise<StoreResult> {
   await checkPaths(req.workspace, req.paths)
   for (const p of req.paths) {
-    if (!(await lstat(resolve(req.workspace, p)).then(() => true, () => false))) throw new CacheError(`cache path ${p} does not exist after the block`)
+    if (
+      !(await lstat(resolve(req.workspace, p)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      throw new CacheError(`cache path ${p} does not exist after the block`)
   }
   return writeEntry(dir, { ...req, workspace: await realpath(req.workspace) })
 }
@@ -71,7 +77,13 @@ export async function restorePaths(dir: string, key: string, workspace: string):
 /** Replace ws/p with staging/p; mounts are checked again right before the delete. */
 async function swapIn(ws: string, staging: string, p: string): Promise<void> {
   const from = join(staging, p)
-  if (!(await lstat(from).then(() => true, () => false))) throw new CacheError(`cache entry does not hold ${p}`)
+  if (
+    !(await lstat(from).then(
+      () => true,
+      () => false,
+    ))
+  )
+    throw new CacheError(`cache entry does not hold ${p}`)
   await checkPaths(ws, [p])
   const to = resolve(ws, p)
   await rm(to, { recursive: true, force: true })

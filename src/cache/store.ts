@@ -94,8 +94,17 @@ export async function writeEntry(dir: string, req: StoreRequest): Promise<StoreR
     const { size, sha256 } = await digestFile(join(tmp, archive))
     await syncFile(join(tmp, archive))
     const meta: CacheMeta = {
-      format: ENTRY_FORMAT, key: req.key, paths: req.paths, created: new Date().toISOString(), host: hostname(), version: req.version ?? 'unknown',
-      ...(req.step ? { step: req.step } : {}), compression, archive, size, sha256,
+      format: ENTRY_FORMAT,
+      key: req.key,
+      paths: req.paths,
+      created: new Date().toISOString(),
+      host: hostname(),
+      version: req.version ?? 'unknown',
+      ...(req.step ? { step: req.step } : {}),
+      compression,
+      archive,
+      size,
+      sha256,
     }
     await writeSynced(join(tmp, 'meta.json'), `${JSON.stringify(meta, null, 2)}\n`)
     await writeSynced(join(tmp, 'used'), '')
@@ -139,7 +148,10 @@ export type OpenResult = { ok: true; entry: OpenEntry } | { ok: false; reason?: 
  */
 export async function openVerified(dir: string, key: string): Promise<OpenResult> {
   const at = entryDir(dir, key)
-  const metaExists = await stat(join(at, 'meta.json')).then(() => true, () => false)
+  const metaExists = await stat(join(at, 'meta.json')).then(
+    () => true,
+    () => false,
+  )
   const meta = await readMeta(dir, key)
   if (!meta) {
     if (!metaExists) return { ok: false }

@@ -78,7 +78,13 @@ function renderDiff(exp: string[], pats: Pattern[], act: string[]): string {
   const P = pats.length
   const A = act.length
   if ((P + 1) * (A + 1) > 25_000_000) {
-    return ['--- expected', '+++ actual', ...exp.slice(0, 50).map((l) => `-${l}`), ...act.slice(0, 50).map((l) => `+${l}`), '(output too long for a full diff: first 50 lines of each)'].join('\n')
+    return [
+      '--- expected',
+      '+++ actual',
+      ...exp.slice(0, 50).map((l) => `-${l}`),
+      ...act.slice(0, 50).map((l) => `+${l}`),
+      '(output too long for a full diff: first 50 lines of each)',
+    ].join('\n')
   }
   const W = A + 1
   const INF = 0xffffffff
@@ -148,7 +154,7 @@ function unified(ops: Op[]): string {
     if (op.t === ' ') return
     for (let d = Math.max(0, k - 3); d <= Math.min(ops.length - 1, k + 3); d++) near[d] = true
   })
-  for (let k = 0; k < ops.length; ) {
+  for (let k = 0; k < ops.length;) {
     if (!near[k]) {
       k++
       continue

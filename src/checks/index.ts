@@ -2,6 +2,6 @@
 export { after } from './api.js'
 export type { CheckContext, CheckFn, ExecResult, TargetHandle } from './api.js'
 export { expect } from 'expect'
-export { parseTap, parseTestProgs, parseTestVerifier, detectReport, } from './reports.js'
+export { parseTap, parseTestProgs, parseTestVerifier, detectReport } from './reports.js'
 export type { TestReport } from '../events/events.js'
 export { checkExpected } from './expect-output.js'

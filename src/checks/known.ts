@@ -19,7 +19,12 @@ export function parseDenylist(text: string): string[] {
 }
 
 function entryMatches(entry: string, failure: string): boolean {
-  const re = new RegExp(`^${entry.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`)
+  const re = new RegExp(
+    `^${entry
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  )
   // `test` covers its subtests (`test/sub`); a failure may be given as `#12 test` or `test:FAIL`.
   const name = failure.replace(/^#\d+(?:\/\d+)?\s+/, '').replace(/:FAIL$/, '')
   return re.test(name) || re.test(name.split('/')[0]!)

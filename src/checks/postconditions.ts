@@ -10,7 +10,6 @@ import { targetHandle } from './handle.js'
 import { detectReport, parseTap, parseTestProgs, parseTestVerifier } from './reports.js'
 import type { CheckResult, TestReport } from '../events/events.js'
 
-
 export interface PostconditionEnv {
   plan: Plan
   params: Record<string, string>
@@ -73,7 +72,14 @@ export async function runPostconditions(env: PostconditionEnv, step: Step, block
       // exec: a subshell whose state is never imported, so a check cannot change what later blocks see.
       const r = await session.exec(c.content, { errexit: true, timeoutMs: step.timeoutMs ?? 10 * 60_000 })
       if (r.error) results.push({ name: c.id, kind: 'check', passed: false, message: r.error })
-      else if (r.status !== 0) results.push({ name: c.id, kind: 'check', passed: false, message: `exited with status ${r.status}`, ...(r.output.trim() ? { output: r.output.trimEnd() } : {}) })
+      else if (r.status !== 0)
+        results.push({
+          name: c.id,
+          kind: 'check',
+          passed: false,
+          message: `exited with status ${r.status}`,
+          ...(r.output.trim() ? { output: r.output.trimEnd() } : {}),
+        })
       else results.push({ name: c.id, kind: 'check', passed: true })
     } catch (error) {
       if (error instanceof TargetUnavailable) results.push({ name: c.id, kind: 'check', passed: true, skipped: error.message })

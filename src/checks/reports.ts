@@ -5,7 +5,6 @@ import { Parser, type FinalResults } from 'tap-parser'
 import type { TestReport } from '../events/events.js'
 import { parseKtap, parseKunitSummary } from './ktap.js'
 
-
 /** kselftest TAP: `TAP version 13`, `1..N`, `ok 1 selftests: bpf: test_verifier`, `# SKIP`. */
 export function parseTap(text: string): TestReport | undefined {
   if (!/^(?:TAP version \d+|1\.\.\d+)\s*$/m.test(text)) return undefined

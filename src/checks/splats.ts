@@ -10,7 +10,10 @@ const STARTS: { kind: string; re: RegExp }[] = [
   { kind: 'kasan', re: /\bBUG: KASAN: / },
   { kind: 'kcsan', re: /\bBUG: KCSAN: / },
   { kind: 'ubsan', re: /\bUBSAN: / },
-  { kind: 'lockdep', re: /WARNING: (?:possible recursive locking|possible circular locking dependency|inconsistent lock state|suspicious RCU usage)|BUG: (?:sleeping function called|scheduling while atomic)/ },
+  {
+    kind: 'lockdep',
+    re: /WARNING: (?:possible recursive locking|possible circular locking dependency|inconsistent lock state|suspicious RCU usage)|BUG: (?:sleeping function called|scheduling while atomic)/,
+  },
   { kind: 'soft-lockup', re: /\bBUG: soft lockup\b|watchdog: BUG: soft lockup/ },
   { kind: 'hung-task', re: /INFO: task \S+ blocked for more than \d+ seconds/ },
   { kind: 'rcu-stall', re: /\brcu_\w+ (?:self-)?detected stalls?\b|rcu: INFO: \w+ detected stalls/ },

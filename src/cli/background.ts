@@ -26,7 +26,11 @@ export async function findRunDir(workspace: string | undefined, run: string | un
 export async function detachRun(opts: { workspace?: string; out?: string }): Promise<number> {
   const runId = newRunId()
   const runDir = opts.out ? resolve(opts.out) : runDirOf(docrunPaths(opts.workspace ?? process.cwd()), runId)
-  const started = await startDetached(runDir, runId, process.argv.slice(2).filter((a) => a !== '--detach'))
+  const started = await startDetached(
+    runDir,
+    runId,
+    process.argv.slice(2).filter((a) => a !== '--detach'),
+  )
   if (started.kind === 'failed') {
     // It never started the run: say why, with its exit code.
     process.stderr.write(started.log)
@@ -44,13 +48,21 @@ export async function detachRun(opts: { workspace?: string; out?: string }): Pro
 }
 
 /** Follow a run to its end with the foreground's rendering; exit with the run's exit code. */
-export async function followCommand(opts: { workspace?: string; run?: string; verbose?: boolean; quiet?: boolean; serve?: string | true; host?: string }): Promise<number> {
+export async function followCommand(opts: {
+  workspace?: string
+  run?: string
+  verbose?: boolean
+  quiet?: boolean
+  serve?: string | true
+  host?: string
+}): Promise<number> {
   const runDir = await findRunDir(opts.workspace, opts.run)
   const live = process.stdout.isTTY && !opts.verbose && !opts.quiet
   const reporter = live ? new LiveReporter(process.stdout) : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
   // --serve: the run's report page, live, for a browser (loopback unless --host says otherwise).
   const port = opts.serve === true ? 8390 : Number(opts.serve)
-  if (opts.serve !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536)) throw new CliError(`--serve ${opts.serve}: a port number (0: any free port)`)
+  if (opts.serve !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))
+    throw new CliError(`--serve ${opts.serve}: a port number (0: any free port)`)
   const server = opts.serve !== undefined ? await serveReport(runDir, { port, host: opts.host ?? '127.0.0.1' }) : undefined
   if (server) process.stderr.write(`docrun: the run's report page, live: ${server.url}\n`)
   const controller = new AbortController()

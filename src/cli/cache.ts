@@ -37,7 +37,14 @@ function entryLine(e: CacheEntry): string {
 
 export async function lsCommand(opts: { cacheDir?: string; json?: boolean }): Promise<number> {
   const entries = await listEntries(dirOf(opts))
-  if (opts.json) out(JSON.stringify(entries.map((e) => ({ ...e.meta, lastUsed: new Date(e.lastUsed).toISOString() })), null, 2))
+  if (opts.json)
+    out(
+      JSON.stringify(
+        entries.map((e) => ({ ...e.meta, lastUsed: new Date(e.lastUsed).toISOString() })),
+        null,
+        2,
+      ),
+    )
   else {
     for (const e of entries) out(entryLine(e))
     out(`${entries.length} entries, ${formatSize(entries.reduce((n, e) => n + e.meta.size, 0))} in ${dirOf(opts)}`)

@@ -41,7 +41,10 @@ export async function cleanCommand(path: string, opts: { workspace?: string }): 
     const cleaned = new Date().toISOString()
     const remade = live.filter((r) => r.keep && !failed(r) && state.blocks[r.block]?.status === 'passed')
     state.resources = [...state.resources.filter((r) => r.cleaned), ...live.filter(failed), ...remade.map((r) => ({ ...r, cleaned }))]
-    if (remade.length) process.stdout.write(`the next run makes again what block${new Set(remade.map((r) => r.block)).size > 1 ? 's' : ''} ${[...new Set(remade.map((r) => r.block))].join(', ')} kept\n`)
+    if (remade.length)
+      process.stdout.write(
+        `the next run makes again what block${new Set(remade.map((r) => r.block)).size > 1 ? 's' : ''} ${[...new Set(remade.map((r) => r.block))].join(', ')} kept\n`,
+      )
     await saveState(paths, state)
     process.stdout.write(`clean: ${removed.length} removed, ${gone - removed.length} already gone, ${failedWords.length} failed\n`)
     return failedWords.length ? EXIT.failed : EXIT.ok

@@ -12,17 +12,22 @@ export function cacheCommands(cache: Command, collect: (value: string, prev?: st
     .argument('<runbook>')
     .option('--set <key=value>', 'override a param (repeatable)', collect)
     .option('--json', 'print as JSON')
-    .option('-w, --workspace <dir>', 'where the blocks\' inputs= paths are fingerprinted (default: current directory)')
+    .option('-w, --workspace <dir>', "where the blocks' inputs= paths are fingerprinted (default: current directory)")
     .addOption(cacheDirOption())
     .action(async (runbook: string, opts) => {
       process.exitCode = await (await import('./cache.js')).keyCommand(runbook, opts)
     })
-  cache.command('ls').description('list the entries: key, size, made when and where, last used, paths')
-    .addOption(cacheDirOption()).option('--json', 'print as JSON')
+  cache
+    .command('ls')
+    .description('list the entries: key, size, made when and where, last used, paths')
+    .addOption(cacheDirOption())
+    .option('--json', 'print as JSON')
     .action(async (opts) => {
       process.exitCode = await (await import('./cache.js')).lsCommand(opts)
     })
-  cache.command('prune').description('remove entries: least recently used first down to --max-size, and those unused for --older-than')
+  cache
+    .command('prune')
+    .description('remove entries: least recently used first down to --max-size, and those unused for --older-than')
     .addOption(cacheDirOption())
     .option('--max-size <size>', 'keep at most this much (10G, 500M)')
     .option('--older-than <duration>', 'remove entries not used for this long (30d)')

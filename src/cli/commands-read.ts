@@ -19,7 +19,10 @@ export function registerReadCommands(program: Command): void {
     .command('lint')
     .description('report what is wrong with runbooks, with line:column')
     .argument('<runbooks...>', 'runbooks, or documents as they are (.rst)')
-    .option('--probe', "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)")
+    .option(
+      '--probe',
+      "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)",
+    )
     .option('--tree <dir>', 'with --probe: a (built) kernel tree to check the paths and selftests targets the document expects against')
     .action(async (runbooks: string[], opts) => {
       process.exitCode = await (await import('./lint.js')).lintCommand(runbooks, opts)

@@ -45,7 +45,8 @@ export function registerRunCommands(program: Command): void {
     .option('--serve [port]', "with --follow: serve the run's report page, live, on this port (default 8390; 0: any free port)")
     .option('--host <address>', 'with --serve: listen on this address instead of 127.0.0.1 (loopback only)')
     .action(async (runbook: string | undefined, opts) => {
-      if (opts.follow !== undefined) process.exitCode = await (await import('./background.js')).followCommand({ ...opts, ...(typeof opts.follow === 'string' ? { run: opts.follow } : {}) })
+      if (opts.follow !== undefined)
+        process.exitCode = await (await import('./background.js')).followCommand({ ...opts, ...(typeof opts.follow === 'string' ? { run: opts.follow } : {}) })
       else if (!runbook) throw new CliError('docrun status RUNBOOK (or `docrun status --follow [RUN]`)')
       else process.exitCode = await (await import('./status.js')).statusCommand(runbook, opts)
     })

@@ -38,7 +38,11 @@ export async function lintCommand(paths: string[], opts: { probe?: boolean; tree
         const line = f.step.position.start.line + 1 + f.line
         const d = docLine(f.step, f.line)
         const command = f.step.content.split('\n')[f.line]!.trim()
-        const msg = file.message(`${f.message}${d ? ` (document line ${d}: \`${command}\`)` : ''}`, { place: { line, column: f.column + 1 }, ruleId: 'probe', source: SOURCE })
+        const msg = file.message(`${f.message}${d ? ` (document line ${d}: \`${command}\`)` : ''}`, {
+          place: { line, column: f.column + 1 },
+          ruleId: 'probe',
+          source: SOURCE,
+        })
         msg.fatal = false
       }
     }

@@ -26,7 +26,9 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   }
   out(`${plan.runbook.title ?? path}  (sha256 ${plan.runbook.sha256.slice(0, 12)})`)
   if (plan.runbook.dialect === 'runme' || plan.host.cwd || plan.host.shell !== 'bash') {
-    out(`${plan.runbook.dialect === 'runme' ? 'written for Runme; ' : ''}host blocks run in ${plan.host.shell}, starting in ${plan.host.cwd ?? 'the workspace'}`)
+    out(
+      `${plan.runbook.dialect === 'runme' ? 'written for Runme; ' : ''}host blocks run in ${plan.host.shell}, starting in ${plan.host.cwd ?? 'the workspace'}`,
+    )
   }
   if (plan.params.length) out(`params: ${plan.params.map((p) => `${p.name}=${p.secret ? MASK : JSON.stringify(p.value)}`).join(' ')}`)
   const bySection = new Map<string, Plan['steps']>()
@@ -36,9 +38,20 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
   }
   const printSteps = (steps: Plan['steps'] | undefined, indent: string) => {
     for (const s of steps ?? []) {
-      const what = s.action === 'file' ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}` : s.action === 'none' ? 'data' : s.action === 'boot' ? `boot guest ${s.boot!.guest}` : s.interpreter ? `run with ${s.interpreter}` : 'run'
+      const what =
+        s.action === 'file'
+          ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}`
+          : s.action === 'none'
+            ? 'data'
+            : s.action === 'boot'
+              ? `boot guest ${s.boot!.guest}`
+              : s.interpreter
+                ? `run with ${s.interpreter}`
+                : 'run'
       const attrs = attrsText(s.attrs)
-      out(`${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${skipWords(s.skip)})` : ''}  line ${s.position.start.line}`)
+      out(
+        `${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${skipWords(s.skip)})` : ''}  line ${s.position.start.line}`,
+      )
     }
   }
   printSteps(bySection.get(''), '')

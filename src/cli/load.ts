@@ -39,4 +39,3 @@ export function parseSets(list: string[] | undefined): Record<string, string> {
   }
   return out
 }
-

@@ -32,7 +32,10 @@ async function loadMatrix(path: string) {
   return { runbook: parsed.runbook, entries }
 }
 
-const describe = (e: MatrixEntry) => `${e.id}  ${Object.entries(e.params).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`
+const describe = (e: MatrixEntry) =>
+  `${e.id}  ${Object.entries(e.params)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(' ')}`
 
 export async function matrixCommand(path: string, opts: MatrixCliOptions): Promise<number> {
   const { runbook, entries } = await loadMatrix(path)

@@ -40,7 +40,8 @@ export async function statusCommand(given: string, opts: { workspace?: string; j
   printResources(state)
   if (live) out(describeLive(live))
   // While a live docrun runs this runbook, the block it is in is pending, not left by a dead one.
-  if (state.pending && !live?.sameRunbook) out(`a docrun died while block ${state.pending.block} ran: \`docrun clean\` or \`docrun run --resume\` cleans up after it`)
+  if (state.pending && !live?.sameRunbook)
+    out(`a docrun died while block ${state.pending.block} ran: \`docrun clean\` or \`docrun run --resume\` cleans up after it`)
   return EXIT.ok
 }
 
@@ -48,7 +49,12 @@ function printRows(rows: BlockRow[]): void {
   let section = ''
   for (const r of rows) {
     if (r.section !== section) out(`  ${(section = r.section)}`)
-    const time = r.status === 'running' ? `  ${formatDuration(r.elapsedMs ?? 0)} so far` : r.durationMs !== undefined && r.status !== 'stale' ? `  ${formatDuration(r.durationMs)}` : ''
+    const time =
+      r.status === 'running'
+        ? `  ${formatDuration(r.elapsedMs ?? 0)} so far`
+        : r.durationMs !== undefined && r.status !== 'stale'
+          ? `  ${formatDuration(r.durationMs)}`
+          : ''
     const message = r.message && r.status !== 'done' && r.status !== 'running' ? `  — ${r.message}` : ''
     out(`    ${MARK[r.status] ?? '?'} ${r.status.padEnd(11)} ${r.id}${time}${message}`)
   }
@@ -57,7 +63,9 @@ function printRows(rows: BlockRow[]): void {
 function printResources(state: State): void {
   for (const [name, g] of Object.entries(state.guests ?? {})) {
     const ready = g.readyAfterMs !== undefined ? `, shell ready after ${formatDuration(g.readyAfterMs)}` : ''
-    out(`guest ${name}: QEMU pid ${g.pid} started ${g.startedAt} (run ${g.runId}${ready}); ${g.stoppedAt ? `ended ${g.stoppedAt}: ${g.end ?? ''}` : 'still running or ended with its docrun'}`)
+    out(
+      `guest ${name}: QEMU pid ${g.pid} started ${g.startedAt} (run ${g.runId}${ready}); ${g.stoppedAt ? `ended ${g.stoppedAt}: ${g.end ?? ''}` : 'still running or ended with its docrun'}`,
+    )
   }
   const res = state.resources.filter((r) => !r.cleaned).map((r) => `${describeResource(r)} (block ${r.block}${r.keep ? ', kept' : ''})`)
   const cleaned = state.resources.filter((r) => r.cleaned).map((r) => `${describeResource(r)} (block ${r.block}, removed ${r.cleaned})`)
@@ -68,6 +76,8 @@ function printResources(state: State): void {
 function describeLive(live: LiveRun): string {
   const who = `docrun pid ${live.holder.pid} (\`docrun ${live.holder.command}\`, since ${live.holder.since})`
   if (!live.sameRunbook) return `another docrun is using this workspace now: ${who}${live.runbookPath ? `, running ${live.runbookPath}` : ''}`
-  const block = live.block ? `block ${live.block.id} is running (${formatDuration(Math.max(0, Date.now() - Date.parse(live.block.since)))} so far)` : 'between blocks'
+  const block = live.block
+    ? `block ${live.block.id} is running (${formatDuration(Math.max(0, Date.now() - Date.parse(live.block.since)))} so far)`
+    : 'between blocks'
   return `running now: ${block}; ${who}; \`docrun status --follow${live.runId ? ` ${live.runId}` : ''}\` watches it`
 }

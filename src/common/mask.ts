@@ -57,6 +57,8 @@ export class StreamMasker {
 
 /** The secrets of a run: secret params, and docrun's own environment variables named like secrets. */
 export function runSecrets(params: { value: string; secret: boolean }[], env: NodeJS.ProcessEnv = process.env): Masker {
-  const fromEnv = Object.entries(env).filter(([k, v]) => v && SECRET_NAME_RE.test(k)).map(([, v]) => v!)
+  const fromEnv = Object.entries(env)
+    .filter(([k, v]) => v && SECRET_NAME_RE.test(k))
+    .map(([, v]) => v!)
   return new Masker([...params.filter((p) => p.secret).map((p) => p.value), ...fromEnv])
 }

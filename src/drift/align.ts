@@ -31,7 +31,10 @@ export function documentBlocks(docText: string, imported: string): DocBlock[] {
     const first = lines[start - 1] ?? ''
     const indent = /^\s*/.exec(first)![0]
     const end = start + count - 1
-    const content = lines.slice(start - 1, end).map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart())).join('\n')
+    const content = lines
+      .slice(start - 1, end)
+      .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l.trimStart()))
+      .join('\n')
     return { n: i + 1, start, end, indent, content }
   })
 }
@@ -74,7 +77,10 @@ export function align(doc: DocBlock[], plan: Plan): { aligned: Alignment[]; runb
     if (!mirrors.length) return { block, mirrors, changed: false }
     let proposed = mirrors.map((s) => withParams(s.content.replace(/\n+$/, ''), params)).join('\n')
     // The runbook enters a chroot with target=; the document's reader types `chroot DIR`.
-    const next = doc.slice(i + 1).map((b) => byN.get(b.n)?.[0]).find(Boolean)
+    const next = doc
+      .slice(i + 1)
+      .map((b) => byN.get(b.n)?.[0])
+      .find(Boolean)
     const last = mirrors[mirrors.length - 1]!
     if (next && next.target.kind === 'chroot' && last.target.kind === 'host') proposed += `\nsudo chroot ${next.target.root}`
     return { block, mirrors, proposed, changed: proposed !== block.content }

@@ -17,14 +17,42 @@ interface Rule {
 
 const RULES: Rule[] = [
   { re: /cannot run unattended \(line \d+\): (.*)/, cause: (m) => ({ whose: 'reader', reason: m[1]! }) },
-  { re: /Release file for (\S+) is expired/, cause: (m) => ({ whose: 'machine', reason: `the package mirror here is a frozen snapshot: apt refuses its Release file as expired (${m[1]}); apt needs \`Acquire::Check-Valid-Until "false"\` on this machine`, needle: 'update' }) },
-  { re: /(?:Unable to locate package|Couldn't find any package by (?:glob|regex) ')([^\s']+)/, cause: (m) => ({ whose: 'document', reason: `\`${m[1]}\`: no such package in the archive the document uses`, needle: m[1]! }) },
-  { re: /Package '?([^\s']+)'? has no installation candidate/, cause: (m) => ({ whose: 'document', reason: `\`${m[1]}\` has no installation candidate: it is gone or replaced`, needle: m[1]! }) },
-  { re: /Could not resolve (?:host:? )?'?([\w.-]+)|Temporary failure (?:in name )?resolution|Network is unreachable/, cause: (m) => ({ whose: 'machine', reason: `no network here${m[1] ? ` to reach ${m[1]}` : ''}` }) },
-  { re: /Could not access KVM kernel module|failed to initialize kvm/i, cause: () => ({ whose: 'machine', reason: 'no KVM on this machine (the document adds -enable-kvm for real IBM Z only)' }) },
-  { re: /\/dev\/loop[xX]\b/, cause: () => ({ whose: 'document', reason: '`/dev/loopX` is a placeholder the reader fills in (take it from `losetup -f --show`)', needle: '/dev/loop' }) },
-  { re: /(?:cannot (?:access|stat|open) |can't open |stat )'?([^\s':]+)'?: No such file or directory|(\S+): No such file or directory/, cause: (m) => ({ whose: 'document', reason: `\`${m[1] ?? m[2]}\` does not exist`, needle: (m[1] ?? m[2])!.replace(/^.*?\//, '/') }) },
-  { re: /No rule to make target '([^']+)'/, cause: (m) => ({ whose: 'document', reason: `\`make\` has no target \`${m[1]}\` in today's tree`, needle: m[1]! }) },
+  {
+    re: /Release file for (\S+) is expired/,
+    cause: (m) => ({
+      whose: 'machine',
+      reason: `the package mirror here is a frozen snapshot: apt refuses its Release file as expired (${m[1]}); apt needs \`Acquire::Check-Valid-Until "false"\` on this machine`,
+      needle: 'update',
+    }),
+  },
+  {
+    re: /(?:Unable to locate package|Couldn't find any package by (?:glob|regex) ')([^\s']+)/,
+    cause: (m) => ({ whose: 'document', reason: `\`${m[1]}\`: no such package in the archive the document uses`, needle: m[1]! }),
+  },
+  {
+    re: /Package '?([^\s']+)'? has no installation candidate/,
+    cause: (m) => ({ whose: 'document', reason: `\`${m[1]}\` has no installation candidate: it is gone or replaced`, needle: m[1]! }),
+  },
+  {
+    re: /Could not resolve (?:host:? )?'?([\w.-]+)|Temporary failure (?:in name )?resolution|Network is unreachable/,
+    cause: (m) => ({ whose: 'machine', reason: `no network here${m[1] ? ` to reach ${m[1]}` : ''}` }),
+  },
+  {
+    re: /Could not access KVM kernel module|failed to initialize kvm/i,
+    cause: () => ({ whose: 'machine', reason: 'no KVM on this machine (the document adds -enable-kvm for real IBM Z only)' }),
+  },
+  {
+    re: /\/dev\/loop[xX]\b/,
+    cause: () => ({ whose: 'document', reason: '`/dev/loopX` is a placeholder the reader fills in (take it from `losetup -f --show`)', needle: '/dev/loop' }),
+  },
+  {
+    re: /(?:cannot (?:access|stat|open) |can't open |stat )'?([^\s':]+)'?: No such file or directory|(\S+): No such file or directory/,
+    cause: (m) => ({ whose: 'document', reason: `\`${m[1] ?? m[2]}\` does not exist`, needle: (m[1] ?? m[2])!.replace(/^.*?\//, '/') }),
+  },
+  {
+    re: /No rule to make target '([^']+)'/,
+    cause: (m) => ({ whose: 'document', reason: `\`make\` has no target \`${m[1]}\` in today's tree`, needle: m[1]! }),
+  },
 ]
 
 export function classify(message: string, output: string): Cause {
@@ -34,6 +62,10 @@ export function classify(message: string, output: string): Cause {
       if (m) return r.cause(m)
     }
   }
-  const last = output.trim().split('\n').filter((l) => l.trim()).pop()
+  const last = output
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim())
+    .pop()
   return { whose: 'unknown', reason: last ? `${message}: ${last.trim()}` : message }
 }

@@ -85,7 +85,7 @@ export async function renderDriftReport(d: DriftInput): Promise<string> {
     '',
   ]
   const tail = d.failed.output.trimEnd().split('\n').slice(-15).join('\n')
-  if (tail.trim()) out.push('The block\'s last output:', '', '```text', tail, '```', '')
+  if (tail.trim()) out.push("The block's last output:", '', '```text', tail, '```', '')
   out.push('## Blocks', '', '| block | document | runs in | outcome |', '|---|---|---|---|')
   for (const s of d.plan.steps) {
     if (s.action === 'none') continue
@@ -95,7 +95,12 @@ export async function renderDriftReport(d: DriftInput): Promise<string> {
   out.push('')
   const later = d.lint.filter((l) => ['placeholder', 'interactive'].includes(l.ruleId))
   if (later.length) {
-    out.push('## Found without running', '', 'What `docrun lint` finds in the document that will stop an unattended run too (drift in the document, or steps that need the reader):', '')
+    out.push(
+      '## Found without running',
+      '',
+      'What `docrun lint` finds in the document that will stop an unattended run too (drift in the document, or steps that need the reader):',
+      '',
+    )
     for (const l of later) {
       const step = d.plan.steps.find((s) => s.position.start.line < l.line && s.position.end.line > l.line)
       const docLine = step ? docLineOf(step, d.documentLines, l.line - step.position.start.line - 1) : undefined
@@ -107,7 +112,10 @@ export async function renderDriftReport(d: DriftInput): Promise<string> {
     out.push('## Found in the archive', '')
     if ('error' in d.probe) out.push(`\`docrun lint --probe\` could not look: ${d.probe.error}`, '')
     else {
-      out.push(`What \`docrun lint --probe\` finds in ${d.probe.archive}, the archive the document installs from${d.probe.findings.length ? ':' : ': nothing.'}`, '')
+      out.push(
+        `What \`docrun lint --probe\` finds in ${d.probe.archive}, the archive the document installs from${d.probe.findings.length ? ':' : ': nothing.'}`,
+        '',
+      )
       for (const f of d.probe.findings) {
         const docLine = docLineOf(f.step, d.documentLines, f.line)
         out.push(`- ${docLine ? `${d.document}:${docLine}` : `block ${f.step.id}`}: ${f.message}`)

@@ -110,15 +110,47 @@ export interface HostFacts {
 }
 
 export type RunEvent =
-  | { type: 'run-start'; time: string; runId: string; runDir: string; plan: Plan; facts: HostFacts; resumed: boolean; workspace: string; /** The docrun process (and its start time): `status --follow` and `stop` find it by these. */ pid?: number; pidStart?: string }
+  | {
+      type: 'run-start'
+      time: string
+      runId: string
+      runDir: string
+      plan: Plan
+      facts: HostFacts
+      resumed: boolean
+      workspace: string
+      /** The docrun process (and its start time): `status --follow` and `stop` find it by these. */ pid?: number
+      pidStart?: string
+    }
   | { type: 'note'; time: string; level: 'info' | 'warn'; message: string; step?: string }
-  | { type: 'block-start'; time: string; step: string; target: string; attempt: number; /** The block's duration when it last passed. */ expectedMs?: number; /** It has the user's terminal. */ interactive?: boolean }
+  | {
+      type: 'block-start'
+      time: string
+      step: string
+      target: string
+      attempt: number
+      /** The block's duration when it last passed. */ expectedMs?: number
+      /** It has the user's terminal. */ interactive?: boolean
+    }
   | { type: 'output'; time: string; step: string; data: string }
   | { type: 'block-end'; time: string; step: string; result: BlockResult }
   /** `--debug`: a person has the terminal at this block (its failure or breakpoint) until its next block-start or block-end. */
   | { type: 'attend'; time: string; step: string; target: string; why: Intervention['why']; attempt: number; message?: string }
-  | { type: 'block-skip'; time: string; step: string; reason: string; /** The reason as data: the plan's skip, or done in an earlier run. */ kind?: SkipKind | 'done' }
-  | { type: 'run-end'; time: string; status: 'passed' | 'failed' | 'interrupted' | 'error'; exitCode: number; message?: string; counts: Record<BlockStatus, number> }
+  | {
+      type: 'block-skip'
+      time: string
+      step: string
+      reason: string
+      /** The reason as data: the plan's skip, or done in an earlier run. */ kind?: SkipKind | 'done'
+    }
+  | {
+      type: 'run-end'
+      time: string
+      status: 'passed' | 'failed' | 'interrupted' | 'error'
+      exitCode: number
+      message?: string
+      counts: Record<BlockStatus, number>
+    }
 
 export type Listener = (event: RunEvent) => void | Promise<void>
 
@@ -133,4 +165,3 @@ export class EventBus {
 }
 
 export const now = () => new Date().toISOString()
-

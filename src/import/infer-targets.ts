@@ -13,7 +13,9 @@ function startsConsoleGuest(script: ShellScript): boolean {
     if (!p || !/^qemu-system-[\w-]+$/.test(p.name.literal ?? '')) return false
     const args = p.args.map((a) => a.literal ?? a.text)
     const next = (i: number) => args[i + 1] ?? ''
-    const stdio = args.some((a, i) => a === '-nographic' || (a === '-serial' && /^(?:mon:)?stdio$/.test(next(i))) || (a === '-chardev' && next(i).startsWith('stdio')))
+    const stdio = args.some(
+      (a, i) => a === '-nographic' || (a === '-serial' && /^(?:mon:)?stdio$/.test(next(i))) || (a === '-chardev' && next(i).startsWith('stdio')),
+    )
     return stdio && !args.includes('-daemonize')
   })
 }
@@ -78,7 +80,10 @@ export async function inferTargets(markdown: string, source?: string): Promise<{
     // and the line it starts on (found in order: pandoc keeps a literal block's lines as they are).
     attrs.push(`mirrors=${b.index + 1}`)
     if (docLines) {
-      const first = b.content.split('\n').find((l) => l.trim())?.trim()
+      const first = b.content
+        .split('\n')
+        .find((l) => l.trim())
+        ?.trim()
       const at = first === undefined ? -1 : docLines.findIndex((l, i) => i >= searchFrom && l.trim() === first)
       documentLines.push(at >= 0 ? at + 1 : 0)
       if (at >= 0) searchFrom = at + 1
@@ -107,12 +112,18 @@ export async function inferTargets(markdown: string, source?: string): Promise<{
       inferences.push({ line: open + 1, target: `guest ${guest} (started from ${nameOf(here)})`, why })
       where = { kind: 'guest', name: guest, launcher: launcherOf(here) }
       whyHere = `runs in guest \`${guest}\`, started by the QEMU block above`
-    } else if (here.kind !== 'host') inferences.push({ line: open + 1, target: nameOf(here), why: here === where ? 'follows the reader' : 'talks to the guest from outside' })
+    } else if (here.kind !== 'host')
+      inferences.push({ line: open + 1, target: nameOf(here), why: here === where ? 'follows the reader' : 'talks to the guest from outside' })
     // The block's last command a bare chroot: the reader is inside from the next block on.
     const m = trailingChroot(script)
     if (m) {
       const dir = m.dir
-      const name = dir.replace(/\/+$/, '').split('/').pop()!.replace(/[^\w.-]/g, '_') || 'chroot'
+      const name =
+        dir
+          .replace(/\/+$/, '')
+          .split('/')
+          .pop()!
+          .replace(/[^\w.-]/g, '_') || 'chroot'
       chroots[name] = dir
       // Fed no terminal the bare chroot would return at once: the following blocks go in instead.
       const lineNo = open + 1 + m.line

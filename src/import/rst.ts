@@ -41,7 +41,14 @@ export function literalAfterFullWidthColon(rst: string): string {
     out.push(line)
     const next = lines[i + 1]
     const block = lines[i + 2]
-    if (/^\S.*：\s*$/.test(line) && next !== undefined && next.trim() === '' && block !== undefined && /^\s+\S/.test(block) && !/^\s+(?:[*+-]|\d+\.)\s/.test(block)) {
+    if (
+      /^\S.*：\s*$/.test(line) &&
+      next !== undefined &&
+      next.trim() === '' &&
+      block !== undefined &&
+      /^\s+\S/.test(block) &&
+      !/^\s+(?:[*+-]|\d+\.)\s/.test(block)
+    ) {
       out.push('', '::')
     }
   }

@@ -12,10 +12,47 @@ const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) =
 
 /** Build outputs of kbuild, the selftests and compilers in general: never a block's input. */
 export const BUILD_OUTPUTS = [
-  '*.o', '*.ko', '*.a', '*.so', '*.so.*', '*.mod', '*.mod.c', '*.cmd', '*.d', '*.order', '*.symvers', '*.tmp', '.tmp*',
-  '*.lst', '*.dwo', '*.gcno', '*.gcda', '*.su', '*.skel.h', '*.lskel.h', '*.subskel.h', '*.lds', '*.builtin', '*.builtin.*',
-  'modules.*', 'vmlinux', 'vmlinux.h', 'System.map', 'bzImage', 'Image', '*.pyc', '.config.old', '*.orig', '*.rej',
-  '*.gz', '*.xz', '*.bz2', '*.zst', '*.lzma', '*.lzo', '*.lz4',
+  '*.o',
+  '*.ko',
+  '*.a',
+  '*.so',
+  '*.so.*',
+  '*.mod',
+  '*.mod.c',
+  '*.cmd',
+  '*.d',
+  '*.order',
+  '*.symvers',
+  '*.tmp',
+  '.tmp*',
+  '*.lst',
+  '*.dwo',
+  '*.gcno',
+  '*.gcda',
+  '*.su',
+  '*.skel.h',
+  '*.lskel.h',
+  '*.subskel.h',
+  '*.lds',
+  '*.builtin',
+  '*.builtin.*',
+  'modules.*',
+  'vmlinux',
+  'vmlinux.h',
+  'System.map',
+  'bzImage',
+  'Image',
+  '*.pyc',
+  '.config.old',
+  '*.orig',
+  '*.rej',
+  '*.gz',
+  '*.xz',
+  '*.bz2',
+  '*.zst',
+  '*.lzma',
+  '*.lzo',
+  '*.lz4',
 ]
 /** Directories that hold only outputs (or another tool's state). */
 export const OUTPUT_DIRS = ['.git', '__pycache__', 'generated', '.tmp_versions', 'kselftest_install', 'kselftest', 'no_alu32', 'cpuv4']
@@ -65,7 +102,11 @@ export function changedDirs(before: Pick<Fingerprint, 'dirs'>, after: Pick<Finge
 
 /** One regular expression for basename globs (`*` and `?`): find's own -name tests cost seconds on a kernel tree. */
 export function globsToRegExp(globs: string[]): RegExp {
-  const one = (g: string) => g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const one = (g: string) =>
+    g
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')
   return new RegExp(`^(?:${globs.map(one).join('|')})$`)
 }
 

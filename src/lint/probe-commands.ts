@@ -82,7 +82,11 @@ async function installSet(ctx: ArchiveContext): Promise<Set<string>> {
   const listed = await execa('/usr/lib/apt/apt-helper', ['cat-file', file], { maxBuffer: 1 << 30 })
   const base = [...listed.stdout.matchAll(/^Package: (\S+)\n(?:[^\n]+\n)*?Priority: (?:required|important)$/gm)].map((m) => m[1]!)
   // apt-get -s would pick one alternative each, but takes 20 s with an empty status here.
-  const r = await execa('apt-cache', [...ctx.aptOptions, 'depends', '--recurse', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...ctx.installs, ...base], { reject: false, maxBuffer: 1 << 28 })
+  const r = await execa(
+    'apt-cache',
+    [...ctx.aptOptions, 'depends', '--recurse', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...ctx.installs, ...base],
+    { reject: false, maxBuffer: 1 << 28 },
+  )
   if (r.exitCode !== 0) throw new Error(`apt-cache depends of the document's packages failed: ${r.stderr.trim().split('\n').pop()}`)
   return new Set([...r.stdout.matchAll(/^<?([^\s<>:]+)/gm)].map((m) => m[1]!))
 }
@@ -107,7 +111,9 @@ async function programsIndex(ctx: ArchiveContext, arch: string): Promise<string>
   const index = join(ctx.dir, `programs-${arch}-${sha.slice(0, 16)}.txt`)
   if (!existsSync(index)) {
     // gzip and grep get through 600 MB in seconds; a line-by-line read in JS takes a minute.
-    const r = await execa('sh', ['-c', `gzip -dc "$1" | grep -E '^(usr/)?s?bin/[^/[:space:]]+[[:space:]]' > "$2.part"; test "$?" -le 1`, 'sh', file, index], { reject: false })
+    const r = await execa('sh', ['-c', `gzip -dc "$1" | grep -E '^(usr/)?s?bin/[^/[:space:]]+[[:space:]]' > "$2.part"; test "$?" -le 1`, 'sh', file, index], {
+      reject: false,
+    })
     if (r.exitCode !== 0) throw new Error(`could not read ${file}: ${r.stderr.trim()}`)
     await rename(`${index}.part`, index)
   }
@@ -131,7 +137,10 @@ async function contentsFile(ctx: ArchiveContext, arch: string): Promise<{ file: 
 
 /** apt's name for the suite's files in its lists directory. */
 function listPrefix(ctx: ArchiveContext): string {
-  return `${ctx.mirror.replace(/^\w+:\/\//, '').replace(/\/$/, '').replace(/\//g, '_')}_dists_${ctx.suite}`
+  return `${ctx.mirror
+    .replace(/^\w+:\/\//, '')
+    .replace(/\/$/, '')
+    .replace(/\//g, '_')}_dists_${ctx.suite}`
 }
 
 function releaseName(ctx: ArchiveContext): string {

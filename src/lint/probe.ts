@@ -114,13 +114,30 @@ export async function probePackages(plan: Plan, opts: ProbeOptions = {}): Promis
   const dir = join(opts.cacheDir ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'docrun'), 'probe', `${suite}-${arches.join('+')}`)
   await mkdir(join(dir, 'state/lists/partial'), { recursive: true })
   await mkdir(join(dir, 'cache/archives/partial'), { recursive: true })
-  await writeFile(join(dir, 'sources.list'), `deb [arch=${arches.join(',')} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${suite} main\n`)
+  await writeFile(
+    join(dir, 'sources.list'),
+    `deb [arch=${arches.join(',')} signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${mirror} ${suite} main\n`,
+  )
   const o = [
-    '-o', `Dir::State=${join(dir, 'state')}`, '-o', `Dir::Cache=${join(dir, 'cache')}`,
-    '-o', `Dir::Etc::SourceList=${join(dir, 'sources.list')}`, '-o', 'Dir::Etc::SourceParts=/nonexistent',
-    '-o', 'Dir::State::status=/dev/null', '-o', `APT::Architecture=${hostArch}`, '-o', `APT::Architectures=${arches.join(',')}`,
+    '-o',
+    `Dir::State=${join(dir, 'state')}`,
+    '-o',
+    `Dir::Cache=${join(dir, 'cache')}`,
+    '-o',
+    `Dir::Etc::SourceList=${join(dir, 'sources.list')}`,
+    '-o',
+    'Dir::Etc::SourceParts=/nonexistent',
+    '-o',
+    'Dir::State::status=/dev/null',
+    '-o',
+    `APT::Architecture=${hostArch}`,
+    '-o',
+    `APT::Architectures=${arches.join(',')}`,
     // A probe asks what exists; an old snapshot's Release file is still an answer.
-    '-o', 'Acquire::Check-Valid-Until=false', '-o', 'APT::Sandbox::User=root',
+    '-o',
+    'Acquire::Check-Valid-Until=false',
+    '-o',
+    'APT::Sandbox::User=root',
   ]
   const up = await execa('apt-get', ['-q', ...o, 'update'], { reject: false })
   if (up.exitCode !== 0) throw new Error(`apt-get update of ${mirror} ${suite} (${arches.join(', ')}) failed: ${up.stderr.trim().split('\n').pop()}`)

@@ -18,7 +18,12 @@ export interface EmitInput {
 
 const setVar = (name: string) => `DOCRUN_SET_${name}`
 const yaml = (doc: unknown) => stringify(doc, { lineWidth: 0, aliasDuplicateObjects: false })
-const commented = (text: string) => text.trimEnd().split('\n').map((l) => `# ${l}`.trimEnd()).join('\n')
+const commented = (text: string) =>
+  text
+    .trimEnd()
+    .split('\n')
+    .map((l) => `# ${l}`.trimEnd())
+    .join('\n')
 
 /** Every key any entry sets, in the order first seen; each job sets them all (a default where the entry has none). */
 function filledEntries(input: EmitInput): { keys: string[]; entries: MatrixEntry[] } {

@@ -52,7 +52,9 @@ export function expandMatrix(spec: MatrixSpec): MatrixEntry[] {
 function withIds(combos: Record<string, string>[]): MatrixEntry[] {
   const used = new Set<string>()
   return combos.map((params) => {
-    const text = Object.entries(params).map(([k, v]) => `${k}=${v}`).join(',')
+    const text = Object.entries(params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',')
     let id = Object.entries(params)
       .flatMap(([k, v]) => [k, v])
       .join('-')

@@ -29,7 +29,14 @@ export function resolveParams(runbook: Runbook, sets: Record<string, string>): R
     const set = Object.hasOwn(sets, p.name)
     const value = set ? sets[p.name]! : p.default
     if (p.choices && !p.choices.includes(value)) throw new PlanError(`--set ${p.name}=${value}: must be one of ${p.choices.join(', ')}`)
-    return { name: p.name, value, source: set ? 'set' : 'default', secret: p.secret === true, ...(p.path ? { path: true } : {}), ...(p.description ? { description: p.description } : {}) }
+    return {
+      name: p.name,
+      value,
+      source: set ? 'set' : 'default',
+      secret: p.secret === true,
+      ...(p.path ? { path: true } : {}),
+      ...(p.description ? { description: p.description } : {}),
+    }
   })
 }
 
@@ -49,7 +56,15 @@ export function resolveTarget(runbook: Runbook, block: Block, file: VFile): Targ
     if (root) report(file, '`root=` only goes with `target=chroot`', block.position.start, 'attribute-value', true)
     if (guests.includes(t)) return { kind: 'guest', name: t }
     if (guests.length === 1) return { kind: 'guest', name: guests[0]! }
-    report(file, guests.length ? `\`target=guest\` is ambiguous: this runbook starts ${guests.length} guests (${guests.join(', ')}); name one` : '`target=guest` but no block starts a guest (mark the QEMU command `{guest=NAME}`)', block.position.start, 'target-unknown', true)
+    report(
+      file,
+      guests.length
+        ? `\`target=guest\` is ambiguous: this runbook starts ${guests.length} guests (${guests.join(', ')}); name one`
+        : '`target=guest` but no block starts a guest (mark the QEMU command `{guest=NAME}`)',
+      block.position.start,
+      'target-unknown',
+      true,
+    )
     return { kind: 'host', name: 'host' }
   }
   if (isStart && (t === 'guest' || guests.includes(t))) {
@@ -72,7 +87,13 @@ export function resolveTarget(runbook: Runbook, block: Block, file: VFile): Targ
     return { kind: 'host', name: 'host' }
   }
   if (chroots[t]) return { kind: 'chroot', name: t, root: chroots[t] }
-  report(file, `Unknown target \`${t}\`: use host, chroot (with root=DIR), a chroot named in the front matter, or a guest started by a \`{guest=NAME}\` block`, block.position.start, 'target-unknown', true)
+  report(
+    file,
+    `Unknown target \`${t}\`: use host, chroot (with root=DIR), a chroot named in the front matter, or a guest started by a \`{guest=NAME}\` block`,
+    block.position.start,
+    'target-unknown',
+    true,
+  )
   return { kind: 'host', name: 'host' }
 }
 
@@ -120,8 +141,16 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...retryOf(b.attrs),
       ...(typeof b.attrs.wait === 'string' ? { wait: b.attrs.wait } : {}),
     }
-    if (step.background && step.target.kind === 'guest') step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'
-    if (b.attrs.setup === true && step.target.kind !== 'guest') report(file, '`setup` marks a guest block that re-runs when its guest boots again; this block does not run in a guest', b.position.start, 'attribute-value', true)
+    if (step.background && step.target.kind === 'guest')
+      step.refuse = 'background: a block can run in the background on the host or in a chroot, not inside a guest (its console is one shell)'
+    if (b.attrs.setup === true && step.target.kind !== 'guest')
+      report(
+        file,
+        '`setup` marks a guest block that re-runs when its guest boots again; this block does not run in a guest',
+        b.position.start,
+        'attribute-value',
+        true,
+      )
     if (action === 'none') step.skip = { kind: 'data', lang: b.lang }
     else if (b.attrs.skip === true) step.skip = { kind: 'marked' }
     else if (b.attrs.excludeFromRunAll === true) step.skip = { kind: 'exclude-from-run-all' }
@@ -131,7 +160,12 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
   applyAlternatives(steps, file, opts.terminal === true, runbook.dialect)
   applySelection(runbook, steps, opts.selection ?? {})
   return {
-    runbook: { path: runbook.path, sha256: runbook.sha256, dialect: runbook.dialect, ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}) },
+    runbook: {
+      path: runbook.path,
+      sha256: runbook.sha256,
+      dialect: runbook.dialect,
+      ...(runbook.frontmatter.title ? { title: runbook.frontmatter.title } : {}),
+    },
     host,
     volatile: runbook.frontmatter.volatile,
     allowSplats: runbook.frontmatter.allowSplats ?? [],
@@ -191,7 +225,8 @@ function applyAlternatives(steps: Step[], file: VFile, terminal: boolean, dialec
     if (typeof s.attrs.alt === 'string' && !alt) report(file, `\`alt=${s.attrs.alt}\`: no block has that name`, s.position.start, 'alt-unknown', true)
     if (s.action !== 'run') continue
     if (terminal) {
-      if (s.target.kind === 'guest') s.refuse = 'interactive: a block can have the terminal on the host or in a chroot, not inside a guest (its console is docrun\'s)'
+      if (s.target.kind === 'guest')
+        s.refuse = "interactive: a block can have the terminal on the host or in a chroot, not inside a guest (its console is docrun's)"
       else s.interactive = true
       if (alt) alt.skip ??= { kind: 'alternative', to: s.id }
     } else if (alt) s.skip ??= { kind: 'needs-terminal', alternative: alt.id }
@@ -199,7 +234,15 @@ function applyAlternatives(steps: Step[], file: VFile, terminal: boolean, dialec
   }
 }
 
-const SHELLS: Record<string, HostStart['shell']> = { bash: 'bash', '/bin/bash': 'bash', '/usr/bin/bash': 'bash', sh: 'sh', '/bin/sh': 'sh', dash: 'sh', '/bin/dash': 'sh' }
+const SHELLS: Record<string, HostStart['shell']> = {
+  bash: 'bash',
+  '/bin/bash': 'bash',
+  '/usr/bin/bash': 'bash',
+  sh: 'sh',
+  '/bin/sh': 'sh',
+  dash: 'sh',
+  '/bin/dash': 'sh',
+}
 
 /**
  * The host shell's program and starting directory. Runme starts commands in the document's

@@ -2,10 +2,7 @@
 // prints it, and the executor reads nothing else about the document.
 import type { Attrs, Span } from '../runbook/types.js'
 
-export type TargetRef =
-  | { kind: 'host'; name: 'host' }
-  | { kind: 'chroot'; name: string; root: string }
-  | { kind: 'guest'; name: string }
+export type TargetRef = { kind: 'host'; name: 'host' } | { kind: 'chroot'; name: string; root: string } | { kind: 'guest'; name: string }
 
 /** A `{check}` or `{expect}` block attached to the step it follows. */
 export interface InlineCheck {

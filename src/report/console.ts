@@ -56,20 +56,27 @@ export class ConsoleReporter {
       case 'block-end': {
         const r = e.result
         if (q && r.status === 'passed') break
-        this.line(`${STATUS_MARK[r.status]} ${e.step} ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`)
+        this.line(
+          `${STATUS_MARK[r.status]} ${e.step} ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`,
+        )
         const details = failureDetails(r)
         if (details) this.line(details)
         break
       }
       case 'attend':
-        this.line(`${STATUS_MARK.running} ${e.step} (${e.target}): ${e.why === 'breakpoint' ? 'breakpoint' : `attempt ${e.attempt} ${e.why}${e.message ? `: ${e.message}` : ''}`}, a person has the terminal (--debug)`)
+        this.line(
+          `${STATUS_MARK.running} ${e.step} (${e.target}): ${e.why === 'breakpoint' ? 'breakpoint' : `attempt ${e.attempt} ${e.why}${e.message ? `: ${e.message}` : ''}`}, a person has the terminal (--debug)`,
+        )
         break
       case 'block-skip':
         if (!q && e.kind !== 'done') this.line(`${STATUS_MARK.skipped} ${e.step} skipped: ${e.reason}`)
         else if (!q) this.line(`${STATUS_MARK.skipped} ${e.step} done in an earlier run`)
         break
       case 'run-end': {
-        const tally = Object.entries(e.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')
+        const tally = Object.entries(e.counts)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')
         this.line(`\ndocrun: ${e.status}${tally ? ` (${tally})` : ''}${e.message ? `: ${e.message}` : ''}`)
         break
       }

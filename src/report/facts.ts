@@ -7,7 +7,9 @@ import { VERSION } from '../version.js'
 
 function firstLine(cmd: string, args: string[]): string | undefined {
   try {
-    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 }).split('\n')[0]?.trim()
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 5000 })
+      .split('\n')[0]
+      ?.trim()
   } catch {
     return undefined
   }

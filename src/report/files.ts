@@ -9,7 +9,11 @@ import { TranscriptModel, type RenderOptions } from './transcript.js'
 
 export class TranscriptReporter {
   readonly model = new TranscriptModel()
-  constructor(private readonly runDir: string, private readonly runbookText: string, private readonly opts: RenderOptions = {}) {}
+  constructor(
+    private readonly runDir: string,
+    private readonly runbookText: string,
+    private readonly opts: RenderOptions = {},
+  ) {}
 
   async on(e: RunEvent): Promise<void> {
     this.model.apply(e)

@@ -28,7 +28,10 @@ export class JunitReporter {
   private started = ''
   private cases = new Map<string, Case>()
 
-  constructor(private readonly runDir: string, private readonly extraPath?: string) {}
+  constructor(
+    private readonly runDir: string,
+    private readonly extraPath?: string,
+  ) {}
 
   private get(id: string): Case {
     let c = this.cases.get(id)
@@ -74,10 +77,21 @@ export class JunitReporter {
       bySection.set(c.section, [...(bySection.get(c.section) ?? []), c])
     }
     const secs = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
-    const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', { name: plan.runbook.path, tests: this.cases.size, time: secs([...this.cases.values()].reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
+    const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
+      name: plan.runbook.path,
+      tests: this.cases.size,
+      time: secs([...this.cases.values()].reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)),
+    })
     for (const [section, cases] of bySection) {
       const failures = cases.filter((c) => c.result && c.result.status !== 'passed' && c.result.status !== 'skipped').length
-      const suite = root.ele('testsuite', { name: section, tests: cases.length, failures, skipped: cases.filter((c) => c.skipped || c.result?.status === 'skipped').length, timestamp: this.started, time: secs(cases.reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)) })
+      const suite = root.ele('testsuite', {
+        name: section,
+        tests: cases.length,
+        failures,
+        skipped: cases.filter((c) => c.skipped || c.result?.status === 'skipped').length,
+        timestamp: this.started,
+        time: secs(cases.reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)),
+      })
       for (const c of cases) {
         const tc = suite.ele('testcase', { name: c.id, classname: section, time: secs(c.result?.durationMs) })
         const interventions = c.result?.interventions ?? []
@@ -94,9 +108,23 @@ export class JunitReporter {
         else if (c.result && c.result.status !== 'passed') {
           const failed = c.result.checks?.find((k) => !k.passed)
           const message = c.result.message ?? c.result.status
-          tc.ele('failure', { message: xmlSafe(message), type: c.result.status }).txt(xmlSafe([`exit status: ${c.result.exitCode ?? 'none'}`, failed ? `postcondition ${failed.name}: ${failed.message ?? ''}\n${failed.diff ?? failed.output ?? ''}` : '', '--- output (tail) ---', c.tail].filter(Boolean).join('\n')))
+          tc.ele('failure', { message: xmlSafe(message), type: c.result.status }).txt(
+            xmlSafe(
+              [
+                `exit status: ${c.result.exitCode ?? 'none'}`,
+                failed ? `postcondition ${failed.name}: ${failed.message ?? ''}\n${failed.diff ?? failed.output ?? ''}` : '',
+                '--- output (tail) ---',
+                c.tail,
+              ]
+                .filter(Boolean)
+                .join('\n'),
+            ),
+          )
         }
-        if (interventions.length) tc.ele('system-out').txt(xmlSafe(interventions.map((i) => `docrun: ${interventionWords(i)}${i.commands?.length ? `; typed: ${i.commands.join(' ; ')}` : ''}`).join('\n')))
+        if (interventions.length)
+          tc.ele('system-out').txt(
+            xmlSafe(interventions.map((i) => `docrun: ${interventionWords(i)}${i.commands?.length ? `; typed: ${i.commands.join(' ; ')}` : ''}`).join('\n')),
+          )
         if (c.result) addHealth(tc, c.result)
       }
     }
@@ -110,7 +138,15 @@ export class JunitReporter {
       status: end.status,
       exitCode: end.exitCode,
       counts: end.counts,
-      blocks: [...this.cases.values()].map((c) => ({ id: c.id, section: c.section, status: c.skipped ? 'skipped' : (c.result?.status ?? 'not run'), exitCode: c.result?.exitCode ?? null, durationMs: Math.round(c.result?.durationMs ?? 0), ...(c.result?.report ? { report: c.result.report } : {}), ...(c.result?.interventions ? { interventions: c.result.interventions } : {}) })),
+      blocks: [...this.cases.values()].map((c) => ({
+        id: c.id,
+        section: c.section,
+        status: c.skipped ? 'skipped' : (c.result?.status ?? 'not run'),
+        exitCode: c.result?.exitCode ?? null,
+        durationMs: Math.round(c.result?.durationMs ?? 0),
+        ...(c.result?.report ? { report: c.result.report } : {}),
+        ...(c.result?.interventions ? { interventions: c.result.interventions } : {}),
+      })),
     }
     await writeAtomic(join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
   }

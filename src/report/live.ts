@@ -80,13 +80,23 @@ export class LiveReporter {
           this.live.clear()
           break
         }
-        this.current = { id: e.step, label: `${step?.section ? `${step.section.label} › ` : ''}${e.step}`, target: e.target, start: Date.now(), last: '', ...(e.expectedMs ? { expectedMs: e.expectedMs } : {}) }
+        this.current = {
+          id: e.step,
+          label: `${step?.section ? `${step.section.label} › ` : ''}${e.step}`,
+          target: e.target,
+          start: Date.now(),
+          last: '',
+          ...(e.expectedMs ? { expectedMs: e.expectedMs } : {}),
+        }
         this.render()
         break
       }
       case 'output': {
         if (!this.current) break
-        const last = stripAnsi(e.data).split(/\r?\n|\r/).filter((l) => l.trim()).pop()
+        const last = stripAnsi(e.data)
+          .split(/\r?\n|\r/)
+          .filter((l) => l.trim())
+          .pop()
         if (last) this.current.last = last
         break
       }
@@ -97,7 +107,9 @@ export class LiveReporter {
         if (r.status === 'passed') this.done++
         else this.failed++
         const style: Style = r.status === 'passed' ? 'green' : 'red'
-        this.print(`${STATUS_MARK[r.status]} ${label} ${this.paint(style, r.status)}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`)
+        this.print(
+          `${STATUS_MARK[r.status]} ${label} ${this.paint(style, r.status)}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''} in ${formatDuration(r.durationMs)}${r.message ? `: ${r.message}` : ''}`,
+        )
         const details = failureDetails(r)
         if (details) this.print(details)
         break
@@ -105,7 +117,9 @@ export class LiveReporter {
       case 'attend':
         // A person has the terminal (--debug): nothing redraws over their shell until the block starts again or ends.
         this.current = undefined
-        this.print(`${STATUS_MARK.running} ${e.step} (${e.target}): ${e.why === 'breakpoint' ? 'breakpoint' : `attempt ${e.attempt} ${e.why}`}, a person has the terminal`)
+        this.print(
+          `${STATUS_MARK.running} ${e.step} (${e.target}): ${e.why === 'breakpoint' ? 'breakpoint' : `attempt ${e.attempt} ${e.why}`}, a person has the terminal`,
+        )
         this.live.clear()
         break
       case 'block-skip':
@@ -115,8 +129,13 @@ export class LiveReporter {
         if (this.timer) clearInterval(this.timer)
         this.current = undefined
         this.live.clear()
-        const tally = Object.entries(e.counts).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ')
-        this.stream.write(`\ndocrun: ${this.paint(e.status === 'passed' ? 'green' : 'red', e.status)}${tally ? ` (${tally})` : ''}${e.message ? `: ${e.message}` : ''}\n`)
+        const tally = Object.entries(e.counts)
+          .filter(([, n]) => n > 0)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(', ')
+        this.stream.write(
+          `\ndocrun: ${this.paint(e.status === 'passed' ? 'green' : 'red', e.status)}${tally ? ` (${tally})` : ''}${e.message ? `: ${e.message}` : ''}\n`,
+        )
         this.live.done()
         break
       }

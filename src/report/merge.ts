@@ -80,23 +80,25 @@ function rowOf(id: string, runDir: string, summary: RunSummary | undefined): Mer
 /** Copy one run's testsuites into `out`, each named `<entry> / <section>`, with the entry's params as properties. */
 function addSuites(out: XMLBuilder, row: MergeRow, xml: string): { tests: number; failures: number; time: number } {
   const totals = { tests: 0, failures: 0, time: 0 }
-  create(xml).root().each((suite) => {
-    const el = suite.node as unknown as DomElement
-    if (el.nodeName !== 'testsuite') return
-    const attrs = Object.fromEntries(Array.from(el.attributes).map((a) => [a.name, a.value]))
-    const name = `${row.id} / ${attrs.name ?? ''}`
-    const merged = out.ele('testsuite', { ...attrs, name })
-    const props = merged.ele('properties')
-    props.ele('property', { name: 'matrix.id', value: row.id })
-    for (const [k, v] of Object.entries(row.params)) props.ele('property', { name: `param.${k}`, value: v })
-    suite.each((tc) => {
-      if ((tc.node as unknown as DomElement).nodeName === 'testcase') tc.att('classname', name)
-      merged.import(tc)
+  create(xml)
+    .root()
+    .each((suite) => {
+      const el = suite.node as unknown as DomElement
+      if (el.nodeName !== 'testsuite') return
+      const attrs = Object.fromEntries(Array.from(el.attributes).map((a) => [a.name, a.value]))
+      const name = `${row.id} / ${attrs.name ?? ''}`
+      const merged = out.ele('testsuite', { ...attrs, name })
+      const props = merged.ele('properties')
+      props.ele('property', { name: 'matrix.id', value: row.id })
+      for (const [k, v] of Object.entries(row.params)) props.ele('property', { name: `param.${k}`, value: v })
+      suite.each((tc) => {
+        if ((tc.node as unknown as DomElement).nodeName === 'testcase') tc.att('classname', name)
+        merged.import(tc)
+      })
+      totals.tests += Number(attrs.tests ?? 0)
+      totals.failures += Number(attrs.failures ?? 0)
+      totals.time += Number(attrs.time ?? 0)
     })
-    totals.tests += Number(attrs.tests ?? 0)
-    totals.failures += Number(attrs.failures ?? 0)
-    totals.time += Number(attrs.time ?? 0)
-  })
   return totals
 }
 
@@ -136,13 +138,19 @@ export function renderMergeTable(rows: MergeRow[]): string {
   const cells = rows.map((r) => [
     `${mark(r.status)} ${r.id}`,
     r.status,
-    Object.entries(r.params).map(([k, v]) => `${k}=${v}`).join(' ') || '-',
+    Object.entries(r.params)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ') || '-',
     `${r.counts.passed ?? 0} passed, ${(r.counts.failed ?? 0) + (r.counts['timed-out'] ?? 0)} failed, ${r.counts.skipped ?? 0} skipped`,
     formatDuration(r.durationMs),
     r.failed ? `at ${r.failed.block} (${r.failed.status}${r.failed.exitCode !== null ? `, exit ${r.failed.exitCode}` : ''})` : '',
   ])
   const header = ['entry', 'status', 'params', 'blocks', 'time', 'stopped']
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd()
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd()
   return [line(header), ...cells.map(line)].join('\n')
 }

@@ -7,7 +7,10 @@ export class OutputWindow {
   lines = 0
   bytes = 0
 
-  constructor(private readonly headLines = 40, private readonly tailLines = 80) {}
+  constructor(
+    private readonly headLines = 40,
+    private readonly tailLines = 80,
+  ) {}
 
   push(text: string): void {
     this.bytes += Buffer.byteLength(text)

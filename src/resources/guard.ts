@@ -19,6 +19,8 @@ export async function mountsBelow(dir: string): Promise<string[]> {
 export async function assertNothingMountedBelow(dir: string): Promise<void> {
   const below = await mountsBelow(dir)
   if (below.length) {
-    throw new MountedBelowError(`refusing to remove ${dir}: ${below.length} mount(s) below it (${below.slice(0, 5).join(', ')}${below.length > 5 ? ', …' : ''}). Unmount them first (\`docrun clean\` does, innermost first).`)
+    throw new MountedBelowError(
+      `refusing to remove ${dir}: ${below.length} mount(s) below it (${below.slice(0, 5).join(', ')}${below.length > 5 ? ', …' : ''}). Unmount them first (\`docrun clean\` does, innermost first).`,
+    )
   }
 }

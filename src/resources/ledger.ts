@@ -65,11 +65,22 @@ export function diff(before: PendingProbe, after: Probe): Resource[] {
   const out: Resource[] = []
   const had = before.mounts ? new Set(before.mounts) : undefined
   for (const m of after.mounts) {
-    if (had ? !had.has(mountKey(m)) : m.id > (before.maxMountId ?? Infinity)) out.push({ kind: 'mount', mountPoint: m.mountPoint, fsType: m.fsType, source: m.source, mountId: m.id, block: before.block, runId: before.runId, keep: before.keep })
+    if (had ? !had.has(mountKey(m)) : m.id > (before.maxMountId ?? Infinity))
+      out.push({
+        kind: 'mount',
+        mountPoint: m.mountPoint,
+        fsType: m.fsType,
+        source: m.source,
+        mountId: m.id,
+        block: before.block,
+        runId: before.runId,
+        keep: before.keep,
+      })
   }
   const hadLoops = new Set(before.loops)
   for (const l of after.loops) {
-    if (!hadLoops.has(`${l.name}\0${l.backFile}`)) out.push({ kind: 'loop', device: l.name, backFile: l.backFile, block: before.block, runId: before.runId, keep: before.keep })
+    if (!hadLoops.has(`${l.name}\0${l.backFile}`))
+      out.push({ kind: 'loop', device: l.name, backFile: l.backFile, block: before.block, runId: before.runId, keep: before.keep })
   }
   return out
 }
@@ -223,4 +234,3 @@ export async function endProcessGroup(pid: number, graceMs = 3000): Promise<bool
   }
   return gone()
 }
-

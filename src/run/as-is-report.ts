@@ -41,7 +41,17 @@ export async function reportAsIsStop(run: StoppedRun): Promise<string | undefine
     (p) => p,
     (e: Error) => ({ error: e.message }),
   )
-  const report = await renderDriftReport({ document: importedFrom, runbook: run.runbookPath, runId: run.runId, plan, results: run.results, failed: { ...failed, output: secrets.mask(output) }, lint, documentLines, probe })
+  const report = await renderDriftReport({
+    document: importedFrom,
+    runbook: run.runbookPath,
+    runId: run.runId,
+    plan,
+    results: run.results,
+    failed: { ...failed, output: secrets.mask(output) },
+    lint,
+    documentLines,
+    probe,
+  })
   const path = join(run.runDir, 'drift-report.md')
   await writeAtomic(path, report)
   const stop = await driftStop(failed.step, failed.result, output, documentLines)

@@ -23,7 +23,11 @@ export async function withRetries(ctx: RunContext, step: Step, run: (attempt: nu
     const limit = policy.attempts !== undefined ? `of ${policy.attempts + 1}` : `after ${formatDuration(elapsed)} of ${formatDuration(policy.untilMs!)}`
     if (!more) return { ...result, attempts: attempt, message: `${result.message ?? result.status} (attempt ${attempt} ${limit}: gave up)` }
     const kept = await keepAttemptOutput(ctx, step, result, attempt)
-    await ctx.note(`attempt ${attempt} ${limit} ${result.status}: ${result.message ?? ''}${kept ? ` (output: ${kept})` : ''}; again in ${formatDuration(policy.delayMs)}`, 'warn', step.id)
+    await ctx.note(
+      `attempt ${attempt} ${limit} ${result.status}: ${result.message ?? ''}${kept ? ` (output: ${kept})` : ''}; again in ${formatDuration(policy.delayMs)}`,
+      'warn',
+      step.id,
+    )
     try {
       await sleep(policy.delayMs, undefined, { signal: ctx.opts.signal })
     } catch {

@@ -69,7 +69,8 @@ export async function stopRun(runDir: string, onInterrupt: (runId: string, pid: 
   onInterrupt(start.runId, owner.pid)
   const res = await followRun(runDir, { onEvent: () => {}, signal: AbortSignal.timeout(limitMs) })
   if (res.kind === 'gone') return { kind: 'gone', runId: start.runId }
-  if (res.kind === 'aborted') throw new DocrunError(`run ${start.runId} did not stop within ${limitMs / 60_000} minutes; \`docrun stop\` again hurries it (a second interrupt)`)
+  if (res.kind === 'aborted')
+    throw new DocrunError(`run ${start.runId} did not stop within ${limitMs / 60_000} minutes; \`docrun stop\` again hurries it (a second interrupt)`)
   // Returning means the workspace is free again: wait for its docrun to release it.
   await waitGone(owner)
   return { kind: 'stopped', runId: start.runId, ended: res.event }

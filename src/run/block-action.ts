@@ -28,7 +28,12 @@ export interface ActionOptions {
   secrets?: Masker
 }
 
-export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, { signal, backgroundLog, secrets }: ActionOptions): Promise<ActionResult> {
+export async function runAction(
+  step: Step,
+  pool: TargetPool,
+  onOutput: (chunk: Buffer) => void,
+  { signal, backgroundLog, secrets }: ActionOptions,
+): Promise<ActionResult> {
   let session: ShellSession | undefined
   try {
     if (step.background) {
@@ -44,7 +49,9 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
     }
     if (step.interactive) {
       // The user's terminal, not the protocol: nothing to capture, the exit status decides.
-      onOutput(Buffer.from(`(ran at the terminal ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'}; its output is not recorded)\n`))
+      onOutput(
+        Buffer.from(`(ran at the terminal ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'}; its output is not recorded)\n`),
+      )
       const status = await pool.runAtTerminal(step, signal)
       return { res: { status, timedOut: false, interrupted: signal.aborted } }
     }
@@ -87,7 +94,8 @@ export async function runAction(step: Step, pool: TargetPool, onOutput: (chunk: 
 /** `{wait=REGEX}`: after the content, the guest's console must print a matching line within the block's timeout. */
 async function waitOnConsole(step: Step, pool: TargetPool, since: number, onOutput: (c: Buffer) => void, signal: AbortSignal): Promise<ShellRunResult> {
   const watch = pool.console(step.target.name)
-  if (!watch) return { status: -1, timedOut: false, interrupted: false, error: `wait= watches a guest's console; ${step.target.name} is not a guest this run booted` }
+  if (!watch)
+    return { status: -1, timedOut: false, interrupted: false, error: `wait= watches a guest's console; ${step.target.name} is not a guest this run booted` }
   const limit = AbortSignal.any([signal, AbortSignal.timeout(step.timeoutMs ?? 5 * 60_000)])
   const line = await watch.waitFor(new RegExp(step.wait!, 'u'), since, limit)
   if (line !== undefined) {
@@ -95,7 +103,12 @@ async function waitOnConsole(step: Step, pool: TargetPool, since: number, onOutp
     return { status: 0, timedOut: false, interrupted: false }
   }
   if (signal.aborted) return { status: -1, timedOut: false, interrupted: true, error: 'interrupted while waiting on the console' }
-  return { status: -1, timedOut: false, interrupted: false, error: `no line matching /${step.wait}/ on ${step.target.name}'s console within ${formatDuration(step.timeoutMs ?? 5 * 60_000)}` }
+  return {
+    status: -1,
+    timedOut: false,
+    interrupted: false,
+    error: `no line matching /${step.wait}/ on ${step.target.name}'s console within ${formatDuration(step.timeoutMs ?? 5 * 60_000)}`,
+  }
 }
 
 /** The exit status if `exited` settles within `ms`, else 'running'; the timer is cleared either way. */

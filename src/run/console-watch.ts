@@ -30,7 +30,10 @@ export class ConsoleWatch {
   async waitFor(re: RegExp, since: number, signal: AbortSignal): Promise<string | undefined> {
     const find = () => {
       const from = Math.max(0, since - this.dropped)
-      return this.text.slice(from).split('\n').find((line) => re.test(line))
+      return this.text
+        .slice(from)
+        .split('\n')
+        .find((line) => re.test(line))
     }
     return new Promise((resolve) => {
       const check = () => {

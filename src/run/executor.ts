@@ -33,7 +33,8 @@ export async function walk(ctx: RunContext, steps: StepDecision[]): Promise<RunO
       if (stopped) return stopped
     }
     const result = await runOrRestore(ctx, step, () => runAndRecord(ctx, step))
-    if (result.interventions?.at(-1)?.action === 'abort') return { status: 'interrupted', exitCode: EXIT.interrupted, counts: ctx.counts, failed: step.id, aborted: true }
+    if (result.interventions?.at(-1)?.action === 'abort')
+      return { status: 'interrupted', exitCode: EXIT.interrupted, counts: ctx.counts, failed: step.id, aborted: true }
     // Skipped here only by a person at --debug: the run goes on.
     if (result.status !== 'passed' && result.status !== 'skipped') return ended(ctx, result.status, step.id)
   }

@@ -17,7 +17,10 @@ export function judgeSplats(ctx: RunContext, step: Step): { found: Splat[]; fail
   const bad = found.filter((s) => !s.allowed)
   if (!bad.length) return { found }
   const more = bad.length > 1 ? ` and ${bad.length - 1} more` : ''
-  return { found, failure: `guest ${bad[0]!.guest}'s kernel reported ${bad[0]!.kind}: ${bad[0]!.title}${more} (allow it with allow-splats: in the front matter)` }
+  return {
+    found,
+    failure: `guest ${bad[0]!.guest}'s kernel reported ${bad[0]!.kind}: ${bad[0]!.title}${more} (allow it with allow-splats: in the front matter)`,
+  }
 }
 
 /** The runbook's known-failure lists: its own names and the DENYLIST files it names (read now: a build may make them). */

@@ -88,8 +88,7 @@ export class RunRecord {
     if ('pid' in e) {
       const startedAt = new Date(Date.now() - e.readyAfterMs).toISOString()
       guests[name] = { pid: e.pid, runId: this.runId, startedAt, readyAfterMs: Math.round(e.readyAfterMs) }
-    }
-    else if (guests[name]) Object.assign(guests[name], { stoppedAt: now(), end: e.end })
+    } else if (guests[name]) Object.assign(guests[name], { stoppedAt: now(), end: e.end })
     await this.write()
   }
 

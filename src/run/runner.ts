@@ -22,7 +22,11 @@ export async function executePlan(opts: RunOptions): Promise<RunOutcome> {
   const note = noteTo(bus)
   const probe = opts.probe ?? probeSystem
   await mkdir(join(opts.runDir, 'output'), { recursive: true, mode: 0o700 })
-  const previousMs = new Map(Object.entries(state.blocks).filter(([, b]) => b.status === 'passed').map(([id, b]) => [id, b.durationMs]))
+  const previousMs = new Map(
+    Object.entries(state.blocks)
+      .filter(([, b]) => b.status === 'passed')
+      .map(([id, b]) => [id, b.durationMs]),
+  )
   if (!opts.resume) record.forgetSelected(plan)
 
   if (state.pending) {

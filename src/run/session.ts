@@ -115,11 +115,25 @@ export class RunSession {
       })
     } catch (error) {
       const counts = { passed: 0, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 }
-      await bus.emit({ type: 'run-end', time: now(), status: 'error', exitCode: EXIT.internal, message: `docrun failed: ${(error as Error).stack ?? String(error)}`, counts })
+      await bus.emit({
+        type: 'run-end',
+        time: now(),
+        status: 'error',
+        exitCode: EXIT.internal,
+        message: `docrun failed: ${(error as Error).stack ?? String(error)}`,
+        counts,
+      })
       return EXIT.internal
     }
     const message = runEndMessage(outcome, opts.runbookPath)
-    await bus.emit({ type: 'run-end', time: now(), status: outcome.status, exitCode: outcome.exitCode, counts: outcome.counts, ...(message ? { message } : {}) })
+    await bus.emit({
+      type: 'run-end',
+      time: now(),
+      status: outcome.status,
+      exitCode: outcome.exitCode,
+      counts: outcome.counts,
+      ...(message ? { message } : {}),
+    })
     if (updates.length) await applyExpectUpdates(opts.runbookPath, updates, opts.paths, loaded.state, this.say)
     await this.reportStop(outcome)
     this.say.err(`docrun: transcript: ${join(this.runDir, 'transcript.md')}\n`)
@@ -157,7 +171,18 @@ export class RunSession {
     const { plan, runbook } = opts
     const shownPlan = { ...plan, params: plan.params.map((p) => (p.secret ? { ...p, value: MASK } : p)) }
     const pid = process.pid
-    await bus.emit({ type: 'run-start', time: now(), runId: this.runId, runDir: this.runDir, plan: shownPlan, facts: hostFacts(), resumed: opts.resume === true, workspace: opts.paths.workspace, pid, pidStart: processStartTime(pid) })
+    await bus.emit({
+      type: 'run-start',
+      time: now(),
+      runId: this.runId,
+      runDir: this.runDir,
+      plan: shownPlan,
+      facts: hostFacts(),
+      resumed: opts.resume === true,
+      workspace: opts.paths.workspace,
+      pid,
+      pidStart: processStartTime(pid),
+    })
     const note = (level: 'info' | 'warn', message: string) => bus.emit({ type: 'note', time: now(), level, message })
     const stale = opts.lock.stale
     if (stale) await note('warn', `took over the lock of a docrun that is gone (pid ${stale.pid}, ${stale.command})`)
@@ -174,7 +199,14 @@ export class RunSession {
     const step = outcome.status === 'failed' && outcome.failed ? plan.steps.find((s) => s.id === outcome.failed) : undefined
     const result = step ? this.results.get(step.id) : undefined
     if (!step || !result) return
-    const said = await reportAsIsStop({ ...this.opts, runId: this.runId, runDir: this.runDir, results: this.results, failed: { step, result }, secrets: this.secrets })
+    const said = await reportAsIsStop({
+      ...this.opts,
+      runId: this.runId,
+      runDir: this.runDir,
+      results: this.results,
+      failed: { step, result },
+      secrets: this.secrets,
+    })
     if (said) this.say.err(said)
   }
 }

@@ -53,7 +53,15 @@ export function blockRows(plan: Plan, state: State, inputs: { now: InputsNow; th
       else status = b.status
       if (b && !done.has(s.id)) stale = true
       const message = inputsChanged?.step === s ? inputsWords(inputsChanged).replace(/^block \S+ runs again: /, '') : b?.message
-      const row: BlockRow = { id: s.id, section: s.section?.label ?? '', status, exitCode: b?.exitCode ?? null, durationMs: b?.durationMs, finishedAt: b?.finishedAt, message }
+      const row: BlockRow = {
+        id: s.id,
+        section: s.section?.label ?? '',
+        status,
+        exitCode: b?.exitCode ?? null,
+        durationMs: b?.durationMs,
+        finishedAt: b?.finishedAt,
+        message,
+      }
       if (status === 'running') row.elapsedMs = Math.max(0, at - Date.parse(running!.since))
       return row
     })

@@ -29,24 +29,38 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   ready: { kind: 'regex', description: "with guest=: the console text that says the guest's shell is ready (default: a shell prompt)" },
   login: { kind: 'string', description: 'with guest=: user name to type at a `login:` prompt' },
   password: { kind: 'string', description: 'with guest=: password to type at a `Password:` prompt (masked in logs)' },
-  check: { kind: 'flag', description: "the block is a postcondition of the block before it: run on the same target, in a subshell; its exit status decides" },
+  check: { kind: 'flag', description: 'the block is a postcondition of the block before it: run on the same target, in a subshell; its exit status decides' },
   expect: { kind: 'flag', description: 'the expected output of the block before it (literal lines, `...` for any lines, `REGEX (re)` lines)' },
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
-  breakpoint: { kind: 'flag', description: 'with `docrun run --debug`: a shell on the block\'s target before it runs (then run it, pass it by hand, skip it or abort); no effect without --debug' },
+  breakpoint: {
+    kind: 'flag',
+    description:
+      "with `docrun run --debug`: a shell on the block's target before it runs (then run it, pass it by hand, skip it or abort); no effect without --debug",
+  },
   setup: { kind: 'flag', description: 'a guest block that re-runs whenever its guest is booted again (mounts, modules): on --resume too' },
-  cache: { kind: 'string', description: 'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it' },
+  cache: {
+    kind: 'string',
+    description:
+      'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it',
+  },
   inputs: {
     kind: 'string',
     description:
       "the files and directories the block reads (quoted, comma- or space-separated; relative to the workspace, absolute ones inside a chroot target's root): " +
       'when they change, --resume runs it and what follows again',
   },
-  'inputs-exclude': { kind: 'string', description: 'with inputs=: more basename globs (`*`, `?`) that are not inputs, besides build outputs (*.o, vmlinux, …)' },
+  'inputs-exclude': {
+    kind: 'string',
+    description: 'with inputs=: more basename globs (`*`, `?`) that are not inputs, besides build outputs (*.o, vmlinux, …)',
+  },
   retry: { kind: 'count', description: 'run a failing block again, up to this many more times (each attempt in the transcript); delay= between attempts' },
   delay: { kind: 'duration', description: 'with retry= or until=: how long to wait between attempts (default 5s)' },
   until: { kind: 'duration', description: 'run the block again until it passes, for at most this long (a network coming up, a service answering)' },
-  wait: { kind: 'regex', description: "after the block's content (if any), wait until the console of its guest target prints a line matching this (timeout= bounds it)" },
+  wait: {
+    kind: 'regex',
+    description: "after the block's content (if any), wait until the console of its guest target prints a line matching this (timeout= bounds it)",
+  },
   mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
@@ -82,7 +96,11 @@ export function parseMeta(meta: string | null | undefined): ParsedMeta {
   const lead = meta.length - meta.trimStart().length
   const text = meta.trim()
   if (!text.startsWith('{') || !text.endsWith('}')) {
-    out.problems.push({ message: `Unexpected info string \`${text}\`: attributes go in braces, e.g. \`{name=build timeout=5m}\``, ruleId: 'attribute-syntax', offset: lead })
+    out.problems.push({
+      message: `Unexpected info string \`${text}\`: attributes go in braces, e.g. \`{name=build timeout=5m}\``,
+      ruleId: 'attribute-syntax',
+      offset: lead,
+    })
     return out
   }
   // Runme writes JSON objects.
@@ -164,7 +182,14 @@ function tokenize(meta: string, from: number, to: number, out: ParsedMeta): void
  * and the workspace itself are refused (a restore removes what is there first).
  */
 export function parseCachePaths(value: string): { paths: string[]; problem?: string } {
-  const paths = [...new Set(value.split(/[\s,]+/).filter(Boolean).map((p) => posix.normalize(p).replace(/\/+$/, '')))]
+  const paths = [
+    ...new Set(
+      value
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((p) => posix.normalize(p).replace(/\/+$/, '')),
+    ),
+  ]
   if (!paths.length) return { paths, problem: 'needs at least one path' }
   const bad = paths.find((p) => p.startsWith('/') || p === '.' || p === '..' || p.startsWith('../'))
   if (bad) return { paths, problem: `takes paths inside the workspace (relative, no \`..\`), not \`${bad}\`` }
@@ -180,7 +205,14 @@ export function parseCachePaths(value: string): { paths: string[]; problem?: str
  * chroot's root (the runner resolves them: src/inputs/paths.ts).
  */
 export function parseInputPaths(value: string): { paths: string[]; problem?: string } {
-  const paths = [...new Set(value.split(/[\s,]+/).filter(Boolean).map((p) => (p === '/' ? p : posix.normalize(p).replace(/\/+$/, ''))))]
+  const paths = [
+    ...new Set(
+      value
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((p) => (p === '/' ? p : posix.normalize(p).replace(/\/+$/, ''))),
+    ),
+  ]
   return paths.length ? { paths } : { paths, problem: 'needs at least one path' }
 }
 
@@ -246,16 +278,22 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
     }
   }
   for (const k of ['ready', 'login', 'password'] as const) {
-    if (norm[k] !== undefined && norm.guest === undefined) problems.push({ message: `\`${k}\` only goes with \`guest=NAME\``, ruleId: 'attribute-value', offset: offsets[k] })
+    if (norm[k] !== undefined && norm.guest === undefined)
+      problems.push({ message: `\`${k}\` only goes with \`guest=NAME\``, ruleId: 'attribute-value', offset: offsets[k] })
   }
-  if (norm.guest !== undefined && norm.file !== undefined) problems.push({ message: '`guest=` starts a guest from the block; it cannot also be `file=`', ruleId: 'attribute-value', offset: offsets.guest })
-  if (norm.delay !== undefined && norm.retry === undefined && norm.until === undefined) problems.push({ message: '`delay` goes with `retry=` or `until=`', ruleId: 'attribute-value', offset: offsets.delay })
-  if (norm.retry !== undefined && norm.until !== undefined) problems.push({ message: 'a block takes `retry=` (a number of attempts) or `until=` (a time), not both', ruleId: 'attribute-value', offset: offsets.until })
-  if (norm.check && norm.expect) problems.push({ message: 'a block is either `check` or `expect`, not both', ruleId: 'attribute-value', offset: offsets.expect })
+  if (norm.guest !== undefined && norm.file !== undefined)
+    problems.push({ message: '`guest=` starts a guest from the block; it cannot also be `file=`', ruleId: 'attribute-value', offset: offsets.guest })
+  if (norm.delay !== undefined && norm.retry === undefined && norm.until === undefined)
+    problems.push({ message: '`delay` goes with `retry=` or `until=`', ruleId: 'attribute-value', offset: offsets.delay })
+  if (norm.retry !== undefined && norm.until !== undefined)
+    problems.push({ message: 'a block takes `retry=` (a number of attempts) or `until=` (a time), not both', ruleId: 'attribute-value', offset: offsets.until })
+  if (norm.check && norm.expect)
+    problems.push({ message: 'a block is either `check` or `expect`, not both', ruleId: 'attribute-value', offset: offsets.expect })
   if (typeof norm.cache === 'string') {
     const { problem } = parseCachePaths(norm.cache)
     if (problem) problems.push({ message: `Attribute \`cache\` ${problem}`, ruleId: 'attribute-value', offset: offsets.cache })
-    if (norm.check || norm.expect) problems.push({ message: '`cache=` goes on the block that makes the paths, not on its check', ruleId: 'attribute-value', offset: offsets.cache })
+    if (norm.check || norm.expect)
+      problems.push({ message: '`cache=` goes on the block that makes the paths, not on its check', ruleId: 'attribute-value', offset: offsets.cache })
   }
   if (typeof norm.inputs === 'string' && parseInputPaths(norm.inputs).problem) {
     problems.push({ message: 'Attribute `inputs` needs at least one path', ruleId: 'attribute-value', offset: offsets.inputs })
@@ -263,6 +301,7 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
   if (norm['inputs-exclude'] !== undefined && norm.inputs === undefined) {
     problems.push({ message: '`inputs-exclude` only goes with `inputs=PATHS`', ruleId: 'attribute-value', offset: offsets['inputs-exclude'] })
   }
-  if (norm.append && norm.file === undefined) problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
+  if (norm.append && norm.file === undefined)
+    problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
   return { attrs: norm, problems }
 }

@@ -45,7 +45,12 @@ const READERS: Record<string, Reader> = {
   shell: readShellOrCwd,
   cwd: readShellOrCwd,
   volatile: (v, ctx, key) => {
-    const list = readRegexList(v, ctx, key, "`volatile` lists regular expressions for output that changes between runs, e.g. `volatile: ['Linux version \\S+']`")
+    const list = readRegexList(
+      v,
+      ctx,
+      key,
+      "`volatile` lists regular expressions for output that changes between runs, e.g. `volatile: ['Linux version \\S+']`",
+    )
     ctx.fm.volatile.push(...list)
   },
   skipPrompts: (v, ctx, key) => (typeof v !== 'boolean' ? bad(ctx, key, '`skipPrompts` takes true or false') : void (ctx.fm.skipPrompts = v)),
@@ -67,7 +72,8 @@ function readShellOrCwd(v: unknown, ctx: ReadContext, key: string): void {
 }
 
 function readChroots(v: unknown, ctx: ReadContext, key: string): void {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(ctx, key, '`chroots` maps names to directories, e.g. `chroots: {toolchain: ./s390-toolchain}`')
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    return bad(ctx, key, '`chroots` maps names to directories, e.g. `chroots: {toolchain: ./s390-toolchain}`')
   for (const [name, dir] of Object.entries(v as Record<string, unknown>)) {
     if (typeof dir !== 'string') bad(ctx, key, `chroot \`${name}\` needs a directory`, name)
     else ctx.fm.chroots[name] = dir
@@ -113,7 +119,8 @@ function regexProblem(re: string): string | undefined {
 
 /** `allow-splats:` kernel reports a run expects: `- {pattern: REGEX, reason: WHY}` (a reason is required). */
 function readAllowSplats(v: unknown, ctx: ReadContext, key: string): void {
-  const usage = '`allow-splats` lists the kernel reports a run expects, each with its reason: `- {pattern: \'WARNING: .* at kernel/bpf/\', reason: known since 7.1}`'
+  const usage =
+    "`allow-splats` lists the kernel reports a run expects, each with its reason: `- {pattern: 'WARNING: .* at kernel/bpf/', reason: known since 7.1}`"
   if (!Array.isArray(v)) return bad(ctx, key, usage)
   v.forEach((entry, i) => {
     const e = entry as { pattern?: unknown; reason?: unknown } | null
@@ -126,7 +133,8 @@ function readAllowSplats(v: unknown, ctx: ReadContext, key: string): void {
 
 /** `known-failures:` tests expected to fail: `{lists: [DENYLIST paths], tests: [names]}`. */
 function readKnownFailures(v: unknown, ctx: ReadContext, key: string): void {
-  const usage = '`known-failures` names the failures a run expects: `{lists: [path/to/DENYLIST.s390x], tests: [name, suite/subtest]}` (paths relative to the workspace, $params expanded)'
+  const usage =
+    '`known-failures` names the failures a run expects: `{lists: [path/to/DENYLIST.s390x], tests: [name, suite/subtest]}` (paths relative to the workspace, $params expanded)'
   if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(ctx, key, usage)
   const { lists = [], tests = [], ...rest } = v as Record<string, unknown>
   const strings = (x: unknown) => Array.isArray(x) && x.every((s) => typeof s === 'string')
@@ -151,7 +159,8 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
     const p = lc.linePos(offset ?? 0)
     return { line: p.line + firstLine - 1, column: p.col }
   }
-  for (const err of doc.errors) problems.push({ message: `Front matter is not valid YAML: ${err.message.split('\n')[0]}`, ruleId: 'frontmatter-yaml', place: at(err.pos[0]) })
+  for (const err of doc.errors)
+    problems.push({ message: `Front matter is not valid YAML: ${err.message.split('\n')[0]}`, ruleId: 'frontmatter-yaml', place: at(err.pos[0]) })
   if (doc.errors.length) return { frontmatter: fm, problems }
   if (doc.contents === null) return { frontmatter: fm, problems }
   if (!isMap(doc.contents)) {

@@ -74,13 +74,21 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
     const fenced = /^\s{0,3}(```|~~~)/.test(lines[pos.start.line - 1] ?? '')
     const bare = !fenced ? (/^(?:\s*[A-Z][A-Z0-9_]*=\S*\s*\n?)+$/.test(node.value) ? 'kconfig' : 'sh') : dialect === 'runme' ? 'sh' : ''
     const effective = lang || (frontmatter.defaultLang ?? '').toLowerCase() || bare
-    const interpreter = typeof attrs.interpreter === 'string' ? attrs.interpreter : dialect === 'runme' && !SHELL_LANGS.has(effective) ? interpreterFor(effective) : undefined
+    const interpreter =
+      typeof attrs.interpreter === 'string' ? attrs.interpreter : dialect === 'runme' && !SHELL_LANGS.has(effective) ? interpreterFor(effective) : undefined
     const n = (perSection.get(section) ?? 0) + 1
     perSection.set(section, n)
     const name = typeof attrs.name === 'string' ? attrs.name : undefined
     const id = name ?? `${section || 'doc'}-${n}`
     const seen = names.get(id)
-    if (seen) report(file, `Block id \`${id}\` is already used by the block at line ${seen.start.line}`, name ? placeOf(parsed.offsets.name) : pos.start, 'duplicate-name', true)
+    if (seen)
+      report(
+        file,
+        `Block id \`${id}\` is already used by the block at line ${seen.start.line}`,
+        name ? placeOf(parsed.offsets.name) : pos.start,
+        'duplicate-name',
+        true,
+      )
     else names.set(id, pos)
     const shell = SHELL_LANGS.has(effective) && !interpreter
     const prompted = shell && attrs.file === undefined ? stripPrompts(node.value) : undefined
@@ -94,7 +102,16 @@ export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
       section,
       index,
       position: pos,
-      hash: sha256(JSON.stringify([lang, Object.entries(attrs).filter(([k]) => !INERT_ATTRIBUTES.has(k)).sort(([a], [b]) => a.localeCompare(b)), content, ...(interpreter ? [interpreter] : [])])),
+      hash: sha256(
+        JSON.stringify([
+          lang,
+          Object.entries(attrs)
+            .filter(([k]) => !INERT_ATTRIBUTES.has(k))
+            .sort(([a], [b]) => a.localeCompare(b)),
+          content,
+          ...(interpreter ? [interpreter] : []),
+        ]),
+      ),
       ...(name ? { name } : {}),
       ...(interpreter ? { interpreter } : {}),
       ...(prompted ? { prompted: { origins: prompted.origins, output: prompted.output } } : {}),

@@ -11,12 +11,7 @@ const norm = (s: string) => s.normalize('NFKC').trim().toLowerCase()
 export function matchSections(runbook: Runbook, query: string): Section[] {
   const q = norm(query).replace(/\.$/, '')
   const by = (pred: (s: Section) => boolean) => runbook.sections.filter(pred)
-  for (const hits of [
-    by((s) => s.number === q),
-    by((s) => s.id === q),
-    by((s) => norm(s.heading) === q),
-    by((s) => norm(s.title) === q),
-  ]) {
+  for (const hits of [by((s) => s.number === q), by((s) => s.id === q), by((s) => norm(s.heading) === q), by((s) => norm(s.title) === q)]) {
     if (hits.length) return hits
   }
   return []

@@ -1,7 +1,14 @@
 // The document model: what a runbook says, with positions. Pure data, no processes.
 
-export interface Point { line: number; column: number; offset?: number }
-export interface Span { start: Point; end: Point }
+export interface Point {
+  line: number
+  column: number
+  offset?: number
+}
+export interface Span {
+  start: Point
+  end: Point
+}
 
 export interface Section {
   /** Stable id: the GitHub-style slug of the heading text (deduplicated). */

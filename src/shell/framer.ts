@@ -1,7 +1,11 @@
 // Reads the session's byte stream and finds the protocol's markers in it. Bytes are
 // handled as latin1 strings so every byte maps to one char and back, exactly.
 
-export interface EndFrame { status: number; timedOut: boolean; interrupted: boolean }
+export interface EndFrame {
+  status: number
+  timedOut: boolean
+  interrupted: boolean
+}
 
 type Waiter =
   | { kind: 'sync'; token: string; resolve: (line: string) => void }
@@ -100,7 +104,10 @@ export class Framer {
       let out = this.buf.slice(0, at)
       if (out.endsWith('\r')) out = out.slice(0, -1)
       if (out) w.onOutput(Buffer.from(out, 'latin1'))
-      const [st, to] = this.buf.slice(at + marker.length, nl).replace(/\r$/, '').split(':')
+      const [st, to] = this.buf
+        .slice(at + marker.length, nl)
+        .replace(/\r$/, '')
+        .split(':')
       this.buf = this.buf.slice(nl + 1)
       this.waiter = undefined
       w.resolve({ status: Number(st), timedOut: to === '1', interrupted: to === '2' })

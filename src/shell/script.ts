@@ -66,7 +66,7 @@ __dr_run() {
 }
 __dr_end() { printf '\n%s\n' "__DR_END_$1:$__dr_st:$__dr_to"; }
 __dr_sync() { printf '\n%s\n' "__DR_SYNC_$1"; }
-__dr_probe() { printf '\n%s\n' "__DR_PROBE_$1:${"$"}{BASH_VERSION:-sh}:$(command -v base64 >/dev/null 2>&1 && echo b64):${"$"}{__dr_jc:-0}:$(id -u 2>/dev/null)"; }
+__dr_probe() { printf '\n%s\n' "__DR_PROBE_$1:${'$'}{BASH_VERSION:-sh}:$(command -v base64 >/dev/null 2>&1 && echo b64):${'$'}{__dr_jc:-0}:$(id -u 2>/dev/null)"; }
 `
 
 /** Sent only to bash (after the probe): a full state dump. dash cannot even parse it. */
@@ -74,14 +74,14 @@ export const BASH_EXTRAS = String.raw`
 __dr_dump() {
   local __dr_v __dr_k=()
   # Prefix expansion lists variable names without forking (compgen in $(...) would fork).
-  for __dr_v in ${"$"}{!A*} ${"$"}{!B*} ${"$"}{!C*} ${"$"}{!D*} ${"$"}{!E*} ${"$"}{!F*} ${"$"}{!G*} ${"$"}{!H*} ${"$"}{!I*} ${"$"}{!J*} ${"$"}{!K*} ${"$"}{!L*} ${"$"}{!M*} \
-    ${"$"}{!N*} ${"$"}{!O*} ${"$"}{!P*} ${"$"}{!Q*} ${"$"}{!R*} ${"$"}{!S*} ${"$"}{!T*} ${"$"}{!U*} ${"$"}{!V*} ${"$"}{!W*} ${"$"}{!X*} ${"$"}{!Y*} ${"$"}{!Z*} \
-    ${"$"}{!a*} ${"$"}{!b*} ${"$"}{!c*} ${"$"}{!d*} ${"$"}{!e*} ${"$"}{!f*} ${"$"}{!g*} ${"$"}{!h*} ${"$"}{!i*} ${"$"}{!j*} ${"$"}{!k*} ${"$"}{!l*} ${"$"}{!m*} \
-    ${"$"}{!n*} ${"$"}{!o*} ${"$"}{!p*} ${"$"}{!q*} ${"$"}{!r*} ${"$"}{!s*} ${"$"}{!t*} ${"$"}{!u*} ${"$"}{!v*} ${"$"}{!w*} ${"$"}{!x*} ${"$"}{!y*} ${"$"}{!z*} ${"$"}{!_*}; do
+  for __dr_v in ${'$'}{!A*} ${'$'}{!B*} ${'$'}{!C*} ${'$'}{!D*} ${'$'}{!E*} ${'$'}{!F*} ${'$'}{!G*} ${'$'}{!H*} ${'$'}{!I*} ${'$'}{!J*} ${'$'}{!K*} ${'$'}{!L*} ${'$'}{!M*} \
+    ${'$'}{!N*} ${'$'}{!O*} ${'$'}{!P*} ${'$'}{!Q*} ${'$'}{!R*} ${'$'}{!S*} ${'$'}{!T*} ${'$'}{!U*} ${'$'}{!V*} ${'$'}{!W*} ${'$'}{!X*} ${'$'}{!Y*} ${'$'}{!Z*} \
+    ${'$'}{!a*} ${'$'}{!b*} ${'$'}{!c*} ${'$'}{!d*} ${'$'}{!e*} ${'$'}{!f*} ${'$'}{!g*} ${'$'}{!h*} ${'$'}{!i*} ${'$'}{!j*} ${'$'}{!k*} ${'$'}{!l*} ${'$'}{!m*} \
+    ${'$'}{!n*} ${'$'}{!o*} ${'$'}{!p*} ${'$'}{!q*} ${'$'}{!r*} ${'$'}{!s*} ${'$'}{!t*} ${'$'}{!u*} ${'$'}{!v*} ${'$'}{!w*} ${'$'}{!x*} ${'$'}{!y*} ${'$'}{!z*} ${'$'}{!_*}; do
     case $__dr_v in __dr_*|BASH*|SHELLOPTS|EUID|UID|PPID|PIPESTATUS|FUNCNAME|GROUPS|RANDOM|SRANDOM|SECONDS|LINENO|HISTCMD|EPOCH*|DIRSTACK|COMP_*|_|SHLVL|OPTIND|OPTARG|HOSTNAME|HOSTTYPE|MACHTYPE|OSTYPE|COLUMNS|LINES) ;;
     *) __dr_k+=("$__dr_v");; esac
   done
-  { declare -p "${"$"}{__dr_k[@]}"; declare -f; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
+  { declare -p "${'$'}{__dr_k[@]}"; declare -f; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
 }
 `
 

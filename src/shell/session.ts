@@ -127,7 +127,10 @@ export class ShellSession {
         givingUp = true
         // A command that ignores INT, TERM and KILL (or a console whose ^C reaches nobody) must not hang the run.
         const why = `${this.channel.description} did not stop the block within ${Math.round(this.graceMs / 1000)}s of the interrupt`
-        sleep(this.graceMs, undefined, { signal: settled.signal }).then(() => rejectLate?.(new SessionError(why)), () => {})
+        sleep(this.graceMs, undefined, { signal: settled.signal }).then(
+          () => rejectLate?.(new SessionError(why)),
+          () => {},
+        )
       }
       opts.signal?.addEventListener('abort', onAbort, { once: true })
       if (opts.signal?.aborted) onAbort()

@@ -28,7 +28,10 @@ export class LockedError extends DocrunError {
     readonly holder: LockHolder,
     path: string,
   ) {
-    super(`Another docrun (pid ${holder.pid}, started ${holder.since}: ${holder.command}) is using this workspace (${path}). Wait for it, or stop it with \`docrun stop\`.`, EXIT.locked)
+    super(
+      `Another docrun (pid ${holder.pid}, started ${holder.since}: ${holder.command}) is using this workspace (${path}). Wait for it, or stop it with \`docrun stop\`.`,
+      EXIT.locked,
+    )
   }
 }
 

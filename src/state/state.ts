@@ -57,7 +57,14 @@ export interface State {
 }
 
 export function emptyState(runbookPath: string, sha: string): State {
-  return { format: STATE_FORMAT, version: STATE_VERSION, runbook: { path: runbookPath, sha256: sha }, updatedAt: new Date().toISOString(), blocks: {}, resources: [] }
+  return {
+    format: STATE_FORMAT,
+    version: STATE_VERSION,
+    runbook: { path: runbookPath, sha256: sha },
+    updatedAt: new Date().toISOString(),
+    blocks: {},
+    resources: [],
+  }
 }
 
 export interface LoadedState {
@@ -79,7 +86,8 @@ export async function loadState(paths: Paths, runbookPath: string, sha: string):
   try {
     const data = JSON.parse(text) as Partial<State>
     if (data.format !== STATE_FORMAT) reason = 'it is not a docrun state file'
-    else if (data.version !== STATE_VERSION) reason = `it was written by another docrun version (state format ${String(data.version)}, this docrun reads ${STATE_VERSION})`
+    else if (data.version !== STATE_VERSION)
+      reason = `it was written by another docrun version (state format ${String(data.version)}, this docrun reads ${STATE_VERSION})`
     else if (!data.blocks || typeof data.blocks !== 'object' || !data.runbook) reason = 'it is incomplete'
     else return { state: { ...(data as State), resources: data.resources ?? [] } }
   } catch (error) {

@@ -450,9 +450,11 @@ export function isBare(cmd: SimpleCommand, program: string): boolean {
 
 /** Builtins and keywords: words that start a command but name no program on the PATH. */
 const BUILTINS = new Set(
-  ('for case in function select [[ ]] if then else elif fi while until do done esac { } ! ' +
+  (
+    'for case in function select [[ ]] if then else elif fi while until do done esac { } ! ' +
     'cd echo export set unset source . test [ true false printf read exit return local eval wait trap shift alias type hash ' +
-    'ulimit umask pwd kill jobs bg fg exec command builtin declare typeset let readonly getopts break continue : mapfile readarray').split(' '),
+    'ulimit umask pwd kill jobs bg fg exec command builtin declare typeset let readonly getopts break continue : mapfile readarray'
+  ).split(' '),
 )
 
 export function isBuiltin(name: string): boolean {
@@ -474,5 +476,8 @@ export function oneLine(text: string): string {
 
 /** The lines `from` to `to` of a script's text (a command continued over several, say). */
 export function linesOf(script: ShellScript, from: number, to: number): string {
-  return script.text.split('\n').slice(from, to + 1).join('\n')
+  return script.text
+    .split('\n')
+    .slice(from, to + 1)
+    .join('\n')
 }

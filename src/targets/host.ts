@@ -52,7 +52,10 @@ export class HostTarget implements Target {
   async detached(script: string, opts: DetachedOptions = {}): Promise<Command> {
     if (!this.session) throw new Error(`${this.description} is not open`)
     const file = await this.session.detachedScript(script)
-    const { argv: [shell, ...args], env } = detachedArgs(this.session, 'bash', 'sh', file, opts)
+    const {
+      argv: [shell, ...args],
+      env,
+    } = detachedArgs(this.session, 'bash', 'sh', file, opts)
     return { file: shell!, args, cwd: this.opts.workspace, where: 'on the host', ...(env ? { env } : {}) }
   }
 

@@ -49,7 +49,10 @@ export class ProcessChannel extends ChannelEvents implements Channel {
   async close(): Promise<void> {
     if (this.closedReason !== undefined) return
     this.proc.stdin!.end()
-    const ended = this.proc.then(() => true, () => true)
+    const ended = this.proc.then(
+      () => true,
+      () => true,
+    )
     // The shell did not leave on EOF: end its whole process group.
     if (!(await within(ended, CLOSE_GRACE_MS, false)) && this.proc.pid) {
       try {

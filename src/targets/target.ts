@@ -42,7 +42,13 @@ export interface DetachedOptions {
  * The program and environment a detached command starts: `file` run by bash as the session's
  * (no startup files), else sh; interactive, bash reads `file` as its rc file and sh as `$ENV`.
  */
-export function detachedArgs(session: ShellSession, bash: string, sh: string, file: string, opts: DetachedOptions = {}): { argv: string[]; env?: Record<string, string> } {
+export function detachedArgs(
+  session: ShellSession,
+  bash: string,
+  sh: string,
+  file: string,
+  opts: DetachedOptions = {},
+): { argv: string[]; env?: Record<string, string> } {
   const isBash = !!session.info?.shell.startsWith('bash')
   if (!opts.interactive) return { argv: [...detachedShell(session, bash, sh), file] }
   return isBash ? { argv: [bash, '--noprofile', '--rcfile', file, '-i'] } : { argv: [sh, '-i'], env: { ENV: file } }

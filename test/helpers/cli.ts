@@ -37,5 +37,8 @@ export function transcript(ws: string): string {
 export function events(ws: string): { type: string; [k: string]: unknown }[] {
   const p = join(latestRun(ws), 'events.jsonl')
   if (!existsSync(p)) return []
-  return readFileSync(p, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string })
+  return readFileSync(p, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { type: string })
 }

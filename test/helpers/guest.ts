@@ -28,7 +28,10 @@ async function buildKit(): Promise<GuestKit> {
   const r = await docrun(['run', join(ROOT, 'runbooks/quickstart.md'), '--to', '3', '--resume', '--set', `cache=${join(CACHE, 's390x-kit')}`], { cwd: ws })
   if (r.exitCode !== 0) throw new Error(`building the guest kit with the quickstart runbook failed:\n${r.all}`)
   const debs = join(CACHE, 's390x-kit', 'debs')
-  const kdir = readdirSync(debs).filter((d) => /^linux-image-.*_s390x$/.test(d) && existsSync(join(debs, d, 'boot'))).sort().pop()
+  const kdir = readdirSync(debs)
+    .filter((d) => /^linux-image-.*_s390x$/.test(d) && existsSync(join(debs, d, 'boot')))
+    .sort()
+    .pop()
   if (!kdir) throw new Error(`no extracted s390x kernel under ${debs}`)
   const vmlinuz = readdirSync(join(debs, kdir, 'boot')).find((f) => f.startsWith('vmlinuz-'))
   const initrd = join(ws, 'initramfs', 'initrd.gz')
@@ -101,5 +104,13 @@ export interface SavedState {
 /** The workspace's state file, as docrun saved it. */
 export function savedState(ws: string): SavedState {
   const dir = join(ws, '.docrun/state')
-  return JSON.parse(readFileSync(join(dir, readdirSync(dir).find((n) => n.endsWith('.json'))!), 'utf8')) as SavedState
+  return JSON.parse(
+    readFileSync(
+      join(
+        dir,
+        readdirSync(dir).find((n) => n.endsWith('.json'))!,
+      ),
+      'utf8',
+    ),
+  ) as SavedState
 }

@@ -4,7 +4,14 @@ import { describe, expect, it } from 'vitest'
 import { diff, orphansOf, pendingFrom, stillMounted, type Probe, type Resource } from '../../src/resources/ledger.js'
 import type { MountEntry } from '../../src/resources/mountinfo.js'
 
-const mount = (id: number, mountPoint: string, source = 'tmpfs', parent = 1): MountEntry => ({ id, parent, mountPoint, fsType: 'tmpfs', source, propagation: [] })
+const mount = (id: number, mountPoint: string, source = 'tmpfs', parent = 1): MountEntry => ({
+  id,
+  parent,
+  mountPoint,
+  fsType: 'tmpfs',
+  source,
+  propagation: [],
+})
 const BEFORE: Probe = { mounts: [mount(1, '/'), mount(20, '/proc', 'proc')], loops: [{ name: '/dev/loop0', backFile: '/var/lib/snap.img' }] }
 const pending = pendingFrom(BEFORE, 'blk', 'run-1', false)
 
@@ -36,12 +43,18 @@ describe('ledger diff', () => {
 
 describe('orphans of a crashed run', () => {
   it('keeps what lies in the workspace and drops what others made elsewhere', () => {
-    const now: Probe = { mounts: [...BEFORE.mounts, mount(31, '/ws/m'), mount(32, '/media/usb')], loops: [...BEFORE.loops, { name: '/dev/loop1', backFile: '/ws/disk.img' }, { name: '/dev/loop2', backFile: '/srv/x.img' }] }
+    const now: Probe = {
+      mounts: [...BEFORE.mounts, mount(31, '/ws/m'), mount(32, '/media/usb')],
+      loops: [...BEFORE.loops, { name: '/dev/loop1', backFile: '/ws/disk.img' }, { name: '/dev/loop2', backFile: '/srv/x.img' }],
+    }
     expect(orphansOf(pending, now, '/ws').map(where)).toEqual(['/ws/m', '/dev/loop1'])
   })
 
   it('keeps a mount of a workspace loop device mounted outside the workspace (defect 3)', () => {
-    const now: Probe = { mounts: [...BEFORE.mounts, mount(33, '/mnt/image', '/dev/loop1')], loops: [...BEFORE.loops, { name: '/dev/loop1', backFile: '/ws/disk.img' }] }
+    const now: Probe = {
+      mounts: [...BEFORE.mounts, mount(33, '/mnt/image', '/dev/loop1')],
+      loops: [...BEFORE.loops, { name: '/dev/loop1', backFile: '/ws/disk.img' }],
+    }
     expect(orphansOf(pending, now, '/ws').map(where)).toEqual(['/mnt/image', '/dev/loop1'])
   })
 
@@ -58,7 +71,16 @@ describe('orphans of a crashed run', () => {
 })
 
 describe('stillMounted', () => {
-  const r: Extract<Resource, { kind: 'mount' }> = { kind: 'mount', mountPoint: '/ws/m', fsType: 'tmpfs', source: 'x', mountId: 30, block: 'b', runId: 'r', keep: true }
+  const r: Extract<Resource, { kind: 'mount' }> = {
+    kind: 'mount',
+    mountPoint: '/ws/m',
+    fsType: 'tmpfs',
+    source: 'x',
+    mountId: 30,
+    block: 'b',
+    runId: 'r',
+    keep: true,
+  }
   it('needs the same id at the same place', () => {
     expect(stillMounted(r, [mount(30, '/ws/m')])).toBe(true)
     expect(stillMounted(r, [mount(30, '/ws/n')])).toBe(false)

@@ -27,7 +27,11 @@ describe('RunRecord', () => {
   it('keeps exactly the resources whose teardown failed: loop1 is not loop10', async () => {
     const [l1, l10, l2] = [loop(1), loop(10), loop(2)]
     const { rec, disk } = record(state([], [l1, l10, l2]))
-    await rec.tornDown([{ resource: l1, ok: true, message: 'losetup -d /dev/loop1' }, { resource: l10, ok: false, message: 'losetup -d /dev/loop10: busy' }, { resource: l2, ok: true }])
+    await rec.tornDown([
+      { resource: l1, ok: true, message: 'losetup -d /dev/loop1' },
+      { resource: l10, ok: false, message: 'losetup -d /dev/loop10: busy' },
+      { resource: l2, ok: true },
+    ])
     expect(disk().resources).toEqual([l10])
   })
 
@@ -39,10 +43,22 @@ describe('RunRecord', () => {
     expect(rec.running).toBe('b')
     await rec.resourceMade({ kind: 'dir', path: '/tmp/x', description: 'a temp dir' })
     expect(disk().resources).toEqual([{ kind: 'dir', path: '/tmp/x', description: 'a temp dir', block: 'b', runId: 'r1', keep: false }])
-    await rec.blockEnded(step, { status: 'failed', exitCode: 2, timedOut: false, interrupted: false, durationMs: 5, startedAt: '', outputBytes: 0, message: 'exited with status 2' }, [loop(3)])
+    await rec.blockEnded(
+      step,
+      { status: 'failed', exitCode: 2, timedOut: false, interrupted: false, durationMs: 5, startedAt: '', outputBytes: 0, message: 'exited with status 2' },
+      [loop(3)],
+    )
     const d = disk()
     expect(d.pending).toBeUndefined()
-    expect(d.blocks.b).toMatchObject({ hash: 'h-b', status: 'failed', exitCode: 2, durationMs: 5, runId: 'r1', target: 'host', message: 'exited with status 2' })
+    expect(d.blocks.b).toMatchObject({
+      hash: 'h-b',
+      status: 'failed',
+      exitCode: 2,
+      durationMs: 5,
+      runId: 'r1',
+      target: 'host',
+      message: 'exited with status 2',
+    })
     expect(d.resources).toHaveLength(2)
     expect(d.lastRun).toBe('r1')
   })

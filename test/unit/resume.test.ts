@@ -6,14 +6,30 @@ import { decideResume, doneSteps, guestRestart, rerunWords, snapshotCandidates }
 import type { BlockState, State } from '../../src/state/state.js'
 import { passed, plan, state } from './fixtures.js'
 
-const mount = (block: string, mountId: number, keep = true): Resource => ({ kind: 'mount', mountPoint: `/ws/${block}`, fsType: 'tmpfs', source: 't', mountId, block, runId: 'r0', keep })
+const mount = (block: string, mountId: number, keep = true): Resource => ({
+  kind: 'mount',
+  mountPoint: `/ws/${block}`,
+  fsType: 'tmpfs',
+  source: 't',
+  mountId,
+  block,
+  runId: 'r0',
+  keep,
+})
 const NOTHING: Probe = { mounts: [], loops: [] }
-const holding = (...rs: Resource[]): Probe => ({ mounts: rs.flatMap((r) => (r.kind === 'mount' ? [{ id: r.mountId, parent: 1, mountPoint: r.mountPoint, fsType: r.fsType, source: r.source, propagation: [] }] : [])), loops: [] })
+const holding = (...rs: Resource[]): Probe => ({
+  mounts: rs.flatMap((r) =>
+    r.kind === 'mount' ? [{ id: r.mountId, parent: 1, mountPoint: r.mountPoint, fsType: r.fsType, source: r.source, propagation: [] }] : [],
+  ),
+  loops: [],
+})
 const NOT_SELECTED: SkipReason = { kind: 'not-selected' }
 
 /** Each step's decision in one word: run, rerun:<why>, done, skip:<kind>. */
 const words = (p: Plan, s: State, now: Probe, resume: boolean) =>
-  decideResume(p, s, now, resume).steps.map((d) => `${d.step.id}:${d.action === 'rerun' ? `rerun-${d.why.kind}` : d.action === 'skip' ? `skip-${d.skip.kind}` : d.action}`)
+  decideResume(p, s, now, resume).steps.map(
+    (d) => `${d.step.id}:${d.action === 'rerun' ? `rerun-${d.why.kind}` : d.action === 'skip' ? `skip-${d.skip.kind}` : d.action}`,
+  )
 
 describe('doneSteps', () => {
   const p = plan({ id: 'a' }, { id: 'b' }, { id: 'c' })
@@ -67,7 +83,10 @@ describe('decideResume', () => {
     expect(d.steps.map((x) => x.action)).toEqual(['rerun', 'done', 'run'])
     expect(d.reruns.map((x) => x.why)).toEqual([{ kind: 'kept-gone', resource: m, forSelection: false }])
     expect(d.stale).toEqual([m])
-    expect(rerunWords(d.reruns[0]!, () => 'mount t on /ws/a')).toEqual({ message: 'block a runs again: what it made and kept is gone (mount t on /ws/a)', level: 'warn' })
+    expect(rerunWords(d.reruns[0]!, () => 'mount t on /ws/a')).toEqual({
+      message: 'block a runs again: what it made and kept is gone (mount t on /ws/a)',
+      level: 'warn',
+    })
   })
 
   it('a kept resource still there changes nothing', () => {
@@ -145,7 +164,13 @@ describe('guestRestart', () => {
   const vm = { kind: 'guest', name: 'vm' } as const
   const boot = { guest: 'vm' }
   it('the last start block before the step, and the setup blocks between', () => {
-    const p = plan({ id: 'boot', action: 'boot', boot }, { id: 's1', target: vm, setup: true }, { id: 'x', target: vm }, { id: 's2', target: vm, setup: true, skip: NOT_SELECTED }, { id: 'use', target: vm })
+    const p = plan(
+      { id: 'boot', action: 'boot', boot },
+      { id: 's1', target: vm, setup: true },
+      { id: 'x', target: vm },
+      { id: 's2', target: vm, setup: true, skip: NOT_SELECTED },
+      { id: 'use', target: vm },
+    )
     const r = guestRestart(p, p.steps[4]!)
     expect(r?.start.id).toBe('boot')
     expect(r?.setups.map((s) => s.id)).toEqual(['s1', 's2'])

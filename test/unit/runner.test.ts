@@ -19,7 +19,11 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true })
 })
 
-async function run(p: Plan, st: State, opts: { resume?: boolean; signal?: AbortSignal; onRun?: (script: string, paths: ReturnType<typeof workspacePaths>) => void; ws?: string } = {}) {
+async function run(
+  p: Plan,
+  st: State,
+  opts: { resume?: boolean; signal?: AbortSignal; onRun?: (script: string, paths: ReturnType<typeof workspacePaths>) => void; ws?: string } = {},
+) {
   const ws = opts.ws ?? mkdtempSync(join(tmpdir(), 'docrun-unit-'))
   if (!opts.ws) dirs.push(ws)
   const paths = workspacePaths(ws, join(ws, 'r.md'))
@@ -28,8 +32,16 @@ async function run(p: Plan, st: State, opts: { resume?: boolean; signal?: AbortS
   const events: RunEvent[] = []
   bus.subscribe((e) => void events.push(e))
   const outcome = await executePlan({
-    plan: p, paths, state: st, runId: 'r1', runDir: join(ws, 'run'), bus, resume: opts.resume ?? false,
-    signal: opts.signal ?? new AbortController().signal, targetFactory: fakeTargets(shell), probe: async () => ({ mounts: [], loops: [] }),
+    plan: p,
+    paths,
+    state: st,
+    runId: 'r1',
+    runDir: join(ws, 'run'),
+    bus,
+    resume: opts.resume ?? false,
+    signal: opts.signal ?? new AbortController().signal,
+    targetFactory: fakeTargets(shell),
+    probe: async () => ({ mounts: [], loops: [] }),
   })
   const onDisk = JSON.parse(readFileSync(paths.state, 'utf8')) as State
   return { outcome, events, shell, onDisk, ws }

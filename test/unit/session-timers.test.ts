@@ -27,7 +27,13 @@ function docrunTimers() {
   }).enable()
   hooks.push(hook)
   const pending = () => made.filter((m) => m.stack.includes('/src/') && !m.timer._destroyed && m.timer.hasRef?.())
-  return () => pending().map((m) => m.stack.split('\n').find((l) => l.includes('/src/'))?.trim())
+  return () =>
+    pending().map((m) =>
+      m.stack
+        .split('\n')
+        .find((l) => l.includes('/src/'))
+        ?.trim(),
+    )
 }
 
 const hooks: AsyncHook[] = []

@@ -10,10 +10,6 @@ export const cdPersists: Rule = {
   description: 'changes the directory for the blocks after it',
   check: (context) =>
     perBlock(context, ({ step, script }) =>
-      step.cwd
-        ? []
-        : script.commands
-            .filter((c) => c.name?.literal === 'cd' && !c.inSubshell)
-            .map((c) => ({ at: c.at, message: MESSAGE })),
+      step.cwd ? [] : script.commands.filter((c) => c.name?.literal === 'cd' && !c.inSubshell).map((c) => ({ at: c.at, message: MESSAGE })),
     ),
 }

@@ -16,7 +16,12 @@ export const runme: Rule = {
   id: 'runme',
   defaultSeverity: 'info',
   description: 'relies on Runme behaviour docrun does not have (or has differently)',
-  check: (context) => (context.runbook ? runmeFindings(context.runbook, context) : []).map((f): Finding => ({ message: f.message, severity: f.severity, place: f.block.position.start })),
+  check: (context) =>
+    (context.runbook ? runmeFindings(context.runbook, context) : []).map((f): Finding => ({
+      message: f.message,
+      severity: f.severity,
+      place: f.block.position.start,
+    })),
 }
 
 function runmeFindings(runbook: Runbook, { plan, blocks }: RuleContext): RunmeFinding[] {
@@ -30,23 +35,48 @@ function runmeFindings(runbook: Runbook, { plan, blocks }: RuleContext): RunmeFi
     if (!step || (step.action === 'none' && SHELL_LANGS.has(b.lang))) continue
     const a = b.attrs
     const say = (severity: RunmeFinding['severity'], message: string) => out.push({ block: b, severity, message })
-    if (a.background === true && step.target.kind === 'guest') say('warning', 'background=true inside a guest: docrun runs background blocks on the host or in a chroot (the guest console is one shell), so this block fails')
+    if (a.background === true && step.target.kind === 'guest')
+      say(
+        'warning',
+        'background=true inside a guest: docrun runs background blocks on the host or in a chroot (the guest console is one shell), so this block fails',
+      )
     if (typeof a.category === 'string') say('info', `category=${a.category}: docrun has no run-by-category; select blocks with --only`)
-    if (typeof a.mimeType === 'string' && !TEXTUAL.test(a.mimeType)) say('info', `mimeType=${a.mimeType}: docrun records the output as text and does not render it`)
+    if (typeof a.mimeType === 'string' && !TEXTUAL.test(a.mimeType))
+      say('info', `mimeType=${a.mimeType}: docrun records the output as text and does not render it`)
     if (!runme) continue
-    if (a.interactive === true && a.alt === undefined) say('info', 'interactive=true: Runme gives this block a terminal; docrun runs it without one (its standard input is empty), so a command that waits for an answer gets end-of-file')
+    if (a.interactive === true && a.alt === undefined)
+      say(
+        'info',
+        'interactive=true: Runme gives this block a terminal; docrun runs it without one (its standard input is empty), so a command that waits for an answer gets end-of-file',
+      )
     const prompts = a.promptEnv !== false && a.promptEnv !== 'false' && a.promptEnv !== 'never' && fm.skipPrompts !== true
     if (prompts && step.action === 'run' && !b.interpreter) {
       // `export X=value`: Runme asks for X first.
       const exports = scripts.get(b.id)?.commands.filter((c) => c.name?.literal === 'export') ?? []
       const exported = exports.flatMap((c) => c.args.map((a) => /^([A-Za-z_]\w*)=/.exec(a.text)?.[1]).filter((n): n is string => !!n))
-      if (exported.length) say('info', `Runme prompts for ${exported.map((n) => `\`${n}\``).join(', ')} before running this block; docrun uses the value written (as Runme does with skipPrompts: true)`)
+      if (exported.length)
+        say(
+          'info',
+          `Runme prompts for ${exported.map((n) => `\`${n}\``).join(', ')} before running this block; docrun uses the value written (as Runme does with skipPrompts: true)`,
+        )
     }
     if (!b.lang && step.action === 'run') say('info', 'no language: Runme guesses one (Guesslang); docrun runs the block as shell')
-    else if (b.lang && step.action === 'none' && !SHELL_LANGS.has(b.lang) && !['json', 'yaml', 'yml', 'text', 'txt', 'md', 'markdown', 'console', 'output', 'diff', 'kconfig', 'ini', 'toml', 'xml', 'html', 'css'].includes(b.lang)) {
-      say('warning', `a \`${b.lang}\` block: Runme may run it; docrun knows no interpreter for ${b.lang} and leaves it out (give it interpreter=PROGRAM to run it)`)
+    else if (
+      b.lang &&
+      step.action === 'none' &&
+      !SHELL_LANGS.has(b.lang) &&
+      !['json', 'yaml', 'yml', 'text', 'txt', 'md', 'markdown', 'console', 'output', 'diff', 'kconfig', 'ini', 'toml', 'xml', 'html', 'css'].includes(b.lang)
+    ) {
+      say(
+        'warning',
+        `a \`${b.lang}\` block: Runme may run it; docrun knows no interpreter for ${b.lang} and leaves it out (give it interpreter=PROGRAM to run it)`,
+      )
     }
-    if (b.prompted?.output.length) say('info', `${b.prompted.output.length} line(s) after the \`$ \` prompts are output the document shows: they are not run (as in Runme), nor checked (an {expect} block checks output)`)
+    if (b.prompted?.output.length)
+      say(
+        'info',
+        `${b.prompted.output.length} line(s) after the \`$ \` prompts are output the document shows: they are not run (as in Runme), nor checked (an {expect} block checks output)`,
+      )
   }
   return out
 }

@@ -2,7 +2,33 @@
 // block itself defines. The parser says what expands: not single quotes, not a quoted heredoc.
 import { perBlock, type Rule } from '../rule.js'
 
-const WELL_KNOWN = new Set(['PATH', 'HOME', 'PWD', 'OLDPWD', 'USER', 'LOGNAME', 'SHELL', 'TERM', 'LANG', 'HOSTNAME', 'UID', 'EUID', 'PPID', 'RANDOM', 'SECONDS', 'LINENO', 'IFS', 'TMPDIR', 'DEBIAN_FRONTEND', 'EDITOR', 'PS1', 'OPTARG', 'OPTIND', 'REPLY', 'MAKEFLAGS'])
+const WELL_KNOWN = new Set([
+  'PATH',
+  'HOME',
+  'PWD',
+  'OLDPWD',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'TERM',
+  'LANG',
+  'HOSTNAME',
+  'UID',
+  'EUID',
+  'PPID',
+  'RANDOM',
+  'SECONDS',
+  'LINENO',
+  'IFS',
+  'TMPDIR',
+  'DEBIAN_FRONTEND',
+  'EDITOR',
+  'PS1',
+  'OPTARG',
+  'OPTIND',
+  'REPLY',
+  'MAKEFLAGS',
+])
 
 export const undefinedVariable: Rule = {
   id: 'undefined-variable',

@@ -49,18 +49,37 @@ export const testsText = (r?: TestReport) => (r ? `${r.passed} passed, ${r.faile
 const delta = (ms?: number) => (ms === undefined ? '' : `${ms < 0 ? '−' : '+'}${duration(Math.abs(ms))}`)
 
 export function renderCompare(a: RunView, b: RunView, rows: CompareRow[]): Html {
-  const cells = (s?: CompareSide) => html`<td class="${s ? statusClass(s.status) : ''}">${s?.status ?? '—'}</td><td>${duration(s?.durationMs)}</td>`
+  const cells = (s?: CompareSide) =>
+    html`<td class="${s ? statusClass(s.status) : ''}">${s?.status ?? '—'}</td>
+      <td>${duration(s?.durationMs)}</td>`
   const heads = ['block', 'section', 'this run', 'time', b.runId, 'time', 'change', 'tests (this run)', `tests (${b.runId})`]
   const row = (r: CompareRow) =>
-    html`<tr data-block="${r.id}" class="${r.worse ? 'worse' : ''}"><td><code>${r.id}</code></td><td>${r.section}</td>${[
-      cells(r.a),
-      cells(r.b),
-      html`<td>${delta(r.deltaMs)}</td><td>${testsText(r.a?.report)}</td><td>${testsText(r.b?.report)}</td>`,
-    ]}</tr>`
+    html`<tr data-block="${r.id}" class="${r.worse ? 'worse' : ''}">
+      <td><code>${r.id}</code></td>
+      <td>${r.section}</td>
+      ${[
+        cells(r.a),
+        cells(r.b),
+        html`<td>${delta(r.deltaMs)}</td>
+          <td>${testsText(r.a?.report)}</td>
+          <td>${testsText(r.b?.report)}</td>`,
+      ]}
+    </tr>`
   const differs = a.runbook?.sha256 !== b.runbook?.sha256 ? ' · the runbook differs between the two runs' : ''
-  return html`<section class="compare" aria-label="comparison"><h2>Compared with run <code>${b.runId}</code></h2>
-<p class="meta">this run ${duration(a.lastMs - a.startMs)} (${a.status}); run ${b.runId} ${duration(b.lastMs - b.startMs)} (${b.status})${differs}</p>
-<table class="compare"><thead><tr>${heads.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${rows.map(row)}</tbody></table></section>`
+  return html`<section class="compare" aria-label="comparison">
+    <h2>Compared with run <code>${b.runId}</code></h2>
+    <p class="meta">this run ${duration(a.lastMs - a.startMs)} (${a.status}); run ${b.runId} ${duration(b.lastMs - b.startMs)} (${b.status})${differs}</p>
+    <table class="compare">
+      <thead>
+        <tr>
+          ${heads.map((h) => html`<th>${h}</th>`)}
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(row)}
+      </tbody>
+    </table>
+  </section>`
 }
 
 /** The comparison as a plain text table, for the terminal. */
@@ -72,7 +91,12 @@ export function compareText(a: RunView, b: RunView, rows: CompareRow[]): string 
     table.push([`${r.worse ? '! ' : ''}${r.id}`, ...cols(sa), ...cols(sb), delta(r.deltaMs), testsText(sa?.report), testsText(sb?.report)])
   }
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
-  const lines = table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd())
+  const lines = table.map((row) =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd(),
+  )
   const head = `run ${a.runId} (${a.status}, ${duration(a.lastMs - a.startMs)}) compared with run ${b.runId} (${b.status}, ${duration(b.lastMs - b.startMs)})`
   return [head, ...lines, ...(rows.some((r) => r.worse) ? ['! worse than in the other run'] : [])].join('\n') + '\n'
 }

@@ -29,4 +29,10 @@ export function versus(nowMs: number, before: PreviousBlock): { text: string; tr
 }
 
 /** A UTC time as people read it, to the second. */
-export const clock = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC') : '')
+export const clock = (ms: number) =>
+  Number.isFinite(ms)
+    ? new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, ' UTC')
+    : ''

@@ -17,8 +17,12 @@ export function renderOutput(b: BlockView, href: Href): Html {
   const summary = lines ? `output: ${lines} line${lines === 1 ? '' : 's'}, ${bytes} bytes` : 'no output'
   if (!lines) return html`<p class="output muted">no output${file ? html` (${link})` : ''}</p>`
   const gap = html`<span class="elided">… ${elided} line${elided === 1 ? '' : 's'} left out: the whole output is in ${file ?? 'its side file'} …</span>`
-  const shown = elided > 0 ? html`${ansiHtml(head.join('\n'))}\n${gap}\n${ansiHtml(tail.join('\n'))}` : ansiHtml([...head, ...tail].join('\n'))
+  const shown = elided > 0 ? html`${ansiHtml(head.join('\n'))} ${gap} ${ansiHtml(tail.join('\n'))}` : ansiHtml([...head, ...tail].join('\n'))
   const last = partial ? html`${lines > 1 ? '\n' : ''}${ansiHtml(partial)}` : ''
   const title = html`<summary>${summary}${elided > 0 ? ` (head and tail; ${elided} lines left out)` : ''}</summary>`
-  return html`<details class="output" data-key="${b.id}/output">${title}<pre>${shown}${last}</pre>${link ? html`<p>whole output: ${link}</p>` : ''}</details>`
+  return html`<details class="output" data-key="${b.id}/output">
+    ${title}
+    <pre>${shown}${last}</pre>
+    ${link ? html`<p>whole output: ${link}</p>` : ''}
+  </details>`
 }

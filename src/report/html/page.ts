@@ -33,12 +33,12 @@ export const liveStatus = (view: RunView) => `${view.status} · ${countsText(vie
 /** What is inside <main>: the part a live page replaces as the run goes on. */
 export function renderMain(view: RunView, opts: PageOptions = {}): Html {
   const href = opts.href ?? ((f: string) => f)
-  return html`${renderHeader(view)}
-${opts.compare ? renderCompare(view, opts.compare.view, opts.compare.rows) : ''}
-${renderTimeline(view, opts.baseline)}
-${renderBlocks(view.blocks, view.sections, { ...(opts.baseline ? { baseline: opts.baseline } : {}), href })}
-<footer class="meta">Rendered by docrun from the run's events.jsonl${view.facts ? ` (the run: docrun ${view.facts.docrun})` : ''}.
-Whole outputs are in the run directory's output/ folder.</footer>`
+  return html`${renderHeader(view)} ${opts.compare ? renderCompare(view, opts.compare.view, opts.compare.rows) : ''} ${renderTimeline(view, opts.baseline)}
+    ${renderBlocks(view.blocks, view.sections, { ...(opts.baseline ? { baseline: opts.baseline } : {}), href })}
+    <footer class="meta">
+      Rendered by docrun from the run's events.jsonl${view.facts ? ` (the run: docrun ${view.facts.docrun})` : ''}. Whole outputs are in the run directory's
+      output/ folder.
+    </footer>`
 }
 
 export function renderPage(view: RunView, opts: PageOptions = {}): string {

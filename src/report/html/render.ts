@@ -21,7 +21,10 @@ export async function readRunView(runDir: string): Promise<RunView | undefined> 
 }
 
 /** Links from a page written at `htmlPath` to the files of the run directory. */
-export const hrefFrom = (htmlPath: string, runDir: string): Href => (file) => relative(dirname(resolve(htmlPath)), join(resolve(runDir), file)) || file
+export const hrefFrom =
+  (htmlPath: string, runDir: string): Href =>
+  (file) =>
+    relative(dirname(resolve(htmlPath)), join(resolve(runDir), file)) || file
 
 export async function writeReport(view: RunView, htmlPath: string, opts: { compare?: RunView } = {}): Promise<void> {
   const baseline = await loadBaseline(view)

@@ -12,7 +12,10 @@ export interface HtmlReporterOptions {
 
 export class HtmlReporter {
   private readonly model = new RunModel()
-  constructor(private readonly runDir: string, private readonly opts: HtmlReporterOptions = {}) {}
+  constructor(
+    private readonly runDir: string,
+    private readonly opts: HtmlReporterOptions = {},
+  ) {}
 
   async on(e: RunEvent): Promise<void> {
     this.model.apply(e)

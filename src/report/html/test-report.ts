@@ -12,14 +12,21 @@ function rows(r: TestReport, depth: number, withKnown: boolean): Html[] {
   const label = r.name ? `${r.format}: ${r.name}` : r.format
   const known = withKnown ? cell('known', r.known) : ''
   const counts = [cell('passed', r.passed), cell('failed', r.failed), cell('skipped', r.skipped), known, cell('total', r.total)]
-  const row = html`<tr data-format="${r.format}" data-depth="${depth}"><td>${depth ? `${'  '.repeat(depth - 1)}↳ ` : ''}${label}</td>${counts}</tr>`
+  const row = html`<tr data-format="${r.format}" data-depth="${depth}">
+    <td>${depth ? `${'  '.repeat(depth - 1)}↳ ` : ''}${label}</td>
+    ${counts}
+  </tr>`
   return [row, ...children(r).flatMap((n) => rows(n, depth + 1, withKnown))]
 }
 
 function names(title: string, cls: string, list: Html[]): Html {
   if (!list.length) return html``
   const more = list.length > 200 ? html`<p>… and ${list.length - 200} more</p>` : ''
-  return html`<p class="${cls}">${title} (${list.length}):</p><ul class="${cls}">${list.slice(0, 200)}</ul>${more}`
+  return html`<p class="${cls}">${title} (${list.length}):</p>
+    <ul class="${cls}">
+      ${list.slice(0, 200)}
+    </ul>
+    ${more}`
 }
 
 export function renderTestReport(report: TestReport | undefined): Html {
@@ -29,7 +36,15 @@ export function renderTestReport(report: TestReport | undefined): Html {
   const failures = [...new Set(flat.flatMap((x) => x.failures))].map((f) => html`<li><code>${f}</code></li>`)
   const known = flat.flatMap((x) => x.knownFailures ?? []).map((k) => html`<li><code>${k.name}</code> <span class="muted">(${k.list})</span></li>`)
   const heads = ['test report', 'passed', 'failed', 'skipped', ...(withKnown ? ['known'] : []), 'total']
-  const table = html`<table class="report"><thead><tr>${heads.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${rows(report, 0, withKnown)}</tbody></table>`
-  return html`<div class="test-report">${table}
-${names('Failing', 'failing', failures)}${names('Known failures', 'known-failures', known)}</div>`
+  const table = html`<table class="report">
+    <thead>
+      <tr>
+        ${heads.map((h) => html`<th>${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${rows(report, 0, withKnown)}
+    </tbody>
+  </table>`
+  return html`<div class="test-report">${table} ${names('Failing', 'failing', failures)}${names('Known failures', 'known-failures', known)}</div>`
 }

@@ -39,7 +39,10 @@ function guestLane(s: Scale, g: GuestSpan, endMs: number): Html {
   const tip = `guest ${g.guest}: started by ${g.bootStep}${ready}; ${ended}`
   const boot = html`<span class="booting" style="width:${booting.toFixed(2)}%"></span>`
   const span = html`<span class="life" style="${place(s, g.startMs, end)}" title="${tip}">${boot}<span class="sr">${tip}</span></span>`
-  return html`<div class="lane guest-lane" data-guest="${g.guest}"><div class="lane-label">guest ${g.guest}</div><div class="track">${span}</div></div>`
+  return html`<div class="lane guest-lane" data-guest="${g.guest}">
+    <div class="lane-label">guest ${g.guest}</div>
+    <div class="track">${span}</div>
+  </div>`
 }
 
 function axis(s: Scale): Html {
@@ -56,11 +59,18 @@ export function renderTimeline(view: RunView, baseline?: Baseline): Html {
     if (!blocks.length) return html``
     const bars = blocks.map((b) => b.attempts.map((a) => bar(s, b, a, view.lastMs, baseline)))
     const label = html`<div class="lane-label" title="${sec.label}">${sec.label}</div>`
-    return html`<div class="lane" data-section="${sec.label}">${label}<div class="track">${bars}</div></div>`
+    return html`<div class="lane" data-section="${sec.label}">
+      ${label}
+      <div class="track">${bars}</div>
+    </div>`
   })
   const ran = view.blocks.some((b) => b.attempts.length)
   const legend = LEGEND.map((st) => html`<span class="${statusClass(st)}"><i></i>${st}</span>`)
-  return html`<section class="timeline" aria-label="timeline"><h2>Timeline</h2>
-${ran ? [axis(s), lanes, view.guests.map((g) => guestLane(s, g, view.lastMs))] : html`<p class="muted">No block ran in this run.</p>`}
-<p class="legend">${legend}<span><i style="background:#54aeff"></i>guest up</span></p></section>`
+  return html`<section class="timeline" aria-label="timeline">
+    <h2>Timeline</h2>
+    ${ran ? [axis(s), lanes, view.guests.map((g) => guestLane(s, g, view.lastMs))] : html`<p class="muted">No block ran in this run.</p>`}
+    <p class="legend">
+      ${legend}<span><i style="background:#54aeff"></i>guest up</span>
+    </p>
+  </section>`
 }

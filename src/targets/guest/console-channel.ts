@@ -115,13 +115,18 @@ export class ConsoleChannel extends ChannelEvents implements Channel {
 
   async shutdown(graceMs = 10_000): Promise<string[]> {
     const steps: string[] = []
-    const wait = (ms: number) => within(this.proc.then(() => true), ms, false)
+    const wait = (ms: number) =>
+      within(
+        this.proc.then(() => true),
+        ms,
+        false,
+      )
     if (!this.exited) {
       this.write('\nsync; poweroff -f 2>/dev/null || echo o > /proc/sysrq-trigger\n')
       steps.push('sync; poweroff -f')
       if (!(await wait(graceMs))) {
         this.write(Buffer.from([0x01, 0x78]))
-        steps.push("QEMU quit (Ctrl-A x)")
+        steps.push('QEMU quit (Ctrl-A x)')
         if (!(await wait(3000)) && this.proc.pid) {
           try {
             process.kill(-this.proc.pid, 'SIGTERM')

@@ -31,7 +31,10 @@ export type { GuestBoot }
 
 /** A failure that comes with what the console last said. */
 export class GuestError extends Error {
-  constructor(message: string, readonly consoleTail: string[]) {
+  constructor(
+    message: string,
+    readonly consoleTail: string[],
+  ) {
     super(message)
   }
 }
@@ -134,6 +137,8 @@ export class GuestTarget implements Target {
     const was = channel.exited
     const steps = await channel.shutdown()
     const life = formatDuration(performance.now() - this.startedAt)
-    return was ? `guest ${this.name} had already stopped (up ${life})` : `guest ${this.name} shut down after ${life} (${steps.join(' → ') || 'it stopped by itself'})`
+    return was
+      ? `guest ${this.name} had already stopped (up ${life})`
+      : `guest ${this.name} shut down after ${life} (${steps.join(' → ') || 'it stopped by itself'})`
   }
 }

@@ -52,7 +52,15 @@ export function waitReady(channel: Channel, opts: WaitReadyOptions): Promise<voi
       if (error) reject(error)
       else resolve()
     }
-    const timer = setTimeout(() => done(new BootError(`the guest's shell was not ready within ${formatDuration(opts.timeoutMs)} (waiting for ${opts.boot.ready ? `ready=${opts.boot.ready}` : 'a shell prompt'}); raise the start block's timeout= for slower boots`)), opts.timeoutMs)
+    const timer = setTimeout(
+      () =>
+        done(
+          new BootError(
+            `the guest's shell was not ready within ${formatDuration(opts.timeoutMs)} (waiting for ${opts.boot.ready ? `ready=${opts.boot.ready}` : 'a shell prompt'}); raise the start block's timeout= for slower boots`,
+          ),
+        ),
+      opts.timeoutMs,
+    )
     const onAbort = () => done(new BootError('interrupted while the guest was booting'))
     opts.signal?.addEventListener('abort', onAbort, { once: true })
     if (opts.signal?.aborted) onAbort()
