@@ -38,7 +38,12 @@ async function describeTree(dir: string): Promise<Record<string, unknown>> {
       const p = rel ? `${rel}/${name}` : name
       const s = lstatSync(join(dir, p))
       out[p] = {
-        mode: s.mode.toString(8), uid: s.uid, gid: s.gid, size: s.size, rdev: s.rdev, mtime: Math.floor(s.mtimeMs / 1000),
+        mode: s.mode.toString(8),
+        uid: s.uid,
+        gid: s.gid,
+        size: s.size,
+        rdev: s.rdev,
+        mtime: Math.floor(s.mtimeMs / 1000),
         ...(s.isSymbolicLink() ? { target: readlinkSync(join(dir, p)) } : {}),
         ...(s.isFile() ? { content: readFileSync(join(dir, p), 'utf8') } : {}),
       }
