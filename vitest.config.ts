@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
+    setupFiles: ['test/helpers/cleanup.ts'],
     include: ['test/**/*.test.ts'],
     // The reduced s390 path takes about ten minutes: `npm run test:s390` (vitest.s390.config.ts).
     exclude: ['test/s390-reduced.test.ts', '**/node_modules/**'],

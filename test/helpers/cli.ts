@@ -20,8 +20,13 @@ export async function docrun(args: string[], opts: Options & { cwd: string }): P
   return { exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), all: String(r.all) }
 }
 
+/** The workspaces this test file made: removed after it (test/helpers/cleanup.ts). */
+export const madeWorkspaces: string[] = []
+
 export function workspace(prefix = 'docrun-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  const dir = mkdtempSync(join(tmpdir(), prefix))
+  madeWorkspaces.push(dir)
+  return dir
 }
 
 /** The latest run's directory in a workspace. */
