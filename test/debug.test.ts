@@ -207,6 +207,20 @@ describe('docrun run --debug', () => {
     expect(resumed.stdout).toMatch(/needs-marker passed/)
   }, 90_000)
 
+  it('a timed-out block opens the shell too; `docrun stop` while the person is in it ends the shell and the run (exit 130)', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'r.md'), ['# D', '', fence('{name=slow timeout=1s}', 'sleep 30'), fence('{name=after}', 'touch after-ran'), ''].join('\n'))
+    const t = terminal(ws)
+    await t.start('run --debug r.md')
+    await t.waitFor(/slow timed out: /)
+    await t.waitFor(/^\[docrun debug: slow\]/m)
+    const stop = await docrun(['stop'], { cwd: ws })
+    expect(stop.exitCode, stop.all).toBe(0)
+    expect(await t.exitCode()).toBe(130)
+    expect(blockEnd(ws, 'slow')!.result).toMatchObject({ status: 'timed-out', interventions: [{ why: 'timed-out', action: 'abort' }] })
+    expect(existsSync(join(ws, 'after-ran'))).toBe(false)
+  }, 90_000)
+
   it('without a terminal, --debug is refused (exit 2) and nothing runs', async () => {
     const ws = workspace()
     writeFileSync(join(ws, 'r.md'), ['# D', '', fence('{name=a}', 'touch ran'), ''].join('\n'))

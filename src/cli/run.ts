@@ -11,7 +11,6 @@ import { RunSession } from '../run/session.js'
 import { EXIT } from '../common/exit-codes.js'
 import { defaultCacheDir } from '../cache/index.js'
 import { VERSION } from '../version.js'
-import { personHasTerminal } from '../run/debug.js'
 import { atTerminal } from '../run/debug-terminal.js'
 import { importForRun, isImportable } from './import.js'
 import { CliError, loadForRun, parseSets } from './load.js'
@@ -76,8 +75,6 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
 function onSignals(controller: AbortController): () => void {
   let signals = 0
   const onSignal = (sig: NodeJS.Signals) => {
-    // A person in a --debug shell: their Ctrl-C is for the shell (or the question), not the run.
-    if (sig === 'SIGINT' && personHasTerminal()) return
     signals++
     if (signals === 1) {
       process.stderr.write(`\ndocrun: ${sig}: stopping the running block and cleaning up (again to hurry, a third time to quit at once)\n`)

@@ -22,9 +22,9 @@ export interface DebugOptions {
 /** Runs one attempt of a block and returns its result (run-block.ts's runBlock). */
 export type AttemptRunner = (ctx: RunContext, step: Step, attempt: number) => Promise<BlockResult>
 
-let personAtTerminal = false
-/** True while a person has the terminal in a debug shell or its question: the CLI leaves SIGINT to them. */
-export const personHasTerminal = (): boolean => personAtTerminal
+// Ctrl-C in the debug shell reaches the shell alone: an interactive shell takes the terminal's
+// foreground (job control), and the question and an attached console read the terminal raw.
+// A SIGINT docrun does get (`docrun stop`) stops the run: the shell is ended, the answer is abort.
 
 const CHOICES = { r: 'retry', c: 'continue', s: 'skip', a: 'abort' } as const
 type Action = Intervention['action']
@@ -89,31 +89,27 @@ async function snapshotNow(ctx: RunContext, step: Step): Promise<boolean> {
 async function stepIn(ctx: RunContext, step: Step, why: Intervention['why'], attempt: number, failure?: string): Promise<{ intervention: Intervention; fresh?: Step }> {
   const t0 = performance.now()
   await ctx.opts.bus.emit({ type: 'attend', time: now(), step: step.id, target: step.target.name, why, attempt, ...(failure ? { message: failure } : {}) })
-  personAtTerminal = true
-  try {
-    const shell = await openShell(ctx, step, why, failure)
-    for (;;) {
-      const run = why === 'breakpoint' ? '[r]un it' : '[r]etry'
-      const key = await askKey(`docrun: ${step.id}: ${run}, [c]ontinue as passed, [s]kip, [a]bort? `, 'rcsa', 'a')
-      const action: Action = CHOICES[key as keyof typeof CHOICES]
-      let fresh: Step | undefined
-      if (action === 'retry') {
-        const found = await reread(ctx, step)
-        if (typeof found === 'string') {
-          process.stdout.write(`docrun: ${found}\n`)
-          continue
-        }
-        fresh = found
+  const shell = await openShell(ctx, step, why, failure)
+  for (;;) {
+    const run = why === 'breakpoint' ? '[r]un it' : '[r]etry'
+    // The run stopping (SIGTERM, `docrun stop`) while the person is here: abort.
+    const key = await askKey(`docrun: ${step.id}: ${run}, [c]ontinue as passed, [s]kip, [a]bort? `, 'rcsa', 'a', { signal: ctx.opts.signal })
+    const action: Action = CHOICES[key as keyof typeof CHOICES]
+    let fresh: Step | undefined
+    if (action === 'retry') {
+      const found = await reread(ctx, step)
+      if (typeof found === 'string') {
+        process.stdout.write(`docrun: ${found}\n`)
+        continue
       }
-      const intervention: Intervention = {
-        ...{ why, action, durationMs: performance.now() - t0, attempt, where: shell.where },
-        ...(failure ? { failure } : {}),
-        ...(shell.commands ? { commands: shell.commands } : {}),
-      }
-      return { intervention, ...(fresh ? { fresh } : {}) }
+      fresh = found
     }
-  } finally {
-    personAtTerminal = false
+    const intervention: Intervention = {
+      ...{ why, action, durationMs: performance.now() - t0, attempt, where: shell.where },
+      ...(failure ? { failure } : {}),
+      ...(shell.commands ? { commands: shell.commands } : {}),
+    }
+    return { intervention, ...(fresh ? { fresh } : {}) }
   }
 }
 
@@ -162,7 +158,7 @@ async function debugShell(ctx: RunContext, step: Step, say: (text: string) => vo
     ? `${term}PS1='[docrun debug: ${promptName(step.id)}] \\w\\$ ' PS2='> '\nHISTFILE='${history}' HISTSIZE=10000 HISTFILESIZE=10000 HISTCONTROL= HISTIGNORE=\nunset HISTTIMEFORMAT; shopt -s histappend; PROMPT_COMMAND='history -a'\n`
     : `${term}PS1='[docrun debug: ${promptName(step.id)}] $ ' PS2='> '\n`
   say(`a shell ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'} in the state the block left (variables, functions, directory); what you set there stays there, files you change stay changed. Leave it with \`exit\` or Ctrl-D.`)
-  await ctx.pool.shellAtTerminal(step.target, rc)
+  await ctx.pool.shellAtTerminal(step.target, rc, ctx.opts.signal)
   if (!bash) return { where: `${where} (sh keeps no history: the commands typed are not recorded)` }
   const local = session.channel.localPath?.(history)
   const text = local ? await readFile(local, 'utf8').catch(() => '') : ''
@@ -180,7 +176,7 @@ async function guestConsole(ctx: RunContext, step: Step, say: (text: string) => 
   say(`guest ${step.target.name}'s console, attached: its shell, in the state the block left. Ctrl-C goes to the guest; leave with Ctrl-] (the guest stays up).`)
   const t0 = performance.now()
   session.channel.write('\n')
-  const how = await attachConsole(session.channel)
+  const how = await attachConsole(session.channel, { signal: ctx.opts.signal })
   if (how === 'closed') {
     process.stdout.write(`\ndocrun: guest ${step.target.name}'s console ended after ${formatDuration(performance.now() - t0)}: ${session.closedReason ?? ''}\n`)
     return { where }

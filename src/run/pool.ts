@@ -143,8 +143,8 @@ export class TargetPool {
   }
 
   /** `--debug`: an interactive shell on a host or chroot target, from its session's state, with the user's terminal; `rc` runs first. */
-  async shellAtTerminal(where: TargetRef, rc: string): Promise<number> {
-    return runAtTerminal(await this.detached(where, rc, { interactive: true }))
+  async shellAtTerminal(where: TargetRef, rc: string, signal?: AbortSignal): Promise<number> {
+    return runAtTerminal(await this.detached(where, rc, { interactive: true }), signal, 'SIGHUP')
   }
 
   /** What a target is, in words ("bash on the host", "guest vm"), once it is open. */

@@ -35,14 +35,18 @@ export function startDetached(cmd: Command, stdin: 'pipe' | 'ignore') {
   return proc
 }
 
-/** Run `cmd` with the user's terminal (stdin, stdout, stderr inherited): its exit status. */
-export async function runAtTerminal(cmd: Command, signal?: AbortSignal): Promise<number> {
+/**
+ * Run `cmd` with the user's terminal (stdin, stdout, stderr inherited): its exit status. `signal`
+ * ends it with `killSignal` (an interactive shell ignores SIGTERM but not SIGHUP).
+ */
+export async function runAtTerminal(cmd: Command, signal?: AbortSignal, killSignal: NodeJS.Signals = 'SIGTERM'): Promise<number> {
   const r = await execa(cmd.file, cmd.args, {
     cwd: cmd.cwd,
     env: cmd.env ?? {},
     extendEnv: !cmd.cleanEnv,
     stdio: 'inherit',
     reject: false,
+    killSignal,
     ...(signal ? { cancelSignal: signal } : {}),
   })
   return r.exitCode ?? 128 + 2
