@@ -33,7 +33,7 @@ class Terminal {
   /** Wait until the screen shows `what` (after `from` characters of it), and return the screen. */
   async waitFor(what: RegExp, timeoutMs = 30_000): Promise<string> {
     let pane = ''
-    for (const end = Date.now() + timeoutMs; Date.now() < end; ) {
+    for (const end = Date.now() + timeoutMs; Date.now() < end;) {
       pane = await this.screen()
       if (what.test(pane)) return pane
       await new Promise((r) => setTimeout(r, 100))
@@ -87,13 +87,26 @@ async function qemuIn(ws: string): Promise<number[]> {
 const QUESTION = /\[r\]etry, \[c\]ontinue as passed, \[s\]kip, \[a\]bort\? $/m
 const fence = (meta: string, ...lines: string[]) => ['```sh ' + meta, ...lines, '```', ''].join('\n')
 
-type BlockEnd = { type: string; step: string; result: { status: string; message?: string; interventions?: { action: string; why: string; commands?: string[]; durationMs: number }[] } }
+type BlockEnd = {
+  type: string
+  step: string
+  result: { status: string; message?: string; interventions?: { action: string; why: string; commands?: string[]; durationMs: number }[] }
+}
 const blockEnd = (ws: string, id: string) => events(ws).find((e) => e.type === 'block-end' && e.step === id) as BlockEnd | undefined
 
 describe('docrun run --debug', () => {
   it('host: a shell at the failed block in the state it left; Ctrl-C reaches the shell; fixed by hand, retried, the run passes', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'r.md'), ['# D', '', fence('{name=setup}', 'GREETING=hello; mkdir -p sub; cd sub'), fence('{name=needs-marker}', 'test -f marker'), fence('{name=after}', 'echo "after: $GREETING in $(basename "$PWD")"')].join('\n'))
+    writeFileSync(
+      join(ws, 'r.md'),
+      [
+        '# D',
+        '',
+        fence('{name=setup}', 'GREETING=hello; mkdir -p sub; cd sub'),
+        fence('{name=needs-marker}', 'test -f marker'),
+        fence('{name=after}', 'echo "after: $GREETING in $(basename "$PWD")"'),
+      ].join('\n'),
+    )
     const t = terminal(ws)
     await t.start('run --debug r.md')
     await t.waitFor(/^\[docrun debug: needs-marker\] \S*\/sub# $/m)
@@ -112,7 +125,9 @@ describe('docrun run --debug', () => {
     expect(transcript(ws)).toMatch(/^after: hello in sub$/m)
     const end = blockEnd(ws, 'needs-marker')!
     expect(end.result.status).toBe('passed')
-    expect(end.result.interventions).toMatchObject([{ why: 'failed', action: 'retry', commands: ['echo "greeting=$GREETING"; sleep 60', 'touch marker', 'exit'] }])
+    expect(end.result.interventions).toMatchObject([
+      { why: 'failed', action: 'retry', commands: ['echo "greeting=$GREETING"; sleep 60', 'touch marker', 'exit'] },
+    ])
     expect(end.result.interventions![0]!.durationMs).toBeGreaterThan(100)
     const md = transcript(ws)
     expect(md).toMatch(/🧑‍🔧 a person stepped in after attempt 1 failed, in bash on the host for [\d.]+m?s, and chose retry — exited with status 1/)
@@ -142,7 +157,10 @@ describe('docrun run --debug', () => {
 
   it('continue is recorded as passed by hand, skip as skipped by a person; the run goes on', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'r.md'), ['# D', '', fence('{name=first}', 'exit 3'), fence('{name=second}', 'exit 4'), fence('{name=third}', 'echo third ran'), ''].join('\n'))
+    writeFileSync(
+      join(ws, 'r.md'),
+      ['# D', '', fence('{name=first}', 'exit 3'), fence('{name=second}', 'exit 4'), fence('{name=third}', 'echo third ran'), ''].join('\n'),
+    )
     const t = terminal(ws)
     await t.start('run --debug r.md')
     await t.waitFor(/^\[docrun debug: first\]/m)
@@ -154,7 +172,10 @@ describe('docrun run --debug', () => {
     await t.waitFor(/second: \[r\]etry.*\? $/m)
     await t.type('s')
     expect(await t.exitCode()).toBe(0)
-    expect(blockEnd(ws, 'first')!.result).toMatchObject({ status: 'passed', message: expect.stringMatching(/^passed by hand: a person chose continue after it failed/) })
+    expect(blockEnd(ws, 'first')!.result).toMatchObject({
+      status: 'passed',
+      message: expect.stringMatching(/^passed by hand: a person chose continue after it failed/),
+    })
     expect(blockEnd(ws, 'second')!.result).toMatchObject({ status: 'skipped', message: expect.stringMatching(/^skipped by a person after it failed/) })
     const md = transcript(ws)
     expect(md).toMatch(/✅ \*\*passed\*\* · `first`[^\n]*\n>\n> passed by hand: a person chose continue/)
@@ -171,7 +192,17 @@ describe('docrun run --debug', () => {
 
   it('{breakpoint}: the shell before the block runs (the state before it); run it, or abort (exit 130, resumable)', async () => {
     const ws = workspace()
-    writeFileSync(join(ws, 'r.md'), ['# D', '', fence('{name=setup}', 'STAGE=one'), fence('{name=look breakpoint}', 'test -f marker; echo "look: $STAGE"'), fence('{name=stop-here breakpoint}', 'echo ran > stopped.txt'), ''].join('\n'))
+    writeFileSync(
+      join(ws, 'r.md'),
+      [
+        '# D',
+        '',
+        fence('{name=setup}', 'STAGE=one'),
+        fence('{name=look breakpoint}', 'test -f marker; echo "look: $STAGE"'),
+        fence('{name=stop-here breakpoint}', 'echo ran > stopped.txt'),
+        '',
+      ].join('\n'),
+    )
     const t = terminal(ws)
     await t.start('run --debug r.md')
     await t.waitFor(/look stopped at its \{breakpoint\}, before it runs/)
@@ -244,7 +275,14 @@ describe('docrun run --debug', () => {
     await freshChroot(join(ws, 'root'))
     writeFileSync(
       join(ws, 'r.md'),
-      ['# C', '', fence('{name=enter target=chroot root=./root}', 'mkdir -p /opt/w && cd /opt/w; WHERE=inside'), fence('{name=needs-marker target=chroot root=./root}', 'test -f marker'), fence('{name=host-side}', 'test -f root/opt/w/marker'), ''].join('\n'),
+      [
+        '# C',
+        '',
+        fence('{name=enter target=chroot root=./root}', 'mkdir -p /opt/w && cd /opt/w; WHERE=inside'),
+        fence('{name=needs-marker target=chroot root=./root}', 'test -f marker'),
+        fence('{name=host-side}', 'test -f root/opt/w/marker'),
+        '',
+      ].join('\n'),
     )
     const t = terminal(ws)
     await t.start('run --debug r.md')
@@ -267,7 +305,11 @@ describe('docrun run --debug', () => {
     }, 600_000)
     it("the guest's console attached (its own shell, the block's state); Ctrl-C reaches the guest; a command typed, Ctrl-], retry passes", async () => {
       const ws = workspace()
-      guestRunbook(ws, kit, ['## 2. In the guest', '', fence('{name=go-tmp target=vm}', 'cd /tmp; GREETING=hi'), fence('{name=needs-x target=vm}', 'test -f /tmp/x')].join('\n'))
+      guestRunbook(
+        ws,
+        kit,
+        ['## 2. In the guest', '', fence('{name=go-tmp target=vm}', 'cd /tmp; GREETING=hi'), fence('{name=needs-x target=vm}', 'test -f /tmp/x')].join('\n'),
+      )
       const t = terminal(ws)
       await t.start('run --debug guest.md')
       await t.waitFor(/guest vm's console, attached/, 120_000)
@@ -284,7 +326,9 @@ describe('docrun run --debug', () => {
       await t.type('r')
       expect(await t.exitCode()).toBe(0)
       expect(blockEnd(ws, 'needs-x')!.result).toMatchObject({ status: 'passed', interventions: [{ why: 'failed', action: 'retry' }] })
-      expect(transcript(ws)).toMatch(/a person stepped in after attempt 1 failed, in guest vm's console \(what was typed is in its console log\) for [\d.]+m?s, and chose retry/)
+      expect(transcript(ws)).toMatch(
+        /a person stepped in after attempt 1 failed, in guest vm's console \(what was typed is in its console log\) for [\d.]+m?s, and chose retry/,
+      )
       // The prompt was the session's own for the person only: the blocks after it run clean.
       expect(readFileSync(join(latestRun(ws), 'console-vm.log'), 'utf8')).toContain('echo hi > /tmp/x')
       // The guest stayed up while the person worked, and went with the run.

@@ -37,9 +37,13 @@ export interface RunCliOptions {
 export async function runCommand(givenPath: string, opts: RunCliOptions): Promise<number> {
   const workspace = resolve(opts.workspace ?? process.cwd())
   // A document as it is (`docrun run s390.rst`): imported on the fly into the workspace.
-  if (opts.updateExpect && isImportable(givenPath)) throw new CliError(`--update-expect rewrites a Markdown runbook's {expect} blocks; ${givenPath} is imported on the fly (import it with \`docrun import\` and run that)`)
+  if (opts.updateExpect && isImportable(givenPath))
+    throw new CliError(
+      `--update-expect rewrites a Markdown runbook's {expect} blocks; ${givenPath} is imported on the fly (import it with \`docrun import\` and run that)`,
+    )
   const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, workspace) : givenPath
-  if (opts.debug && !atTerminal()) throw new CliError('docrun: --debug needs a terminal (stdin and stdout); for unattended runs, read the transcript and use --resume')
+  if (opts.debug && !atTerminal())
+    throw new CliError('docrun: --debug needs a terminal (stdin and stdout); for unattended runs, read the transcript and use --resume')
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   const load = (terminal: boolean) => loadForRun(runbookPath, { sets: parseSets(opts.set), selection, terminal })
   const { plan, runbook } = await load(!!process.stdin.isTTY && !!process.stdout.isTTY)
@@ -63,7 +67,19 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     const cache = useCache === false ? {} : { cache: { dir: resolve(cacheDir ?? defaultCacheDir()), version: VERSION } }
     // --debug: a retry reads the runbook again (the person may have fixed the block).
     const debug = debugging ? { debug: { reload: async () => (await load(true)).plan } } : {}
-    const session = new RunSession({ ...rest, ...cache, ...debug, runbookPath, runbook, plan, checks, paths, lock, signal: controller.signal, ...(runId ? { runId } : {}) })
+    const session = new RunSession({
+      ...rest,
+      ...cache,
+      ...debug,
+      runbookPath,
+      runbook,
+      plan,
+      checks,
+      paths,
+      lock,
+      signal: controller.signal,
+      ...(runId ? { runId } : {}),
+    })
     return await session.run()
   } finally {
     stopSignals()

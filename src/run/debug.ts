@@ -41,7 +41,8 @@ export async function attended(ctx: RunContext, first: Step, runAttempt: Attempt
   }
   for (let attempt = 1; ; attempt++) {
     const result = await runAttempt(ctx, step, attempt)
-    if (result.status === 'passed' || result.status === 'interrupted' || ctx.opts.signal.aborted) return { result: withInterventions(result, interventions), step }
+    if (result.status === 'passed' || result.status === 'interrupted' || ctx.opts.signal.aborted)
+      return { result: withInterventions(result, interventions), step }
     const why = result.status === 'timed-out' ? 'timed-out' : 'failed'
     const { intervention, fresh } = await stepIn(ctx, step, why, attempt, result.message ?? `exit ${result.exitCode ?? 'none'}`)
     interventions.push(intervention)
@@ -60,7 +61,14 @@ async function decided(ctx: RunContext, step: Step, r: BlockResult, i: Intervent
   const after = `after it ${i.why === 'timed-out' ? 'timed out' : 'failed'} (${i.failure})`
   if (i.action === 'continue') {
     const snapshot = await snapshotNow(ctx, step)
-    return { ...r, status: 'passed', timedOut: false, message: `passed by hand: a person chose continue ${after}`, interventions: list, ...(snapshot ? { snapshot } : {}) }
+    return {
+      ...r,
+      status: 'passed',
+      timedOut: false,
+      message: `passed by hand: a person chose continue ${after}`,
+      interventions: list,
+      ...(snapshot ? { snapshot } : {}),
+    }
   }
   if (i.action === 'skip') return { ...r, status: 'skipped', timedOut: false, message: `skipped by a person ${after}`, interventions: list }
   return { ...r, message: `${r.message ?? r.status}; a person aborted the run here`, interventions: list }
@@ -86,7 +94,13 @@ async function snapshotNow(ctx: RunContext, step: Step): Promise<boolean> {
 }
 
 /** The shell, then the question; a retry re-reads the block (asked again if it is gone). */
-async function stepIn(ctx: RunContext, step: Step, why: Intervention['why'], attempt: number, failure?: string): Promise<{ intervention: Intervention; fresh?: Step }> {
+async function stepIn(
+  ctx: RunContext,
+  step: Step,
+  why: Intervention['why'],
+  attempt: number,
+  failure?: string,
+): Promise<{ intervention: Intervention; fresh?: Step }> {
   const t0 = performance.now()
   await ctx.opts.bus.emit({ type: 'attend', time: now(), step: step.id, target: step.target.name, why, attempt, ...(failure ? { message: failure } : {}) })
   const shell = await openShell(ctx, step, why, failure)
@@ -119,7 +133,8 @@ async function reread(ctx: RunContext, step: Step): Promise<Step | string> {
     const plan = await ctx.opts.debug!.reload()
     const fresh = plan.steps.find((s) => s.id === step.id)
     if (!fresh) return `the runbook has no block ${step.id} now (renamed or removed?): choose again`
-    if (fresh.target.name !== step.target.name) return `block ${step.id} now runs on ${fresh.target.name}, not ${step.target.name}: choose again (or abort and run again)`
+    if (fresh.target.name !== step.target.name)
+      return `block ${step.id} now runs on ${fresh.target.name}, not ${step.target.name}: choose again (or abort and run again)`
     return fresh
   } catch (error) {
     return `the runbook cannot be read now: ${(error as Error).message.split('\n').slice(0, 8).join('\n')}\nfix it and choose again`
@@ -157,14 +172,19 @@ async function debugShell(ctx: RunContext, step: Step, say: (text: string) => vo
   const rc = bash
     ? `${term}PS1='[docrun debug: ${promptName(step.id)}] \\w\\$ ' PS2='> '\nHISTFILE='${history}' HISTSIZE=10000 HISTFILESIZE=10000 HISTCONTROL= HISTIGNORE=\nunset HISTTIMEFORMAT; shopt -s histappend; PROMPT_COMMAND='history -a'\n`
     : `${term}PS1='[docrun debug: ${promptName(step.id)}] $ ' PS2='> '\n`
-  say(`a shell ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'} in the state the block left (variables, functions, directory); what you set there stays there, files you change stay changed. Leave it with \`exit\` or Ctrl-D.`)
+  say(
+    `a shell ${step.target.kind === 'chroot' ? `in chroot ${step.target.root}` : 'on the host'} in the state the block left (variables, functions, directory); what you set there stays there, files you change stay changed. Leave it with \`exit\` or Ctrl-D.`,
+  )
   await ctx.pool.shellAtTerminal(step.target, rc, ctx.opts.signal)
   if (!bash) return { where: `${where} (sh keeps no history: the commands typed are not recorded)` }
   const local = session.channel.localPath?.(history)
   const text = local ? await readFile(local, 'utf8').catch(() => '') : ''
   if (local) await rm(local, { force: true })
   const secrets = ctx.opts.secrets
-  const commands = text.split('\n').filter((l) => l.trim() !== '').map((l) => (secrets ? secrets.mask(l) : l))
+  const commands = text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => (secrets ? secrets.mask(l) : l))
   return { where, commands }
 }
 
@@ -173,7 +193,9 @@ async function guestConsole(ctx: RunContext, step: Step, say: (text: string) => 
   const session = await ctx.pool.get(step.target)
   const where = `guest ${step.target.name}'s console`
   await session.sync([`PS1='[docrun debug: ${promptName(step.id)}] # ' PS2='> '`], 15_000)
-  say(`guest ${step.target.name}'s console, attached: its shell, in the state the block left. Ctrl-C goes to the guest; leave with Ctrl-] (the guest stays up).`)
+  say(
+    `guest ${step.target.name}'s console, attached: its shell, in the state the block left. Ctrl-C goes to the guest; leave with Ctrl-] (the guest stays up).`,
+  )
   const t0 = performance.now()
   session.channel.write('\n')
   const how = await attachConsole(session.channel, { signal: ctx.opts.signal })
@@ -187,7 +209,9 @@ async function guestConsole(ctx: RunContext, step: Step, say: (text: string) => 
   try {
     await session.sync(['PS1= PS2='], 15_000)
   } catch (error) {
-    process.stdout.write(`docrun: guest ${step.target.name}'s shell does not answer after the console was left (${(error as Error).message}); a retry will likely fail\n`)
+    process.stdout.write(
+      `docrun: guest ${step.target.name}'s shell does not answer after the console was left (${(error as Error).message}); a retry will likely fail\n`,
+    )
   }
   return { where: `${where} (what was typed is in its console log)` }
 }

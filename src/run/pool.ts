@@ -30,7 +30,9 @@ export interface PoolOptions {
   /** Something the run should say (a restored shell, a guest's shutdown, what a shell wrote on its stderr). */
   note?: (message: string) => Promise<void>
   /** What the pool started or made that may outlive a block (a shell, QEMU, a background block, a temp dir): for the resource ledger. */
-  onResource?: (r: { kind: 'process'; pid: number; startTime: string; description: string } | { kind: 'dir'; path: string; description: string }) => Promise<void>
+  onResource?: (
+    r: { kind: 'process'; pid: number; startTime: string; description: string } | { kind: 'dir'; path: string; description: string },
+  ) => Promise<void>
   /** A guest's lifetime: booted (ready after ms) or ended (how). */
   onGuest?: (name: string, e: { pid: number; readyAfterMs: number } | { end: string }) => Promise<void>
 }
@@ -65,7 +67,10 @@ export class TargetPool {
   /** Notes from shells' stderr, said in order, waited for when targets close. */
   private stderrSaid: Promise<void> = Promise.resolve()
 
-  constructor(private readonly opts: PoolOptions, private readonly factory: TargetFactory = realTargets) {}
+  constructor(
+    private readonly opts: PoolOptions,
+    private readonly factory: TargetFactory = realTargets,
+  ) {}
 
   async get(ref: TargetRef): Promise<ShellSession> {
     const have = this.open.get(ref.name)
