@@ -4,10 +4,11 @@
 // restored chroot directory gets its mounts again from the (uncached) block that makes them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execa } from 'execa'
-import { closeSync, existsSync, mkdirSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { entryDir, readMeta } from '../src/cache/store.js'
 import { docrun, transcript, workspace } from './helpers/cli.js'
+import { describeTree } from './helpers/tree.js'
 
 const MAKE_TREE = `echo ran >> counter
 mkdir -p out/sub
@@ -29,31 +30,6 @@ ${make}
 cat out/regular >> used
 \`\`\`
 `
-
-/** Everything a restore must keep, per relative path: lstat fields, link targets, content, and the xattrs. */
-async function describeTree(dir: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {}
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel)).sort()) {
-      const p = rel ? `${rel}/${name}` : name
-      const s = lstatSync(join(dir, p))
-      out[p] = {
-        mode: s.mode.toString(8),
-        uid: s.uid,
-        gid: s.gid,
-        size: s.size,
-        rdev: s.rdev,
-        mtime: Math.floor(s.mtimeMs / 1000),
-        ...(s.isSymbolicLink() ? { target: readlinkSync(join(dir, p)) } : {}),
-        ...(s.isFile() ? { content: readFileSync(join(dir, p), 'utf8') } : {}),
-      }
-      if (s.isDirectory()) walk(p)
-    }
-  }
-  walk('')
-  out.xattrs = (await execa('getfattr', ['-h', '-R', '-d', '-m', '-', '.'], { cwd: dir })).stdout
-  return out
-}
 
 /** A fresh workspace with the runbook, run with the shared cache dir. */
 async function runIn(cacheDir: string, text = runbook()): Promise<{ ws: string; r: Awaited<ReturnType<typeof docrun>> }> {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execa } from 'execa'
 import { chmodSync, chownSync, closeSync, existsSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs'
-import { readlinkSync, readSync, statSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs'
+import { readSync, statSync, symlinkSync, utimesSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseRunbook } from '../src/runbook/parse.js'
 import { buildPlan } from '../src/plan/plan.js'
@@ -12,6 +12,7 @@ import { entryDir, readMeta } from '../src/cache/store.js'
 import { restorePaths, storePaths } from '../src/cache/restore.js'
 import { listEntries, parseSize, pruneEntries } from '../src/cache/prune.js'
 import { docrun, ROOT, workspace } from './helpers/cli.js'
+import { describeTree } from './helpers/tree.js'
 
 const KEY = (n: number) => n.toString(16).padStart(2, '0').repeat(32)
 
@@ -112,32 +113,6 @@ async function makeTree(dir: string): Promise<void> {
   chmodSync(join(dir, 'sub/owned'), 0o640)
   await execa('setfattr', ['-n', 'user.docrun', '-v', 'kept', join(dir, 'sub/owned')])
   writeFileSync(join(dir, 'sub/deeper/big'), Buffer.alloc(300_000, 7))
-}
-
-/** Everything a restore must keep, per relative path: lstat fields, link targets, content, xattrs. */
-async function describeTree(dir: string): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {}
-  const walk = (rel: string) => {
-    for (const name of readdirSync(join(dir, rel)).sort()) {
-      const p = rel ? `${rel}/${name}` : name
-      const s = lstatSync(join(dir, p))
-      out[p] = {
-        mode: s.mode.toString(8),
-        uid: s.uid,
-        gid: s.gid,
-        size: s.size,
-        rdev: s.rdev,
-        nlink: s.nlink,
-        mtime: Math.floor(s.mtimeMs / 1000),
-        ...(s.isSymbolicLink() ? { target: readlinkSync(join(dir, p)) } : {}),
-        ...(s.isFile() ? { content: readFileSync(join(dir, p)).toString('base64').slice(0, 64) } : {}),
-      }
-      if (s.isDirectory()) walk(p)
-    }
-  }
-  walk('')
-  out.xattrs = (await execa('getfattr', ['-h', '-R', '-d', '-m', '-', '.'], { cwd: dir })).stdout
-  return out
 }
 
 const RESTORE_SCRIPT = `
