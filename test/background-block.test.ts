@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } fr
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CLI, docrun, events, latestRun, workspace } from './helpers/cli.js'
 import { alive } from './helpers/proc.js'
 
@@ -100,7 +100,7 @@ describe('background blocks', () => {
     const ws = workspace()
     writeFileSync(join(ws, 'README.md'), README('test -f go || sleep 600', true))
     const child = execa('node', [CLI, 'run', 'README.md'], { cwd: ws, reject: false })
-    for (let i = 0; i < 300 && !existsSync(join(ws, 'bg.pid')); i++) await sleep(100)
+    await vi.waitFor(() => expect(existsSync(join(ws, 'bg.pid'))).toBe(true), { timeout: 30_000, interval: 100 })
     await sleep(1500)
     child.kill('SIGKILL')
     await child

@@ -1,9 +1,8 @@
 // Long runs in the background: run --detach, status --follow, stop, then --resume.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CLI, docrun, workspace } from './helpers/cli.js'
 import { alive, readStat } from './helpers/proc.js'
 
@@ -35,11 +34,7 @@ function eventsOf(ws: string, runId: string): { type: string; [k: string]: unkno
 }
 
 async function until(what: string, cond: () => boolean, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await sleep(100)
-  }
+  await vi.waitFor(() => expect(cond(), `waiting for ${what}`).toBe(true), { timeout: ms, interval: 100 })
 }
 
 const sessionOf = (pid: number) => String(readStat(pid)?.session)

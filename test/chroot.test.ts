@@ -1,5 +1,5 @@
 // The chroot target and the resource ledger against real kernel facilities (root needed).
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { execa } from 'execa'
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -169,7 +169,7 @@ describe('chroot target', () => {
       ].join('\n'),
     )
     const child = execa('node', [CLI, 'run', 'kill.md'], { cwd: ws, reject: false })
-    for (let i = 0; i < 300 && !existsSync(join(ws, 'mounted-now')); i++) await new Promise((r) => setTimeout(r, 100))
+    await vi.waitFor(() => expect(existsSync(join(ws, 'mounted-now'))).toBe(true), { timeout: 30_000, interval: 100 })
     expect(existsSync(join(ws, 'mounted-now'))).toBe(true)
     child.kill('SIGKILL')
     await child

@@ -1,5 +1,5 @@
 // Ctrl-C and a second docrun on the same workspace, against the real CLI.
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { execa } from 'execa'
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -25,8 +25,7 @@ const RUNBOOK = [
 ].join('\n')
 
 async function waitFor(path: string) {
-  for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50))
-  expect(existsSync(path)).toBe(true)
+  await vi.waitFor(() => expect(existsSync(path), path).toBe(true), { timeout: 10_000, interval: 50 })
 }
 
 describe('interrupts and the lock', () => {

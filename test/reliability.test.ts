@@ -3,14 +3,13 @@
 import { execa } from 'execa'
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { CLI, docrun, events, latestRun, transcript, workspace } from './helpers/cli.js'
 import { freshChroot, mountsUnder } from './helpers/chroot.js'
 import { alive } from './helpers/proc.js'
 
 async function waitFor(path: string) {
-  for (let i = 0; i < 400 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 50))
-  expect(existsSync(path), path).toBe(true)
+  await vi.waitFor(() => expect(existsSync(path), path).toBe(true), { timeout: 20_000, interval: 50 })
 }
 
 const stateFile = (ws: string) =>

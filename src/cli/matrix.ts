@@ -7,6 +7,7 @@ import { emitGithub, emitGitlab, emitJson, JOB_LIMIT } from '../matrix/emit.js'
 import { runLocal, statusLine } from '../matrix/local.js'
 import { mergeRuns, renderMergeTable } from '../report/merge.js'
 import { writeAtomic } from '../state/atomic.js'
+import { docrunPaths } from '../state/paths.js'
 import { EXIT } from '../common/exit-codes.js'
 import { CliError, formatDiagnostics } from './load.js'
 
@@ -61,7 +62,7 @@ export async function matrixCommand(path: string, opts: MatrixCliOptions): Promi
   const cli = fileURLToPath(new URL('./main.js', import.meta.url))
   const results = await runLocal({ runbook: resolve(path), entries, jobs, root, cli, onEnd: (r) => out(statusLine(r)) })
   // Every entry that ran has a row, also one that left no run record (`no report`).
-  const dirs = results.filter((r) => r.status !== 'not run').map((r) => r.runDir ?? join(r.workspace, '.docrun/runs/latest'))
+  const dirs = results.filter((r) => r.status !== 'not run').map((r) => r.runDir ?? docrunPaths(r.workspace).latest)
   const merged = await mergeRuns(dirs)
   await writeAtomic(join(root, 'junit.xml'), merged.junit)
   await writeAtomic(join(root, 'summary.json'), `${JSON.stringify(merged.summary, null, 2)}\n`)

@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import type { BlockStatus } from '../../events/events.js'
 import { readEventLog, readRunStart } from '../../events/read.js'
 import type { RunView } from './model.js'
+import { docrunPaths } from '../../state/paths.js'
 
 export interface PreviousBlock {
   durationMs: number
@@ -18,7 +19,7 @@ export type Baseline = Map<string, PreviousBlock>
 const MAX_RUNS = 10
 
 async function runDirsBeside(view: RunView): Promise<string[]> {
-  const parents = new Set([view.runDir ? dirname(resolve(view.runDir)) : '', view.workspace ? join(view.workspace, '.docrun', 'runs') : ''].filter(Boolean))
+  const parents = new Set([view.runDir ? dirname(resolve(view.runDir)) : '', view.workspace ? docrunPaths(view.workspace).runs : ''].filter(Boolean))
   const dirs: string[] = []
   for (const parent of parents) {
     const entries = await readdir(parent, { withFileTypes: true }).catch(() => [])
