@@ -43,6 +43,20 @@ describe('retries and waits', () => {
   })
 })
 
+describe('checks that wait', () => {
+  it('a {check until=} runs again until it holds (a service coming up), and gives up with the attempts said', async () => {
+    const ws = workspace()
+    const up = '```sh {name=start}\n( sleep 1; touch up ) &\n```\n\n```sh {check until=20s delay=200ms}\ntest -f up\n```\n'
+    const never = '```sh {name=other}\n:\n```\n\n```sh {check until=1s delay=300ms}\ntest -f never\n```\n'
+    writeFileSync(join(ws, 'c.md'), `# C\n\n${up}\n${never}`)
+    const r = await docrun(['run', 'c.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(1)
+    const t = transcript(ws)
+    expect(t).toMatch(/☑️ check `start:check` holds/)
+    expect(t).toMatch(/postcondition other:check failed: exited with status 1 \(\d+ attempts in [\d.]+m?s: gave up\)/)
+  })
+})
+
 describe('known failures', () => {
   const capture = join(FIXTURES, 'reports/test_progs-s390x-7.2.txt')
   const runbook = (front: string) => `---\n${front}---\n# K\n\n\`\`\`sh {name=progs}\ncat ${capture}; exit 1\n\`\`\`\n`

@@ -1,7 +1,9 @@
 // After a block passed: its inline {check}/{expect} blocks, then the checks module's
 // postconditions for it (by block name) and for its section (after the section's last block).
 import stripAnsi from 'strip-ansi'
-import type { Plan, Step, TargetRef } from '../plan/types.js'
+import type { InlineCheck, Plan, Step, TargetRef } from '../plan/types.js'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { formatDuration } from '../common/durations.js'
 import type { ShellSession } from '../shell/session.js'
 import type { CheckContext, RegisteredCheck } from './api.js'
 import { checkExpected, outputLines } from './expect-output.js'
@@ -67,24 +69,7 @@ export async function runPostconditions(env: PostconditionEnv, step: Step, block
       results.push({ name: c.id, kind: 'expect', passed: r.ok, ...(r.diff ? { diff: r.diff, message: 'the output differs from the {expect} block' } : {}) })
       continue
     }
-    try {
-      const session = await env.session(step.target)
-      // exec: a subshell whose state is never imported, so a check cannot change what later blocks see.
-      const r = await session.exec(c.content, { errexit: true, timeoutMs: step.timeoutMs ?? 10 * 60_000 })
-      if (r.error) results.push({ name: c.id, kind: 'check', passed: false, message: r.error })
-      else if (r.status !== 0)
-        results.push({
-          name: c.id,
-          kind: 'check',
-          passed: false,
-          message: `exited with status ${r.status}`,
-          ...(r.output.trim() ? { output: r.output.trimEnd() } : {}),
-        })
-      else results.push({ name: c.id, kind: 'check', passed: true })
-    } catch (error) {
-      if (error instanceof TargetUnavailable) results.push({ name: c.id, kind: 'check', passed: true, skipped: error.message })
-      else results.push({ name: c.id, kind: 'check', passed: false, message: (error as Error).message })
-    }
+    results.push(await runCheckUntil(env, step, c))
   }
   const mine = moduleChecksFor(env, step)
   if (mine.length) {
@@ -100,6 +85,34 @@ export async function runPostconditions(env: PostconditionEnv, step: Step, block
     }
   }
   return results
+}
+
+/** A `{check}` block; with `until=`, run again (after `delay=`) until it holds or the time is up. */
+async function runCheckUntil(env: PostconditionEnv, step: Step, c: InlineCheck): Promise<CheckResult> {
+  const t0 = performance.now()
+  for (let attempt = 1; ; attempt++) {
+    const r = await runCheck(env, step, c)
+    const elapsed = performance.now() - t0
+    if (r.passed || !c.untilMs || elapsed + (c.delayMs ?? 5000) >= c.untilMs) {
+      return attempt > 1 && !r.passed ? { ...r, message: `${r.message ?? 'failed'} (${attempt} attempts in ${formatDuration(elapsed)}: gave up)` } : r
+    }
+    await sleep(c.delayMs ?? 5000)
+  }
+}
+
+async function runCheck(env: PostconditionEnv, step: Step, c: InlineCheck): Promise<CheckResult> {
+  try {
+    const session = await env.session(step.target)
+    // exec: a subshell whose state is never imported, so a check cannot change what later blocks see.
+    const r = await session.exec(c.content, { errexit: true, timeoutMs: step.timeoutMs ?? 10 * 60_000 })
+    if (r.error) return { name: c.id, kind: 'check', passed: false, message: r.error }
+    if (r.status !== 0)
+      return { name: c.id, kind: 'check', passed: false, message: `exited with status ${r.status}`, ...(r.output.trim() ? { output: r.output.trimEnd() } : {}) }
+    return { name: c.id, kind: 'check', passed: true }
+  } catch (error) {
+    if (error instanceof TargetUnavailable) return { name: c.id, kind: 'check', passed: true, skipped: error.message }
+    return { name: c.id, kind: 'check', passed: false, message: (error as Error).message }
+  }
 }
 
 /** A check asked for a target that cannot be reached now (a guest under `docrun verify`). */

@@ -203,7 +203,11 @@ function attachChecks(steps: Step[], file: VFile): void {
     const n = (last.checks ?? []).filter((c) => c.kind === kind).length + 1
     // An unnamed check is named after what it checks: `make:check`, `make:expect2`.
     const id = typeof s.attrs.name === 'string' ? s.id : `${last.id}:${kind}${n > 1 ? n : ''}`
-    ;(last.checks ??= []).push({ id, kind, content: s.content, position: s.position })
+    const until =
+      kind === 'check' && typeof s.attrs.until === 'number'
+        ? { untilMs: s.attrs.until, ...(typeof s.attrs.delay === 'number' ? { delayMs: s.attrs.delay } : {}) }
+        : {}
+    ;(last.checks ??= []).push({ id, kind, content: s.content, position: s.position, ...until })
     last.hash = createHash('sha256').update(`${last.hash}\0${kind}\0${s.content}`).digest('hex')
     s.action = 'none'
     s.skip = { kind: 'postcondition', check: kind, of: last.id }

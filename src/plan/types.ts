@@ -10,6 +10,9 @@ export interface InlineCheck {
   kind: 'check' | 'expect'
   content: string
   position: Span
+  /** `{check until=D delay=D}`: run again until it holds or D has passed. */
+  untilMs?: number
+  delayMs?: number
 }
 
 /** Where a guest's QEMU runs and how docrun knows its shell is ready. */
