@@ -26,6 +26,7 @@ describe('retries and waits', () => {
     expect(t).toContain('ran 3 times')
     expect(readFileSync(join(latestRun(ws), 'output/flaky.attempt-1.log'), 'utf8')).toBe('attempt 1\n')
     expect(junit(ws)).toContain('<property name="attempts" value="3"/>')
+    expect(readFileSync(join(latestRun(ws), 'summary.json'), 'utf8')).toContain('"attempts": 3')
   })
 
   it('{until=DURATION} repeats a block until it passes, and gives up when the time is up', async () => {
@@ -95,6 +96,10 @@ describe('kernel health in the real guest', () => {
     expect(t).toContain(`guest vm's kernel reported warning: ${WARN}`)
     expect(t).toMatch(/💥 kernel warning on guest vm:\n\n```text\nWARNING: CPU: 0 PID: 1 at drivers\/misc\/docrun-test\.c:42/)
     expect(junit(ws)).toContain(`<property name="kernel-warning" value="${WARN}"/>`)
+    const summary = JSON.parse(readFileSync(join(latestRun(ws), 'summary.json'), 'utf8')) as {
+      blocks: { id: string; splats?: { kind: string; title: string }[] }[]
+    }
+    expect(summary.blocks.find((b) => b.id === 'warn')?.splats).toMatchObject([{ kind: 'warning', title: WARN }])
     expect(t).toMatch(/◻️ not run · `after`/)
   }, 240_000)
 

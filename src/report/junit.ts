@@ -146,6 +146,8 @@ export class JunitReporter {
         durationMs: Math.round(c.result?.durationMs ?? 0),
         ...(c.result?.report ? { report: c.result.report } : {}),
         ...(c.result?.interventions ? { interventions: c.result.interventions } : {}),
+        ...(c.result?.splats?.length ? { splats: c.result.splats } : {}),
+        ...(c.result?.attempts ? { attempts: c.result.attempts } : {}),
       })),
     }
     await writeAtomic(join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)
