@@ -74,6 +74,8 @@ export interface BlockResult {
   splats?: Splat[]
   /** How many times the block ran ({retry}, {until}): more than 1 when it was run again. */
   attempts?: number
+  /** `{done-if=CMD}` held: the block did not run again (CMD is given). */
+  alreadyDone?: string
   /** The block left a shell snapshot (variables, cwd) for --resume. */
   snapshot?: boolean
   /** `capture=NAME`: the variable set from the block's last output line. */

@@ -138,6 +138,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(typeof b.attrs.cache === 'string' ? { cache: parseCachePaths(b.attrs.cache).paths } : {}),
       ...(typeof b.attrs.inputs === 'string' ? { inputs: inputsOf(b.attrs.inputs, b.attrs['inputs-exclude']) } : {}),
       ...(b.attrs.background === true && action === 'run' ? { background: true } : {}),
+      ...(typeof b.attrs['done-if'] === 'string' && b.attrs['done-if'].trim() ? { doneIf: b.attrs['done-if'] } : {}),
       ...retryOf(b.attrs),
       ...(typeof b.attrs.wait === 'string' ? { wait: b.attrs.wait } : {}),
     }

@@ -65,6 +65,8 @@ export interface Step {
   cache?: string[]
   /** `{inputs=PATHS}`: what the step reads; a change makes it (and what follows) run again on --resume (src/inputs). */
   inputs?: { paths: string[]; exclude?: string[] }
+  /** `{done-if=CMD}`: when CMD succeeds on the target, the block's effect is there and it does not run again. */
+  doneIf?: string
   /** Run again when it fails: `retry=N` more attempts, or again `until=` this long has passed; `delay=` between. */
   retry?: { attempts?: number; untilMs?: number; delayMs: number }
   /** `wait=REGEX`: after the content, wait for this on the guest's console. */

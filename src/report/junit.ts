@@ -148,6 +148,7 @@ export class JunitReporter {
         ...(c.result?.interventions ? { interventions: c.result.interventions } : {}),
         ...(c.result?.splats?.length ? { splats: c.result.splats } : {}),
         ...(c.result?.attempts ? { attempts: c.result.attempts } : {}),
+        ...(c.result?.alreadyDone ? { alreadyDone: c.result.alreadyDone } : {}),
       })),
     }
     await writeAtomic(join(this.runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`)

@@ -6,6 +6,7 @@ import { now } from '../events/events.js'
 import { skipWords } from '../plan/skip.js'
 import type { RunContext, RunOutcome } from './context.js'
 import { runOrRestore } from './cached.js'
+import { runUnlessDone } from './already-done.js'
 import { ensureGuest } from './guest-reboot.js'
 import type { StepDecision } from './resume.js'
 import { failWithoutRunning, runAndRecord } from './run-block.js'
@@ -32,7 +33,7 @@ export async function walk(ctx: RunContext, steps: StepDecision[]): Promise<RunO
       const stopped = await ensureGuest(ctx, step)
       if (stopped) return stopped
     }
-    const result = await runOrRestore(ctx, step, () => runAndRecord(ctx, step))
+    const result = await runUnlessDone(ctx, step, () => runOrRestore(ctx, step, () => runAndRecord(ctx, step)))
     if (result.interventions?.at(-1)?.action === 'abort')
       return { status: 'interrupted', exitCode: EXIT.interrupted, counts: ctx.counts, failed: step.id, aborted: true }
     // Skipped here only by a person at --debug: the run goes on.

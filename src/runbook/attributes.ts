@@ -54,6 +54,12 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
     kind: 'string',
     description: 'with inputs=: more basename globs (`*`, `?`) that are not inputs, besides build outputs (*.o, vmlinux, …)',
   },
+  'done-if': {
+    kind: 'string',
+    description:
+      "a shell test that says the block's lasting effect is already there (`test ! -e /debootstrap`): run on its target before the block; " +
+      'when it succeeds the block is passed without running again (--from, --only, --resume)',
+  },
   retry: { kind: 'count', description: 'run a failing block again, up to this many more times (each attempt in the transcript); delay= between attempts' },
   delay: { kind: 'duration', description: 'with retry= or until=: how long to wait between attempts (default 5s)' },
   until: { kind: 'duration', description: 'run the block again until it passes, for at most this long (a network coming up, a service answering)' },
