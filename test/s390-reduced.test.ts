@@ -2,7 +2,9 @@
 // ext4 image with a foreign s390x Debian, a first boot with no init, debootstrap's second stage
 // in the guest, and 9p sharing — with Debian's packaged kernel, so no hour-long build.
 // Slow (the second stage runs under emulation): its own script, `npm run test:s390`.
-import { readFileSync } from 'node:fs'
+import { createReadStream, readFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { pipeline } from 'node:stream/promises'
 import { join } from 'node:path'
 import { execa } from 'execa'
 import { describe, expect, it } from 'vitest'
@@ -30,6 +32,18 @@ describe('s390 reduced: image → boot → second stage → 9p', () => {
       expect(t).toContain('> ☑️ check `second-stage:check` holds')
       expect(t).toContain('> ☑️ expected output `read-share:expect` holds')
       expect(readFileSync(join(ws, '.docrun/runs/latest/output/read-share.log'), 'utf8')).toBe('shared from the host\n')
+      expect(t).toMatch(/✅ \*\*passed\*\* · `fresh-boot` · host/)
+      // The daily loop: again from the boot. The second stage is not repeated (its done-if holds in
+      // the guest), the boot runs on a new overlay, so what the first run's test wrote is gone and
+      // the golden base is byte for byte what it was.
+      const base = await sha256(join(ws, 's390.img'))
+      const again = await docrun(['run', join(ROOT, 'runbooks/s390-reduced.md'), '--set', `cache=${join(CACHE, 's390x-kit')}`, '--from', 'boot'], { cwd: ws })
+      expect(again.exitCode, again.all.slice(-4000)).toBe(0)
+      const t2 = transcript(ws)
+      expect(t2).toContain('already done: `test ! -e /debootstrap` holds on vm; the block did not run again')
+      expect(t2).toMatch(/already done: `\[ "\$fresh_root" != yes \] \|\| grep -qx overlay \.\/s390\.root` holds on host/)
+      expect(readFileSync(join(ws, '.docrun/runs/latest/output/scratch.log'), 'utf8')).toContain('root file system is fresh')
+      expect(await sha256(join(ws, 's390.img'))).toBe(base)
       // Nothing left: no QEMU, no mount, no loop device on the image.
       expect(await qemuProcesses(join(ws, 's390.img'))).toEqual([])
       expect(await mountsUnder(ws)).toEqual([])
@@ -39,3 +53,9 @@ describe('s390 reduced: image → boot → second stage → 9p', () => {
     45 * 60_000,
   )
 })
+
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256')
+  await pipeline(createReadStream(file), hash)
+  return hash.digest('hex')
+}
