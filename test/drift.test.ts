@@ -27,7 +27,9 @@ describe('docrun drift', () => {
     expect(r.stdout).toMatch(/ {4}- {3}qemu-system-misc \\\n(?:.*\n)*? {4}\+ {3}qemu-system-s390x \\\n/)
     expect(r.stdout).toContain('    -     libelf1, \\\n')
     expect(r.stdout).toContain(
-      'block 7 (s390.rst:132-144) ← boot: changed\n    -   -kernel linux/arch/s390/boot/compressed/vmlinux \\\n    +   -kernel linux/arch/s390/boot/bzImage \\\n',
+      // fresh_root: the boot's disk is the golden base's overlay once the second stage is done.
+      'block 7 (s390.rst:132-144) ← boot: changed\n    -   -kernel linux/arch/s390/boot/compressed/vmlinux \\\n' +
+        '    -   -drive file=./s390.img,if=virtio,format=raw \\\n    +   -kernel linux/arch/s390/boot/bzImage \\\n    +   -drive "$(root_drive)",if=virtio \\\n',
     )
     expect(r.stdout).toContain('block 8 (s390.rst:150) ← second-stage: as written\n')
     expect(r.stdout).toContain('block 3 (s390.rst:64-75): no runbook block mirrors it\n')
