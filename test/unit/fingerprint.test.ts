@@ -2,7 +2,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, utimesSync, wr
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { changedDirs, fingerprint, globsToRegExp } from '../../src/inputs/fingerprint.js'
+import { basenameMatcher, changedDirs, fingerprint, globsToRegExp } from '../../src/inputs/fingerprint.js'
 
 const dirs: string[] = []
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })))
@@ -70,5 +70,21 @@ describe('input fingerprints', () => {
     const re = globsToRegExp(['*.o', 'vmlinux', '.tmp*', 'a?c'])
     expect(['x.o', 'vmlinux', '.tmp_x', 'abc'].every((n) => re.test(n))).toBe(true)
     expect(['x.oo', 'vmlinux.c', 'tmp', 'abbc', 'x.c'].some((n) => re.test(n))).toBe(false)
+  })
+
+  it('the basename matcher agrees with the expression (names, *.EXT, other globs)', () => {
+    const globs = ['*.o', '*.mod.c', 'vmlinux', '.tmp*', 'a?c', '*.so.*']
+    const re = globsToRegExp(globs)
+    const match = basenameMatcher(globs)
+    for (const n of ['x.o', 'x.mod.c', 'a.b.o', 'vmlinux', '.tmp_x', 'abc', 'libx.so.1', 'x.oo', 'x.c', 'mod.c', '.o', 'vmlinux.c', 'o', 'x.so'])
+      expect(match(n), n).toBe(re.test(n))
+  })
+
+  it('a directory named by inputs-exclude is not walked', async () => {
+    const root = tree()
+    mkdirSync(join(root, 'tools/lib'), { recursive: true })
+    writeFileSync(join(root, 'tools/lib/x.c'), 'int z;\n')
+    const fpx = await fingerprint([{ path: root, label: 'linux' }], { exclude: ['tools'] })
+    expect(Object.keys(fpx.dirs).sort()).toEqual(['linux', 'linux/kernel/bpf'])
   })
 })
