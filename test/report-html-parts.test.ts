@@ -72,7 +72,10 @@ const EVENTS: RunEvent[] = [
     type: 'block-end',
     time: at(13),
     step: 'hostile',
-    result: result(12, 13, { checks: [{ name: '<img src=x onerror=pwned=1>', kind: 'check', passed: true }] }),
+    result: result(12, 13, {
+      checks: [{ name: '<img src=x onerror=pwned=1>', kind: 'check', passed: true }],
+      interventions: [{ why: 'failed', action: 'continue', durationMs: 65_000, attempt: 1, where: 'bash on the host', commands: ['ls <b>x</b>'] }],
+    }),
   },
   { type: 'note', time: at(14), level: 'info', message: 'guest vm shut down after 4s (sync; poweroff -f)' },
   { type: 'run-end', time: at(14), status: 'failed', exitCode: 1, counts: { passed: 3, failed: 1, 'timed-out': 0, interrupted: 0, skipped: 0 } },
@@ -125,6 +128,12 @@ describe('report page parts', () => {
     const hostile = page.locator('article[data-block="hostile"]')
     expect(await hostile.locator('details.output pre').textContent()).toBe('<script>window.pwned = 1</script> & "quotes"')
     expect(await hostile.locator('.check .name').textContent()).toBe('<img src=x onerror=pwned=1>')
+    // A person's step-in (--debug): in the transcript's words, with what they typed (as text).
+    const stepIn = hostile.locator('ul.interventions li')
+    expect(await stepIn.getAttribute('data-action')).toBe('continue')
+    expect(await stepIn.textContent()).toContain('a person stepped in after attempt 1 failed, in bash on the host')
+    expect(await stepIn.textContent()).toContain('and chose continue (passed by hand)')
+    expect(await stepIn.locator('pre').textContent()).toBe('$ ls <b>x</b>')
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined()
   })
 })

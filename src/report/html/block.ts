@@ -9,6 +9,7 @@ import type { Baseline } from './previous.js'
 import { renderChecks } from './checks.js'
 import { renderTestReport } from './test-report.js'
 import { renderSplats } from './splats.js'
+import { renderInterventions } from './interventions.js'
 import { renderOutput, type Href } from './output.js'
 import { ansiHtml } from './ansi.js'
 
@@ -62,7 +63,7 @@ export function renderNotes(notes: { level: 'info' | 'warn'; message: string }[]
 export function renderBlock(b: BlockView, opts: { baseline?: Baseline; href: Href }): Html {
   const r = b.result
   return html`<article class="block ${statusClass(b.status)}" id="${domId(b.id)}" data-block="${b.id}" data-status="${b.status}">
-    ${[head(b, opts.baseline), trouble(b), renderChecks(r?.checks), renderTestReport(r?.report), renderSplats(r), renderNotes(b.notes), renderOutput(b, opts.href)]}
+    ${[head(b, opts.baseline), trouble(b), renderChecks(r?.checks), renderTestReport(r?.report), renderSplats(r), renderInterventions(r), renderNotes(b.notes), renderOutput(b, opts.href)]}
   </article>`
 }
 

@@ -19,6 +19,7 @@ pre{margin:6px 0;padding:8px;overflow-x:auto;white-space:pre;background:var(--so
 .kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:4px 0}.kv dt{color:var(--muted)}.kv dd{margin:0;overflow-wrap:anywhere}
 .cols{display:flex;flex-wrap:wrap;gap:0 32px}.cols>*{min-width:240px}
 .notes li.warn{color:var(--timed-out)}
+.interventions{list-style:none;padding-left:0;border-left:3px solid var(--running);padding:2px 8px}
 .timeline .lane{display:flex;align-items:center;gap:8px;min-height:22px;border-bottom:1px dashed var(--line)}
 .timeline .lane-label{flex:0 0 200px;font-size:.85em;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .timeline .track{position:relative;flex:1;height:18px}
