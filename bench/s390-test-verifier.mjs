@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// test_verifier in the s390 guest, typed raw on the console vs. run as a docrun block, side by
+// side in the same booted kernel and image (issue: a block must cost nothing measurable on the
+// guest's heaviest step). Needs an s390 workspace where `docrun run runbooks/s390-bpf.md` got
+// past its selftests and second stage. The guest boots once, in the workspace's toolchain
+// chroot, on a fresh overlay of the image (the image is never written); rounds alternate.
+//   node bench/s390-test-verifier.mjs WORKSPACE [ROUNDS=1] [RANGE]   e.g. RANGE="1 200" for a quick look
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { ConsoleChannel } from '../dist/src/targets/guest/console-channel.js'
+import { waitReady } from '../dist/src/targets/guest/wait-ready.js'
+import { ShellSession } from '../dist/src/shell/session.js'
+import { median, row } from './lib/measure.mjs'
+
+const [ws, roundsArg, range = ''] = process.argv.slice(2)
+if (!ws) throw new Error('usage: node bench/s390-test-verifier.mjs WORKSPACE [ROUNDS] [RANGE]')
+const root = join(ws, 's390-toolchain')
+const tv = join(root, 'root/linux/tools/testing/selftests/bpf/test_verifier')
+for (const p of [join(root, 'root/linux/arch/s390/boot/bzImage'), join(root, 'root/s390.img'), tv])
+  if (!existsSync(p)) throw new Error(`${p} is missing: run runbooks/s390-bpf.md in ${ws} past its selftests and second stage first`)
+const rounds = Number(roundsArg ?? 1)
+// ONLY=raw: boot and the raw run alone (the by-hand half of the daily loop's measurement).
+const only = process.env.ONLY
+const overlay = '/root/bench-overlay.qcow2'
+execFileSync('chroot', [root, 'qemu-img', 'create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', '/root/s390.img', overlay])
+
+// The runbook's boot, on the overlay; chroot puts QEMU in the toolchain's root, as the runbook does.
+const qemu = ['qemu-system-s390x', '-cpu', 'max,zpci=on', '-smp', '2', '-m', '4G', '-kernel', '/root/linux/arch/s390/boot/bzImage']
+qemu.push('-drive', `file=${overlay},if=virtio,format=qcow2`, '-nographic', '-no-reboot', '-append', 'root=/dev/vda rw console=ttyS1')
+qemu.push('-virtfs', 'local,path=/root/linux,security_model=none,mount_tag=linux')
+qemu.push('-object', 'rng-random,filename=/dev/urandom,id=rng0', '-device', 'virtio-rng-ccw,rng=rng0')
+const channel = new ConsoleChannel({
+  file: 'chroot',
+  args: [root, ...qemu],
+  cwd: ws,
+  logFile: join(ws, 'bench-test-verifier.console.log'),
+  description: 's390 bench guest',
+})
+
+/** Type a line raw on the console and wait for the marker it prints at its end. */
+function typed(line, marker) {
+  return new Promise((resolve) => {
+    let buf = ''
+    const t = performance.now()
+    const off = channel.onData((c) => {
+      buf = (buf + c.toString('latin1')).slice(-4096)
+      const m = new RegExp(`\\n${marker}:(\\d+)`).exec(buf)
+      if (m) {
+        off()
+        resolve({ ms: performance.now() - t, status: Number(m[1]) })
+      }
+    })
+    // The marker is assembled by the shell, so the echo of the typed line cannot match it.
+    channel.write(`${line}; echo "${marker.slice(0, 3)}""${marker.slice(3)}:$?"\n`)
+  })
+}
+
+const cmd = `cd /linux/tools/testing/selftests/bpf && ./test_verifier ${range}`.trim()
+try {
+  const t0 = performance.now()
+  await waitReady(channel, { spec: { guest: 'bench' }, timeoutMs: 600_000 })
+  const boot = performance.now() - t0
+  await typed('mkdir -p /linux && mount -t 9p linux /linux; mount -t proc proc /proc; mount -t sysfs sys /sys', 'MOUNTED')
+  const session = new ShellSession(channel, '/tmp/docrun-bench')
+  await session.start()
+  console.log(`boot to the guest's shell: ${(boot / 1000).toFixed(1)} s`)
+  const times = { raw: [], block: [] }
+  const summary = { raw: '', block: '' }
+  for (let i = 0; i < rounds; i++) {
+    for (const k of (i % 2 ? ['block', 'raw'] : ['raw', 'block']).filter((k) => !only || k === only)) {
+      if (k === 'raw') {
+        let out = ''
+        const off = channel.onData((c) => (out = (out + c.toString('latin1')).slice(-2000)))
+        const r = await typed(`(${cmd})`, `TVEND${i}`)
+        off()
+        times.raw.push(r.ms)
+        summary.raw = /Summary:[^\r\n]*/.exec(out)?.[0] ?? '(no Summary line)'
+      } else {
+        let out = ''
+        const t = performance.now()
+        const r = await session.run(`(${cmd})`, { onOutput: (c) => (out = (out + c.toString('utf8')).slice(-2000)) })
+        times.block.push(performance.now() - t)
+        if (r.error) throw new Error(`the block failed: ${r.error}`)
+        summary.block = /Summary:[^\r\n]*/.exec(out)?.[0] ?? '(no Summary line)'
+      }
+    }
+  }
+  const raw = median(times.raw)
+  console.log(`test_verifier ${range || '(all)'} in the s390 guest (TCG), ${rounds} alternating round(s), medians; ${summary.raw} / ${summary.block}`)
+  row('test_verifier typed raw on the console', `${(raw / 1000).toFixed(1)} s`, '')
+  if (only !== 'raw') {
+    const block = median(times.block)
+    row('test_verifier as a docrun block (same guest)', `${(block / 1000).toFixed(1)} s = ${(block / raw).toFixed(3)}×`, '≤ 1.03×', block / raw <= 1.03)
+  }
+} finally {
+  await channel.close()
+  execFileSync('rm', ['-f', join(root, overlay)])
+}
