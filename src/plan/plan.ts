@@ -294,6 +294,9 @@ function applySelection(runbook: Runbook, steps: Step[], sel: Selection): void {
     return
   }
   const indexOfSection = (query: string, edge: 'first' | 'last') => {
+    // A block's name (`--from kernel`) starts or ends the range at that block.
+    const named = steps.find((s) => s.id === query)
+    if (named) return named.index
     const tree = sectionTree(runbook, findSection(runbook, query).id)
     const idx = steps.filter((s) => s.section && tree.has(s.section.id)).map((s) => s.index)
     if (!idx.length) throw new PlanError(`Section \`${query}\` has no blocks`)
