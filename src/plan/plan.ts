@@ -87,9 +87,14 @@ export function resolveTarget(runbook: Runbook, block: Block, file: VFile): Targ
     return { kind: 'host', name: 'host' }
   }
   if (chroots[t]) return { kind: 'chroot', name: t, root: chroots[t] }
+  const host = runbook.frontmatter.hosts?.[t]
+  if (host) {
+    if (root) report(file, '`root=` only goes with `target=chroot`', block.position.start, 'attribute-value', true)
+    return { kind: 'ssh', name: t, host }
+  }
   report(
     file,
-    `Unknown target \`${t}\`: use host, chroot (with root=DIR), a chroot named in the front matter, or a guest started by a \`{guest=NAME}\` block`,
+    `Unknown target \`${t}\`: use host, chroot (with root=DIR), a chroot or a remote host named in the front matter (\`chroots:\`, \`hosts:\`), or a guest started by a \`{guest=NAME}\` block`,
     block.position.start,
     'target-unknown',
     true,

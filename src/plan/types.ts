@@ -1,8 +1,13 @@
 // The plan: what will run, where, in which order. Pure data (JSON): `docrun list --json`
 // prints it, and the executor reads nothing else about the document.
-import type { Attrs, Span } from '../runbook/types.js'
+import type { Attrs, HostDecl, Span } from '../runbook/types.js'
 
-export type TargetRef = { kind: 'host'; name: 'host' } | { kind: 'chroot'; name: string; root: string } | { kind: 'guest'; name: string }
+export type TargetRef =
+  | { kind: 'host'; name: 'host' }
+  | { kind: 'chroot'; name: string; root: string }
+  | { kind: 'guest'; name: string }
+  /** A remote machine over SSH, named in the front matter's `hosts:`. */
+  | { kind: 'ssh'; name: string; host: HostDecl }
 
 /** A `{check}` or `{expect}` block attached to the step it follows. */
 export interface InlineCheck {

@@ -9,6 +9,7 @@ const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) =
 import { isRunning, processStartTime, readStat, sessionGroups } from '../sys/proc.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
 import { mountsBelow } from './guard.js'
+import { endRemoteSession, type RemoteRecord } from './remote.js'
 
 /** Every entry says which block made it; `cleaned` marks a kept one `docrun clean` removed. */
 interface Made {
@@ -26,6 +27,8 @@ export type Resource =
   | ({ kind: 'process'; pid: number; startTime: string; description: string } & Made)
   /** A temporary directory docrun made for a target (its shell's uploads). */
   | ({ kind: 'dir'; path: string; description: string } & Made)
+  /** A shell session on a remote host (an SSH target): ended over a new connection when docrun could not. */
+  | ({ kind: 'remote' } & RemoteRecord & Made)
 
 export interface Probe {
   mounts: MountEntry[]
@@ -127,6 +130,7 @@ export async function teardown(resources: Resource[]): Promise<TeardownResult[]>
   const results: TeardownResult[] = []
   const of = <K extends Resource['kind']>(kind: K) => resources.filter((r): r is Extract<Resource, { kind: K }> => r.kind === kind)
   for (const p of of('process')) results.push(await endProcess(p))
+  for (const r of of('remote')) results.push({ resource: r, ...(await endRemoteSession(r)) })
   const mounts = of('mount').sort((a, b) => b.mountPoint.split('/').length - a.mountPoint.split('/').length || b.mountId - a.mountId)
   for (const m of mounts) results.push(await unmount(m))
   for (const d of of('dir')) results.push(await removeDir(d))
@@ -198,6 +202,7 @@ export function orphansOf(pending: PendingProbe, now: Probe, workspace: string):
 export function describe(r: Resource): string {
   if (r.kind === 'process') return `${r.description} (pid ${r.pid})`
   if (r.kind === 'dir') return `${r.description} ${r.path}`
+  if (r.kind === 'remote') return `${r.description} (pid ${r.sid} there)`
   return r.kind === 'mount' ? `mount ${r.source} on ${r.mountPoint} (${r.fsType})` : `loop ${r.device} → ${r.backFile}`
 }
 

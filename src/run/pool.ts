@@ -15,6 +15,7 @@ import { BackgroundProcess } from '../targets/background-process.js'
 import { SplatScanner } from '../checks/splats.js'
 import { ConsoleWatch } from './console-watch.js'
 import type { Splat } from '../events/events.js'
+import type { RemoteSessionRecord } from '../sys/remote-session.js'
 
 export interface PoolOptions {
   workspace: string
@@ -31,7 +32,10 @@ export interface PoolOptions {
   note?: (message: string) => Promise<void>
   /** What the pool started or made that may outlive a block (a shell, QEMU, a background block, a temp dir): for the resource ledger. */
   onResource?: (
-    r: { kind: 'process'; pid: number; startTime: string; description: string } | { kind: 'dir'; path: string; description: string },
+    r:
+      | { kind: 'process'; pid: number; startTime: string; description: string }
+      | { kind: 'dir'; path: string; description: string }
+      | ({ kind: 'remote' } & RemoteSessionRecord),
   ) => Promise<void>
   /** A guest's lifetime: booted (ready after ms) or ended (how). */
   onGuest?: (name: string, e: { pid: number; readyAfterMs: number } | { end: string }) => Promise<void>
@@ -80,18 +84,37 @@ export class TargetPool {
       throw new Error(st.state === 'stopped' ? `guest ${ref.name} is gone: ${st.reason}` : `guest ${ref.name} is not running: its start block must run first`)
     }
     if (have) await this.closeOne(ref.name)
-    const noise = this.stderrNotes(ref.kind === 'host' ? `the host's ${this.opts.host?.shell ?? 'bash'}` : `chroot ${ref.root}'s shell`)
-    const onNoise = (c: Buffer) => noise.push(c)
-    const target =
-      ref.kind === 'host'
-        ? this.factory.host({ workspace: this.opts.host?.cwd ?? this.opts.workspace, shell: this.opts.host?.shell ?? 'bash', onNoise })
-        : this.factory.chroot({ name: ref.name, root: ref.root, workspace: this.opts.workspace, onNoise })
-    const { session, notes } = await target.open()
-    // The shell leads a session of its own: in the ledger, so the blocks it was running when a
-    // docrun was killed (kill -9) are ended by the next run instead of running on beside it.
-    if (target.process) await this.opts.onResource?.({ kind: 'process', ...target.process, description: `the shell of ${target.description}` })
+    const { target, noise } = this.make(ref)
+    let opened: Awaited<ReturnType<Target['open']>>
+    try {
+      opened = await target.open()
+    } finally {
+      // The shell leads a session of its own: in the ledger, so the blocks it was running when a
+      // docrun was killed (kill -9) are ended by the next run instead of running on beside it.
+      // (An ssh target's connection is in it even when the shell never answered.)
+      if (target.process)
+        await this.opts.onResource?.({
+          kind: 'process',
+          ...target.process,
+          description: `the ${target.kind === 'ssh' ? 'connection' : 'shell'} of ${target.description}`,
+        })
+    }
     if (target.tempDir) await this.opts.onResource?.({ kind: 'dir', path: target.tempDir, description: `the temp dir of ${target.description}` })
-    return this.adopt(ref.name, { target, session, noise }, notes)
+    // A remote shell is ended over SSH: recorded, so a docrun that dies (or a lost connection) leaves a fact, not a guess.
+    if (target.remote) await this.opts.onResource?.({ kind: 'remote', ...target.remote })
+    return this.adopt(ref.name, { target, session: opened.session, noise }, opened.notes)
+  }
+
+  /** The target for a host, chroot or ssh ref, with the notes its shell's stderr becomes. */
+  private make(ref: Exclude<TargetRef, { kind: 'guest' }>): { target: Target; noise: NoiseCoalescer } {
+    const who =
+      ref.kind === 'host' ? `the host's ${this.opts.host?.shell ?? 'bash'}` : ref.kind === 'ssh' ? `host ${ref.name}'s shell` : `chroot ${ref.root}'s shell`
+    const noise = this.stderrNotes(who)
+    const onNoise = (c: Buffer) => noise.push(c)
+    if (ref.kind === 'host')
+      return { target: this.factory.host({ workspace: this.opts.host?.cwd ?? this.opts.workspace, shell: this.opts.host?.shell ?? 'bash', onNoise }), noise }
+    if (ref.kind === 'ssh') return { target: this.factory.ssh({ name: ref.name, host: ref.host, onNoise }), noise }
+    return { target: this.factory.chroot({ name: ref.name, root: ref.root, workspace: this.opts.workspace, onNoise }), noise }
   }
 
   /** Run a `{guest=NAME}` block: start QEMU from its text on its target, wait for the shell. */
@@ -140,7 +163,7 @@ export class TargetPool {
 
   /** The command that runs `content` on a host or chroot target outside its session, from the session's state. */
   private async detached(where: TargetRef, content: string, opts: DetachedOptions = {}): Promise<Command> {
-    if (where.kind === 'guest') throw new Error('only a host or chroot target can start a process of its own')
+    if (where.kind === 'guest' || where.kind === 'ssh') throw new Error('only a host or chroot target can start a process of its own')
     await this.get(where)
     const { target } = this.open.get(where.name)!
     if (!target.detached) throw new Error(`${target.description} cannot start a process of its own`)

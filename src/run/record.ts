@@ -13,7 +13,7 @@ import { saveInputDirs, saveState, type State } from '../state/state.js'
 export type GuestEvent = { pid: number; readyAfterMs: number } | { end: string }
 
 /** What the pool made that may outlive a block, before the ledger's bookkeeping. */
-export type MadeByPool = Extract<Resource, { kind: 'process' }> | Extract<Resource, { kind: 'dir' }>
+export type MadeByPool = Extract<Resource, { kind: 'process' }> | Extract<Resource, { kind: 'dir' }> | Extract<Resource, { kind: 'remote' }>
 type Unattributed<R> = R extends Resource ? Omit<R, 'block' | 'runId' | 'keep' | 'cleaned'> : never
 
 export class RunRecord {

@@ -4,6 +4,7 @@ import type { FrontMatter, ParamDecl, Point } from './types.js'
 import { parseDuration } from '../common/durations.js'
 import { SECRET_NAME_RE } from '../common/mask.js'
 import { readMatrix } from './frontmatter-matrix.js'
+import { readHost } from './frontmatter-hosts.js'
 
 export interface FrontMatterProblem {
   message: string
@@ -36,6 +37,7 @@ const READERS: Record<string, Reader> = {
   },
   checks: (v, ctx, key) => (typeof v !== 'string' ? bad(ctx, key, '`checks` takes a path to a TypeScript module') : void (ctx.fm.checks = v)),
   chroots: readChroots,
+  hosts: readHosts,
   dialect: (v, ctx, key) =>
     v !== 'runme' && v !== 'docrun' ? bad(ctx, key, `\`dialect\` is runme or docrun, not \`${String(v)}\``) : void (ctx.fm.dialect = v),
   runme: (v, ctx, key) =>
@@ -77,6 +79,16 @@ function readChroots(v: unknown, ctx: ReadContext, key: string): void {
   for (const [name, dir] of Object.entries(v as Record<string, unknown>)) {
     if (typeof dir !== 'string') bad(ctx, key, `chroot \`${name}\` needs a directory`, name)
     else ctx.fm.chroots[name] = dir
+  }
+}
+
+function readHosts(v: unknown, ctx: ReadContext, key: string): void {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return bad(ctx, key, '`hosts` maps names to ssh destinations, e.g. `hosts: {z: {ssh: root@10.0.0.2}}`')
+  for (const [name, decl] of Object.entries(v as Record<string, unknown>)) {
+    const host = readHost(name, decl)
+    if (typeof host === 'string') bad(ctx, key, host, name)
+    else if (ctx.fm.chroots[name]) bad(ctx, key, `host \`${name}\`: a chroot has that name already`, name)
+    else (ctx.fm.hosts ??= {})[name] = host
   }
 }
 

@@ -73,6 +73,17 @@ export interface MatrixSpec {
   exclude: Record<string, string>[]
 }
 
+/** A remote machine (front matter `hosts:`): how ssh reaches it. */
+export interface HostDecl {
+  /** `user@host`, `host`, or a Host entry of ~/.ssh/config. */
+  ssh: string
+  port?: number
+  /** A private key file. */
+  identity?: string
+  /** ssh `-o` options, as ssh spells them. */
+  options?: Record<string, string>
+}
+
 export interface FrontMatter {
   title?: string
   params: ParamDecl[]
@@ -86,6 +97,8 @@ export interface FrontMatter {
   checks?: string
   /** Named chroots: `chroots: {toolchain: ./s390-toolchain}`. */
   chroots: Record<string, string>
+  /** Remote machines over SSH: `hosts: {z: {ssh: user@host, port: 22, identity: ~/.ssh/id_ed25519, options: {…}}}`. */
+  hosts?: Record<string, HostDecl>
   /** `dialect: runme|docrun`, when the document says which it is. */
   dialect?: string
   /** Runme's `runme: {id, version}`: the document was written for Runme. */

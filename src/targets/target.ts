@@ -1,10 +1,11 @@
 // A Target opens a ShellSession somewhere (host, chroot, guest) and tears it down.
 import type { ShellSession } from '../shell/session.js'
 import type { Command } from './command.js'
+import type { RemoteSessionRecord } from '../sys/remote-session.js'
 
 export interface Target {
   readonly name: string
-  readonly kind: 'host' | 'chroot' | 'guest'
+  readonly kind: 'host' | 'chroot' | 'guest' | 'ssh'
   readonly description: string
   /** Start the shell. Notes are things the log should say (e.g. sudo pass-through). */
   open(): Promise<{ session: ShellSession; notes: string[] }>
@@ -12,6 +13,8 @@ export interface Target {
   readonly tempDir?: string | undefined
   /** The process group the target started (its shell, QEMU) once started: for the resource ledger. */
   readonly process?: { pid: number; startTime: string } | undefined
+  /** The shell session the target started on another machine (SSH) once open: for the resource ledger. */
+  readonly remote?: RemoteSessionRecord | undefined
   /**
    * A process of its own that runs `script` in a new shell of this target, starting from the open
    * session's state (variables, functions, cwd): a guest's QEMU, a background or interactive block.

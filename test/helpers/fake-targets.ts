@@ -24,7 +24,7 @@ export function brokenConsole(): Command {
 export class FakeTarget implements Target {
   readonly description: string
   constructor(
-    readonly kind: 'host' | 'chroot',
+    readonly kind: 'host' | 'chroot' | 'ssh',
     readonly name: string,
     private readonly log: string[],
     private readonly qemu: Command,
@@ -53,6 +53,7 @@ export function fakeFactory(log: string[], qemu: Command = fakeConsole()): Targe
   return {
     host: (o) => new FakeTarget('host', 'host', log, qemu, o.onNoise),
     chroot: (o) => new FakeTarget('chroot', o.name, log, qemu, o.onNoise),
+    ssh: (o) => new FakeTarget('ssh', o.name, log, qemu, o.onNoise),
     guest: (o) => {
       log.push(`guest ${o.boot.name} from ${o.command.where}`)
       const guest = realTargets.guest(o)

@@ -77,7 +77,7 @@ export class FakeShell extends ChannelEvents implements Channel {
 
 /** A factory whose every target is one FakeShell (host and chroots alike). */
 export function fakeTargets(shell: FakeShell): TargetFactory {
-  const make = (kind: 'host' | 'chroot', name: string): Target => {
+  const make = (kind: 'host' | 'chroot' | 'ssh', name: string): Target => {
     const session = new ShellSession(shell, '/tmp/docrun-fake')
     return {
       name,
@@ -93,6 +93,7 @@ export function fakeTargets(shell: FakeShell): TargetFactory {
   return {
     host: () => make('host', 'host'),
     chroot: (o) => make('chroot', o.name),
+    ssh: (o) => make('ssh', o.name),
     guest: () => {
       throw new Error('the fake shell has no guests')
     },
