@@ -41,13 +41,15 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
       const what =
         s.action === 'file'
           ? `file → ${s.file!.path}${s.file!.append ? ' (append)' : ''}`
-          : s.action === 'none'
-            ? 'data'
-            : s.action === 'boot'
-              ? `boot guest ${s.boot!.guest}`
-              : s.interpreter
-                ? `run with ${s.interpreter}`
-                : 'run'
+          : s.action === 'copy'
+            ? `copy ${s.copy!.from.name} → ${s.copy!.to.name} (${s.copy!.items.length} item${s.copy!.items.length === 1 ? '' : 's'})`
+            : s.action === 'none'
+              ? 'data'
+              : s.action === 'boot'
+                ? `boot guest ${s.boot!.guest}`
+                : s.interpreter
+                  ? `run with ${s.interpreter}`
+                  : 'run'
       const attrs = attrsText(s.attrs)
       out(
         `${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${skipWords(s.skip)})` : ''}  line ${s.position.start.line}`,

@@ -118,7 +118,8 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     const section = b.section ? sectionById.get(b.section) : undefined
     const fileAttr = typeof b.attrs.file === 'string' ? { path: b.attrs.file, append: b.attrs.append === true } : undefined
     const boot = typeof b.attrs.guest === 'string' ? bootSpec(b) : undefined
-    const action = fileAttr ? 'file' : b.kind !== 'shell' ? 'none' : boot ? 'boot' : 'run'
+    const copy = b.attrs.copy === true || b.attrs.put === true || b.attrs.get === true ? copySpec(runbook, b, file) : undefined
+    const action = copy ? 'copy' : fileAttr ? 'file' : b.kind !== 'shell' ? 'none' : boot ? 'boot' : 'run'
     const timeout = typeof b.attrs.timeout === 'number' ? b.attrs.timeout : runbook.frontmatter.timeoutMs
     const step: Step = {
       id: b.id,
@@ -139,6 +140,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       ...(typeof b.attrs.capture === 'string' ? { capture: b.attrs.capture } : {}),
       ...(fileAttr ? { file: fileAttr } : {}),
       ...(boot ? { boot } : {}),
+      ...(copy ? { copy } : {}),
       ...(b.attrs.setup === true ? { setup: true } : {}),
       ...(typeof b.attrs.cache === 'string' ? { cache: parseCachePaths(b.attrs.cache).paths } : {}),
       ...(typeof b.attrs.inputs === 'string' ? { inputs: inputsOf(b.attrs.inputs, b.attrs['inputs-exclude']) } : {}),
@@ -180,6 +182,32 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     sections: runbook.sections.map(planSection),
     steps,
   }
+}
+
+/**
+ * `{copy from=A to=B}`, `{put target=z}` (host → z), `{get target=z}` (z → host): the block's
+ * lines are `SRC DEST` (paths as written: no spaces, nothing expanded; `#` lines are comments).
+ */
+function copySpec(runbook: Runbook, b: Block, file: VFile): Step['copy'] {
+  const here = resolveTarget(runbook, b, file)
+  const named = (name: unknown, fallback: TargetRef) => (typeof name === 'string' ? resolveTarget(runbook, { ...b, attrs: { target: name } }, file) : fallback)
+  const host: TargetRef = { kind: 'host', name: 'host' }
+  const modes = (['copy', 'put', 'get'] as const).filter((k) => b.attrs[k] === true)
+  if (modes.length > 1) report(file, `\`${modes.join('` and `')}\` on one block: say one`, b.position.start, 'attribute-value', true)
+  if ((b.attrs.from !== undefined || b.attrs.to !== undefined) && b.attrs.copy !== true)
+    report(file, '`from=` and `to=` go with `copy`', b.position.start, 'attribute-value', true)
+  const from = b.attrs.put === true ? host : b.attrs.get === true ? here : named(b.attrs.from, host)
+  const to = b.attrs.put === true ? here : b.attrs.get === true ? host : named(b.attrs.to, here)
+  const items: { src: string; dest: string }[] = []
+  for (const line of b.content.split('\n')) {
+    const words = line.trim().split(/\s+/).filter(Boolean)
+    if (!words.length || words[0]!.startsWith('#')) continue
+    if (words.length !== 2) report(file, `a copy line is \`SRC DEST\` (no spaces in paths), not \`${line.trim()}\``, b.position.start, 'attribute-value', true)
+    else items.push({ src: words[0]!, dest: words[1]! })
+  }
+  if (!items.length) report(file, 'a copy block lists `SRC DEST` lines', b.position.start, 'attribute-value', true)
+  if (from.name === to.name) report(file, `a copy from ${from.name} to itself`, b.position.start, 'attribute-value', true)
+  return { from, to, items }
 }
 
 /** `retry=N` / `until=DURATION` with `delay=` (default 5 s between attempts). */

@@ -28,7 +28,7 @@ export interface BootSpec {
   password?: string
 }
 
-export type StepAction = 'run' | 'file' | 'boot' | 'none'
+export type StepAction = 'run' | 'file' | 'boot' | 'copy' | 'none'
 
 export interface PlanSection {
   id: string
@@ -54,6 +54,8 @@ export interface Step {
   cwd?: string
   capture?: string
   file?: { path: string; append: boolean }
+  /** action 'copy' (`{copy}`, `{put}`, `{get}`): files or trees from one target to another, `SRC DEST` a line. */
+  copy?: { from: TargetRef; to: TargetRef; items: { src: string; dest: string }[] }
   /** action 'boot': the block is QEMU's command line; `target` is where QEMU runs. */
   boot?: BootSpec
   /** Postconditions written in the runbook right after the block. */

@@ -9,6 +9,7 @@ import { interpreterScript } from '../shell/script.js'
 import type { ShellRunResult, ShellSession } from '../shell/session.js'
 import { GuestError, type TargetPool } from './pool.js'
 import type { Masker } from '../common/mask.js'
+import { copyBetween } from '../targets/copy.js'
 
 export interface ActionResult {
   res: ShellRunResult
@@ -59,6 +60,7 @@ export async function runAction(
       session = await pool.boot(step, { onOutput, signal, ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}) })
       return { res: { status: 0, timedOut: false, interrupted: false }, session }
     }
+    if (step.action === 'copy') return await copyStep(step, pool, onOutput, signal)
     session = await pool.get(step.target)
     if (step.action === 'file') {
       const content = Buffer.from(step.content.endsWith('\n') ? step.content : `${step.content}\n`, 'utf8')
@@ -89,6 +91,16 @@ export async function runAction(
     const consoleTail = error instanceof GuestError ? error.consoleTail : undefined
     return { res, ...(session ? { session } : {}), ...(consoleTail ? { consoleTail } : {}) }
   }
+}
+
+/** `{copy}`, `{put}`, `{get}`: both ends opened (a remote one connects), then the copy, within the block's timeout. */
+async function copyStep(step: Step, pool: TargetPool, onOutput: (chunk: Buffer) => void, signal: AbortSignal): Promise<ActionResult> {
+  const { from, to, items } = step.copy!
+  const [a, b] = [await pool.end(from), await pool.end(to)]
+  const timer = step.timeoutMs ? AbortSignal.timeout(step.timeoutMs) : undefined
+  const res = await copyBetween(a, b, items, onOutput, timer ? AbortSignal.any([signal, timer]) : signal)
+  if (timer?.aborted && !signal.aborted) return { res: { ...res, interrupted: false, timedOut: true, status: 124 }, session: b.session }
+  return { res, session: b.session }
 }
 
 /** `{wait=REGEX}`: after the content, the guest's console must print a matching line within the block's timeout. */

@@ -117,6 +117,12 @@ export class TargetPool {
     return { target: this.factory.chroot({ name: ref.name, root: ref.root, workspace: this.opts.workspace, onNoise }), noise }
   }
 
+  /** A target and its open session (opened now if need be): an end of a `{copy}`. */
+  async end(ref: TargetRef): Promise<{ target: Target; session: ShellSession }> {
+    const session = await this.get(ref)
+    return { target: this.open.get(ref.name)!.target, session }
+  }
+
   /** Run a `{guest=NAME}` block: start QEMU from its text on its target, wait for the shell. */
   async boot(step: Step, opts: BootOptions = {}): Promise<ShellSession> {
     const spec = step.boot!

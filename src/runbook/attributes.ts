@@ -67,6 +67,15 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
     kind: 'regex',
     description: "after the block's content (if any), wait until the console of its guest target prints a line matching this (timeout= bounds it)",
   },
+  copy: {
+    kind: 'flag',
+    description:
+      "the block lists files or trees to copy, `SRC DEST` a line, from the target from= (default host) to the target to= (default the block's target); checked by sha256",
+  },
+  put: { kind: 'flag', description: "copy from the host to the block's target: each line `HOST-PATH TARGET-PATH` (a file or a tree), checked by sha256" },
+  get: { kind: 'flag', description: "copy from the block's target to the host: each line `TARGET-PATH HOST-PATH` (a file or a tree), checked by sha256" },
+  from: { kind: 'name', description: 'with copy: the target the files come from (default host)' },
+  to: { kind: 'name', description: "with copy: the target the files go to (default the block's target)" },
   mirrors: { kind: 'string', description: "which of the source document's literal blocks (1, 2, …) this block mirrors; `docrun drift` aligns by it" },
   // Runme's cell options: accepted so a README written for Runme runs unchanged.
   interpreter: { kind: 'string', description: 'Runme: run the block with this program (content on its stdin), e.g. python3' },
