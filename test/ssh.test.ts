@@ -23,7 +23,7 @@ const frontMatter = (extra = '', hostOptions: Record<string, string> = {}) => `-
 
 /** Wait until a remote block wrote its pid file (remote is this machine: the file is in the workspace). */
 async function pidFrom(path: string): Promise<number> {
-  await vi.waitFor(() => expect(existsSync(path) && readFileSync(path, 'utf8').trim() !== '', path).toBe(true), { timeout: 20_000, interval: 50 })
+  await vi.waitFor(() => expect(existsSync(path) && readFileSync(path, 'utf8').trim() !== '', path).toBe(true), { timeout: 60_000, interval: 50 })
   return Number(readFileSync(path, 'utf8'))
 }
 
