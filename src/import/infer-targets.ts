@@ -32,18 +32,69 @@ function fromOutside(script: ShellScript): boolean {
   })
 }
 
-/** The block's last command, when it is a bare `chroot DIR` alone on its line: the reader goes in. */
-function trailingChroot(script: ShellScript): { line: number; indent: string; command: string; dir: string } | undefined {
+/** The block's last command, alone on its line, with nothing after it but blank lines and comments: where the reader goes on typing. */
+function trailing(script: ShellScript): { cmd: ShellScript['commands'][number]; line: number; indent: string; command: string } | undefined {
   const cmd = script.commands.at(-1)
-  const p = cmd && programOf(cmd)
-  if (!cmd || !p || !isBare(cmd, 'chroot') || cmd.at.line !== cmd.end.line) return undefined
+  if (!cmd || cmd.at.line !== cmd.end.line) return undefined
   const text = script.text.split('\n')[cmd.at.line]!
   const indent = text.slice(0, cmd.at.column)
-  // Nothing after it but blank lines and comments.
   const after = script.text.split('\n').slice(cmd.at.line + 1)
   if (indent.trim() || text.slice(cmd.end.column).trim() || after.some((l) => l.trim() && !l.trim().startsWith('#'))) return undefined
+  return { cmd, line: cmd.at.line, indent, command: text.slice(cmd.at.column, cmd.end.column) }
+}
+
+/** The block's last command, when it is a bare `chroot DIR` alone on its line: the reader goes in. */
+function trailingChroot(script: ShellScript): { line: number; indent: string; command: string; dir: string } | undefined {
+  const t = trailing(script)
+  const p = t && programOf(t.cmd)
+  if (!t || !p || !isBare(t.cmd, 'chroot')) return undefined
   const dir = p.args.at(-1)!
-  return dir.literal === undefined ? undefined : { line: cmd.at.line, indent, command: text.slice(cmd.at.column, cmd.end.column), dir: dir.literal }
+  return dir.literal === undefined ? undefined : { line: t.line, indent: t.indent, command: t.command, dir: dir.literal }
+}
+
+/** ssh's options that take a value (ssh(1)). */
+const SSH_VALUE_OPTIONS = new Set('BbcDEeFIiJLlmOoPpQRSWw'.split(''))
+
+/** The block's last command, when it is a bare `ssh [OPTIONS] HOST` (no command) alone on its line: the reader types on the remote host. */
+function trailingSsh(script: ShellScript): { line: number; indent: string; command: string; host: ImportedHost } | undefined {
+  const t = trailing(script)
+  const p = t && programOf(t.cmd)
+  if (!t || !p || !t.cmd.alone || p.name.literal !== 'ssh') return undefined
+  const words = p.args.map((a) => a.literal)
+  if (words.some((w) => w === undefined)) return undefined
+  const host: ImportedHost = { ssh: '' }
+  const options: Record<string, string> = {}
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!
+    if (!w.startsWith('-') || w === '-') {
+      // The destination, and nothing after it: a command after it would not open a shell.
+      if (host.ssh || i !== words.length - 1) return undefined
+      host.ssh = w
+      continue
+    }
+    const flag = w[1]!
+    if (!SSH_VALUE_OPTIONS.has(flag)) continue
+    const value = w.length > 2 ? w.slice(2) : words[++i]
+    if (value === undefined) return undefined
+    if (flag === 'p' && /^\d+$/.test(value)) host.port = Number(value)
+    else if (flag === 'i') host.identity = value
+    else if (flag === 'l') host.user = value
+    else if (flag === 'o' && /^(\w+)[= ](.+)$/.test(value)) options[/^(\w+)/.exec(value)![1]!] = value.replace(/^\w+[= ]/, '')
+    else if (flag === 'J') options.ProxyJump = value
+  }
+  if (!host.ssh) return undefined
+  if (Object.keys(options).length) host.options = options
+  return { line: t.line, indent: t.indent, command: t.command, host }
+}
+
+/** A remote host the reader logged in to, as the front matter's `hosts:` spells it. */
+interface ImportedHost {
+  ssh: string
+  port?: number
+  identity?: string
+  /** `-l USER`: folded into `ssh` as USER@HOST. */
+  user?: string
+  options?: Record<string, string>
 }
 
 export interface Inference {
@@ -53,14 +104,17 @@ export interface Inference {
   why: string
 }
 
-type Where = { kind: 'host' } | { kind: 'chroot'; name: string; dir: string } | { kind: 'guest'; name: string; launcher: Where }
+type Where = { kind: 'host' } | { kind: 'chroot'; name: string; dir: string } | { kind: 'ssh'; name: string } | { kind: 'guest'; name: string; launcher: Where }
 
 const nameOf = (w: Where) => (w.kind === 'host' ? 'host' : w.name)
 /** Where a guest started from within a guest would really run: its launcher. */
 const launcherOf = (w: Where): Where => (w.kind === 'guest' ? w.launcher : w)
 
 /** The imported runbook text with inferred targets; and what was inferred, for `docrun import` to say. */
-export async function inferTargets(markdown: string, source?: string): Promise<{ text: string; inferences: Inference[]; chroots: Record<string, string> }> {
+export async function inferTargets(
+  markdown: string,
+  source?: string,
+): Promise<{ text: string; inferences: Inference[]; chroots: Record<string, string>; hosts: Record<string, ImportedHost> }> {
   const { runbook } = parseRunbook(markdown, 'imported.md')
   const parse = await shellParser()
   const lines = markdown.split('\n')
@@ -68,6 +122,7 @@ export async function inferTargets(markdown: string, source?: string): Promise<{
   const commentsBefore = new Map<number, string>()
   const inferences: Inference[] = []
   const chroots: Record<string, string> = {}
+  const hosts: Record<string, ImportedHost> = {}
   const docLines = source?.split('\n')
   const documentLines: number[] = []
   let searchFrom = 0
@@ -131,6 +186,16 @@ export async function inferTargets(markdown: string, source?: string): Promise<{
       where = { kind: 'chroot', name, dir }
       whyHere = `runs in chroot \`${name}\` (${dir}): the block before ends in a bare \`${m.command}\`, and its reader went on typing inside`
     }
+    const login = m ? undefined : trailingSsh(script)
+    if (login) {
+      const name = hostName(login.host, hosts)
+      const { user, ...spec } = login.host
+      hosts[name] = user && !spec.ssh.includes('@') ? { ...spec, ssh: `${user}@${spec.ssh}` } : spec
+      // Fed no terminal the bare ssh would open no shell: the following blocks run on the remote host.
+      lines[open + 1 + login.line] = `${login.indent}# ${login.command}  # docrun: the blocks after this one run on host ${name}`
+      where = { kind: 'ssh', name }
+      whyHere = `runs on host \`${name}\` over SSH: the block before ends in a bare \`${login.command}\`, and its reader went on typing there`
+    }
     if (attrs.length) attrsAt.set(open, attrs)
   }
   // Fences get their attributes; comments go on the line before each block.
@@ -141,8 +206,22 @@ export async function inferTargets(markdown: string, source?: string): Promise<{
     const a = attrsAt.get(i)
     out.push(a ? `${line} {${a.join(' ')}}` : line)
   })
-  const text = withFrontMatter(out.join('\n'), documentLines, chroots)
-  return { text, inferences, chroots }
+  const text = withFrontMatter(out.join('\n'), documentLines, chroots, hosts)
+  return { text, inferences, chroots, hosts }
+}
+
+/** A target name for a host the reader logged in to: its host name's first label (`test-box.lab` → `test-box`), unique. */
+function hostName(host: ImportedHost, taken: Record<string, ImportedHost>): string {
+  const base =
+    host.ssh
+      .replace(/^.*@/, '')
+      .split('.')[0]!
+      .replace(/[^\w-]/g, '_')
+      .replace(/^[^A-Za-z]/, 'h') || 'remote'
+  const name = ['host', 'chroot', 'guest'].includes(base) ? `${base}-ssh` : base
+  const same = (h: ImportedHost) => JSON.stringify(h) === JSON.stringify(host)
+  if (!taken[name] || same(taken[name])) return name
+  for (let n = 2; ; n++) if (!taken[`${name}-${n}`] || same(taken[`${name}-${n}`]!)) return `${name}-${n}`
 }
 
 /**
@@ -150,9 +229,9 @@ export async function inferTargets(markdown: string, source?: string): Promise<{
  * document (a directory with `: ` or ` #` in it stays one string), its comments on the lines
  * they describe.
  */
-function withFrontMatter(text: string, documentLines: number[], chroots: Record<string, string>): string {
+function withFrontMatter(text: string, documentLines: number[], chroots: Record<string, string>, hosts: Record<string, ImportedHost>): string {
   const close = text.startsWith('---\n') ? text.indexOf('\n---\n', 3) : -1
-  if (close < 0 || (!documentLines.length && !Object.keys(chroots).length)) return text
+  if (close < 0 || (!documentLines.length && !Object.keys(chroots).length && !Object.keys(hosts).length)) return text
   const doc = parseDocument(text.slice(4, close + 1))
   if (documentLines.length) {
     const lines = doc.createNode(documentLines, { flow: true })
@@ -164,6 +243,12 @@ function withFrontMatter(text: string, documentLines: number[], chroots: Record<
     key.comment = ' inferred from bare `chroot DIR` commands'
     doc.delete('chroots')
     doc.add(new Pair(key, doc.createNode(chroots)))
+  }
+  if (Object.keys(hosts).length) {
+    const key = new Scalar('hosts')
+    key.comment = ' inferred from bare `ssh HOST` commands (host keys: known_hosts, as ssh checks them)'
+    doc.delete('hosts')
+    doc.add(new Pair(key, doc.createNode(hosts, { flow: false })))
   }
   // Two spaces before a line comment, as the rest of the runbook's front matter has them.
   const yaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false, commentString: (c) => c.replace(/^(?!$)(?: $)?/gm, ' #') })
