@@ -1,13 +1,17 @@
 // The run's record: the one place a run writes its state. Each change is written before the
-// method returns (atomically, the whole file), so a kill -9 at any moment loses at most the
-// running block — and that block's pending probe is on disk before it runs, so the next run
-// finds what it left (crash recovery).
+// method returns, so a kill -9 at any moment loses at most the running block — and that
+// block's pending probe is written before it runs, so the next run finds what it left (crash
+// recovery). What happens per block (its pending probe, its result) is one line appended to the
+// state's journal, flushed to the disk at the block's end (group commit: one fsync a block);
+// the rest (the run's start, the ledger, guests, the run's end) rewrites the state whole,
+// which folds the journal in (state/state.ts).
 import type { Plan, Step } from '../plan/types.js'
 import type { BlockResult } from '../events/events.js'
 import { now } from '../events/events.js'
 import type { PendingProbe, Resource, TeardownResult } from '../resources/ledger.js'
 import type { Paths } from '../state/paths.js'
-import { saveInputDirs, saveState, type State } from '../state/state.js'
+import { GroupCommit } from '../state/commit.js'
+import { appendJournal, inputsPath, saveInputDirs, saveStateSync, snapshotPath, type JournalEntry, type State } from '../state/state.js'
 
 /** What the pool says about a guest: it booted (ready after ms), or it ended (how). */
 export type GuestEvent = { pid: number; readyAfterMs: number } | { end: string }
@@ -24,6 +28,10 @@ export class RunRecord {
     private readonly runId: string,
   ) {}
 
+  /** The next write rewrites the state whole (the run's first write does: a journal starts from a known whole). */
+  private whole = true
+  private readonly commit = new GroupCommit()
+
   /** The block running now, if any (its pending probe is on disk). */
   get running(): string | undefined {
     return this.state.pending?.block
@@ -32,6 +40,7 @@ export class RunRecord {
   /** A fresh run: the earlier results of the steps it will run no longer describe the machine (written with the next change). */
   forgetSelected(plan: Plan): void {
     for (const s of plan.steps) if (!s.skip && s.action !== 'none') delete this.state.blocks[s.id]
+    this.whole = true
   }
 
   /** A docrun died while a block ran: what that block left joins the ledger, and the pending probe goes. */
@@ -44,7 +53,7 @@ export class RunRecord {
   /** Before a block runs: what the system held, so that a crash during it can be cleaned up. */
   async blockStarted(pending: PendingProbe): Promise<void> {
     this.state.pending = pending
-    await this.write()
+    await this.write({ pending })
   }
 
   /** A block's end (or a block that could not start): its result, and what it created, in one write. */
@@ -64,7 +73,10 @@ export class RunRecord {
       ...(result.message ? { message: result.message } : {}),
     }
     this.state.lastRun = this.runId
-    await this.write()
+    // What it created joins the ledger: a whole write (rare: mounts, loop devices).
+    if (created.length) this.whole = true
+    await this.write({ pending: null, blocks: { [step.id]: this.state.blocks[step.id]! }, lastRun: this.runId })
+    this.commit.add(...(result.snapshot ? [snapshotPath(this.paths, step.id)] : []), this.paths.journal)
   }
 
   /** A passed block's `inputs=` fingerprint (after blockEnded): --resume and status compare it with the inputs then. */
@@ -73,7 +85,8 @@ export class RunRecord {
     if (!b) return
     await saveInputDirs(this.paths, step.id, fp.dirs)
     b.inputs = { digest: fp.digest }
-    await this.write()
+    await this.write({ blocks: { [step.id]: b } })
+    this.commit.add(inputsPath(this.paths, step.id), this.paths.journal)
   }
 
   /** A shell, QEMU, a background block or a temp dir the pool started: attributed to the running block. */
@@ -99,13 +112,20 @@ export class RunRecord {
     await this.write()
   }
 
-  /** The run's end: the ledger as it stands. */
+  /** The run's end: the ledger as it stands, everything flushed to the disk. */
   async finish(): Promise<void> {
+    await this.commit.settle()
     await this.write()
   }
 
-  /** The one write. (How it is flushed — every change, or batched — is decided here alone.) */
-  private async write(): Promise<void> {
-    await saveState(this.paths, this.state)
+  /**
+   * The one write: a journal line for a block's change, the whole state (fsync'd) for the rest.
+   * Synchronous: it is done when the method returns, whatever kills docrun next.
+   */
+  private async write(change?: Omit<JournalEntry, 'updatedAt'>): Promise<void> {
+    if (this.whole || !change) {
+      saveStateSync(this.paths, this.state)
+      this.whole = false
+    } else appendJournal(this.paths, this.state, change)
   }
 }

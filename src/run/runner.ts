@@ -100,7 +100,8 @@ async function tearDownRun(record: RunRecord, note: Note): Promise<void> {
   await sayTeardown(results, note, 'created by this run')
   const kept = record.state.resources.filter((r) => r.keep && !r.cleaned)
   if (kept.length) await note(`kept (by {keep}; \`docrun clean\` removes them): ${kept.map(describe).join('; ')}`)
-  await (mine.length ? record.tornDown(results) : record.finish())
+  if (mine.length) await record.tornDown(results)
+  await record.finish()
 }
 
 async function tearDown(resources: Resource[], record: RunRecord, note: Note, what: string): Promise<void> {

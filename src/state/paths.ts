@@ -17,6 +17,8 @@ export interface WorkspacePaths {
 /** The workspace's paths and one runbook's state (several runbooks may share a workspace). */
 export interface Paths extends WorkspacePaths {
   state: string
+  /** The changes since the state was last written whole (state/state.ts). */
+  journal: string
   snapshots: string
 }
 
@@ -31,7 +33,8 @@ export function workspacePaths(workspace: string, runbookPath: string): Paths {
   const base = docrunPaths(workspace)
   const abs = resolve(runbookPath)
   const key = `${basename(abs).replace(/[^\p{L}\p{N}_.-]/gu, '_')}-${createHash('sha256').update(abs).digest('hex').slice(0, 8)}`
-  return { ...base, state: join(base.dir, 'state', `${key}.json`), snapshots: join(base.dir, 'state', `${key}.snapshots`) }
+  const dir = join(base.dir, 'state')
+  return { ...base, state: join(dir, `${key}.json`), journal: join(dir, `${key}.journal`), snapshots: join(dir, `${key}.snapshots`) }
 }
 
 /** A run's directory from its id. */

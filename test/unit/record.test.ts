@@ -1,6 +1,6 @@
 // The run's record: each change is on disk when the method returns; teardown results keep
 // exactly the resources that failed (by identity, never by matching their names as text).
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import type { Resource } from '../../src/resources/ledger.js'
 import { RunRecord } from '../../src/run/record.js'
 import { workspacePaths } from '../../src/state/paths.js'
-import type { State } from '../../src/state/state.js'
+import { loadState, type State } from '../../src/state/state.js'
 import { plan, state } from './fixtures.js'
 
 const dirs: string[] = []
@@ -19,7 +19,8 @@ function record(st: State) {
   const ws = mkdtempSync(join(tmpdir(), 'docrun-unit-'))
   dirs.push(ws)
   const paths = workspacePaths(ws, join(ws, 'r.md'))
-  return { rec: new RunRecord(paths, st, 'r1'), disk: () => JSON.parse(readFileSync(paths.state, 'utf8')) as State }
+  // What a reader finds on disk: the state written whole with its journal applied.
+  return { rec: new RunRecord(paths, st, 'r1'), disk: async () => (await loadState(paths, join(ws, 'r.md'), 'sha')).state }
 }
 const loop = (n: number): Resource => ({ kind: 'loop', device: `/dev/loop${n}`, backFile: `/ws/${n}.img`, block: 'b', runId: 'r0', keep: false })
 
@@ -32,23 +33,23 @@ describe('RunRecord', () => {
       { resource: l10, ok: false, message: 'losetup -d /dev/loop10: busy' },
       { resource: l2, ok: true },
     ])
-    expect(disk().resources).toEqual([l10])
+    expect((await disk()).resources).toEqual([l10])
   })
 
   it('a block: pending on disk when it starts, gone with its result and what it created in one write', async () => {
     const { rec, disk } = record(state([]))
     const step = plan({ id: 'b' }).steps[0]!
     await rec.blockStarted({ block: 'b', runId: 'r1', keep: false, mounts: [], loops: [] })
-    expect(disk().pending?.block).toBe('b')
+    expect((await disk()).pending?.block).toBe('b')
     expect(rec.running).toBe('b')
     await rec.resourceMade({ kind: 'dir', path: '/tmp/x', description: 'a temp dir' })
-    expect(disk().resources).toEqual([{ kind: 'dir', path: '/tmp/x', description: 'a temp dir', block: 'b', runId: 'r1', keep: false }])
+    expect((await disk()).resources).toEqual([{ kind: 'dir', path: '/tmp/x', description: 'a temp dir', block: 'b', runId: 'r1', keep: false }])
     await rec.blockEnded(
       step,
       { status: 'failed', exitCode: 2, timedOut: false, interrupted: false, durationMs: 5, startedAt: '', outputBytes: 0, message: 'exited with status 2' },
       [loop(3)],
     )
-    const d = disk()
+    const d = await disk()
     expect(d.pending).toBeUndefined()
     expect(d.blocks.b).toMatchObject({
       hash: 'h-b',
@@ -66,8 +67,8 @@ describe('RunRecord', () => {
   it("a guest's life: booted, then ended", async () => {
     const { rec, disk } = record(state([]))
     await rec.guestLife('vm', { pid: 42, readyAfterMs: 3100.4 })
-    expect(disk().guests?.vm).toMatchObject({ pid: 42, runId: 'r1', readyAfterMs: 3100 })
+    expect((await disk()).guests?.vm).toMatchObject({ pid: 42, runId: 'r1', readyAfterMs: 3100 })
     await rec.guestLife('vm', { end: 'poweroff -f' })
-    expect(disk().guests?.vm).toMatchObject({ pid: 42, end: 'poweroff -f' })
+    expect((await disk()).guests?.vm).toMatchObject({ pid: 42, end: 'poweroff -f' })
   })
 })

@@ -10,7 +10,7 @@ import { EventBus, type RunEvent } from '../../src/events/events.js'
 import type { Plan } from '../../src/plan/types.js'
 import { executePlan } from '../../src/run/runner.js'
 import { workspacePaths } from '../../src/state/paths.js'
-import type { State } from '../../src/state/state.js'
+import { loadStateSync, type State } from '../../src/state/state.js'
 import { FakeShell, fakeTargets } from './fake-shell.js'
 import { passed, plan, state } from './fixtures.js'
 
@@ -90,7 +90,8 @@ describe('runner', () => {
 
   it('the pending probe is on disk while a block runs', async () => {
     const seen: (string | undefined)[] = []
-    await run(abc(), state([]), { onRun: (_, paths) => seen.push((JSON.parse(readFileSync(paths.state, 'utf8')) as State).pending?.block) })
+    // What a reader finds: the state written whole with its journal applied.
+    await run(abc(), state([]), { onRun: (_, paths) => seen.push(loadStateSync(paths, 'r.md', 'x').state.pending?.block) })
     expect(seen).toEqual(['a', 'b', 'c'])
   })
 
