@@ -23,6 +23,14 @@ interface StepView {
   notes: string[]
 }
 
+/** The runbook's lines, which to leave out, where the header goes, and which steps end at each line (1-based). */
+interface Layout {
+  lines: string[]
+  dropped: Set<number>
+  stepsAt: Map<number, string[]>
+  headerAt: number
+}
+
 export interface RenderOptions {
   /** Drop times, durations and run ids, so two transcripts of one runbook diff cleanly. */
   normalize?: boolean
@@ -90,15 +98,38 @@ export class TranscriptModel {
 
   /** Markdown: the runbook text with annotations spliced after each block. */
   render(runbookText: string, opts: RenderOptions = {}): string {
+    const layout = this.layout(runbookText)
+    if (!layout) return ''
+    const out = this.linesBetween(layout, 0, layout.lines.length, opts)
+    if (layout.headerAt >= layout.lines.length) out.push(...this.header(opts))
+    return `${out.join('\n').replace(/\n*$/, '')}\n`
+  }
+
+  /**
+   * The transcript as it goes: the text from line `from` (0-based) up to `to` with the header
+   * and the annotations of the steps that end there — so the pieces of consecutive calls, joined,
+   * are the transcript so far. `to` undefined: the line after the header; a step id: its end.
+   */
+  piece(runbookText: string, from: number, to: string | undefined, opts: RenderOptions = {}): { text: string; next: number } {
+    const layout = this.layout(runbookText)
+    if (!layout) return { text: '', next: from }
+    const step = to === undefined ? undefined : this.plan?.steps.find((s) => s.id === to)
+    const end = Math.min(layout.lines.length, step ? step.position.end.line : layout.headerAt + 1)
+    if (end <= from) return { text: '', next: from }
+    return { text: `${this.linesBetween(layout, from, end, opts).join('\n')}\n`, next: end }
+  }
+
+  private layoutCache: { text: string; layout: Layout } | undefined
+  private layout(runbookText: string): Layout | undefined {
     const plan = this.plan
-    if (!plan) return ''
+    if (!plan) return undefined
+    if (this.layoutCache?.text === runbookText) return this.layoutCache.layout
     const lines = runbookText.split('\n')
-    const dropped = oldHeader(lines)
-    const inserts = new Map<number, string[]>()
+    const stepsAt = new Map<number, string[]>()
     for (const step of plan.steps) {
       if (step.action === 'none') continue
       const at = step.position.end.line
-      inserts.set(at, [...(inserts.get(at) ?? []), ...this.annotate(step.id, opts)])
+      stepsAt.set(at, [...(stepsAt.get(at) ?? []), step.id])
     }
     // The header goes after the front matter, so the transcript is still a runbook.
     let headerAt = 0
@@ -106,15 +137,20 @@ export class TranscriptModel {
       const close = lines.indexOf('---', 1)
       if (close > 0) headerAt = close + 1
     }
+    const layout = { lines, dropped: oldHeader(lines), stepsAt, headerAt }
+    this.layoutCache = { text: runbookText, layout }
+    return layout
+  }
+
+  private linesBetween(layout: Layout, from: number, to: number, opts: RenderOptions): string[] {
+    const { lines, dropped, stepsAt, headerAt } = layout
     const out: string[] = []
-    for (let i = 0; i < lines.length; i++) {
+    for (let i = from; i < to; i++) {
       if (i === headerAt) out.push(...this.header(opts))
       if (!dropped.has(i)) out.push(lines[i]!)
-      const extra = inserts.get(i + 1)
-      if (extra) out.push(...extra)
+      for (const id of stepsAt.get(i + 1) ?? []) out.push(...this.annotate(id, opts))
     }
-    if (headerAt >= lines.length) out.push(...this.header(opts))
-    return `${out.join('\n').replace(/\n*$/, '')}\n`
+    return out
   }
 
   private header(opts: RenderOptions): string[] {
