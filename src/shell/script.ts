@@ -71,6 +71,13 @@ __dr_probe() { printf '\n%s\n' "__DR_PROBE_$1:${'$'}{BASH_VERSION:-sh}:$(command
 
 /** Sent only to bash (after the probe): a full state dump. dash cannot even parse it. */
 export const BASH_EXTRAS = String.raw`
+__dr_job_main() {
+  trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+  trap '__dr_s=$?; __dr_dump; echo $__dr_s > "$__dr_d/$__dr_n.st"' EXIT
+  # bash has pipefail, and a failing set does not end it: no subshell to test for it (a fork a block).
+  if [ "$1" = 1 ]; then set -e -o pipefail; fi
+  . "$__dr_d/$__dr_n.sh"
+}
 __dr_dump() {
   local __dr_v __dr_k=()
   # Prefix expansion lists variable names without forking (compgen in $(...) would fork).

@@ -228,8 +228,13 @@ export class ShellSession {
     if (this.channel.localPath) {
       // Same file system: write it directly (no fork of cat, no bytes through the pipe).
       const dir = this.channel.localPath(this.dir)
-      mkdirSync(dir, { recursive: true, mode: 0o700 })
-      writeFileSync(`${dir}/${name}`, data, { mode: 0o600 })
+      try {
+        writeFileSync(`${dir}/${name}`, data, { mode: 0o600 })
+      } catch {
+        // The directory is made on first use (a mkdir per block is several system calls).
+        mkdirSync(dir, { recursive: true, mode: 0o700 })
+        writeFileSync(`${dir}/${name}`, data, { mode: 0o600 })
+      }
       return []
     }
     if (!this.channel.tty) {

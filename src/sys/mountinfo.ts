@@ -1,6 +1,6 @@
 // The kernel's record of mounts (/proc/self/mountinfo): read by the resource ledger and by
 // anything that must not delete through a mount point (the block cache's restore).
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 
 export interface MountEntry {
   id: number
@@ -37,7 +37,9 @@ export function parseMountinfo(text: string): MountEntry[] {
 }
 
 export async function readMounts(): Promise<MountEntry[]> {
-  return parseMountinfo(await readFile('/proc/self/mountinfo', 'utf8'))
+  // Read twice a block: synchronously (a /proc file read is microseconds; the promise API
+  // takes several thread-pool round trips for a file whose size stat cannot tell).
+  return parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))
 }
 
 /** Is `p` equal to `dir` or inside it (path strings, both absolute and normalised)? */
