@@ -40,9 +40,12 @@ export function resolveParams(runbook: Runbook, sets: Record<string, string>): R
   })
 }
 
-/** Names of the guests the runbook starts (`{guest=NAME}` blocks). */
+/** Names of the guests the runbook starts (`{guest=NAME}` blocks); once per runbook (every block's target asks). */
+const guestsOf = new WeakMap<Runbook, string[]>()
 export function guestNames(runbook: Runbook): string[] {
-  return [...new Set(runbook.blocks.flatMap((b) => (typeof b.attrs.guest === 'string' ? [b.attrs.guest] : [])))]
+  let names = guestsOf.get(runbook)
+  if (!names) guestsOf.set(runbook, (names = [...new Set(runbook.blocks.flatMap((b) => (typeof b.attrs.guest === 'string' ? [b.attrs.guest] : [])))]))
+  return names
 }
 
 /** Where a block runs. Problems are reported into `file` with the block's position. */

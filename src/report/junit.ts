@@ -1,7 +1,6 @@
 // CI reports at the end of a run: junit.xml (one testsuite per section, one testcase per
 // block) and summary.json, beside transcript.md. The XML is built with xmlbuilder2, which
 // escapes and encodes what blocks print (ANSI, control bytes) correctly.
-import { create } from 'xmlbuilder2'
 import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
 import type { Plan } from '../plan/types.js'
 import type { BlockResult, RunEvent } from '../events/events.js'
@@ -33,11 +32,13 @@ export class JunitReporter {
     private readonly extraPath?: string,
   ) {}
 
+  /** Each step's section, by id (a 1,000-block run looks every block up). */
+  private sections = new Map<string, string>()
+
   private get(id: string): Case {
     let c = this.cases.get(id)
     if (!c) {
-      const step = this.plan?.steps.find((s) => s.id === id)
-      c = { id, section: step?.section?.label ?? '(no section)', tail: '' }
+      c = { id, section: this.sections.get(id) ?? '(no section)', tail: '' }
       this.cases.set(id, c)
     }
     return c
@@ -47,6 +48,7 @@ export class JunitReporter {
     switch (e.type) {
       case 'run-start':
         this.plan = e.plan
+        for (const step of e.plan.steps) if (step.section) this.sections.set(step.id, step.section.label)
         this.runId = e.runId
         this.started = e.time
         break
@@ -74,9 +76,13 @@ export class JunitReporter {
     for (const step of plan.steps) {
       const c = this.cases.get(step.id)
       if (!c) continue
-      bySection.set(c.section, [...(bySection.get(c.section) ?? []), c])
+      const list = bySection.get(c.section)
+      if (list) list.push(c)
+      else bySection.set(c.section, [c])
     }
     const secs = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
+    // xmlbuilder2 (150 files) loads at the run's end, not at every run's start.
+    const { create } = await import('xmlbuilder2')
     const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
       name: plan.runbook.path,
       tests: this.cases.size,

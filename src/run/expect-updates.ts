@@ -2,7 +2,6 @@
 // new body, written into the runbook when the run has ended.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { createPatch } from 'diff'
 import { VFile } from 'vfile'
 import { buildPlan } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
@@ -42,6 +41,8 @@ export async function applyExpectUpdates(runbookPath: string, updates: ExpectUpd
   const after = rewriteExpects(before, updates)
   if (after === before) return
   await writeAtomic(runbookPath, after)
+  // diff loads only for --update-expect.
+  const { createPatch } = await import('diff')
   say.out(createPatch(runbookPath, before, after, 'expected', 'actual'))
   say.err(`docrun: --update-expect rewrote ${updates.length} {expect} block(s) in ${runbookPath}\n`)
   const oldPlan = buildPlan(parseRunbook(before, runbookPath).runbook, new VFile())
