@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // docrun's own cost on the host, each figure measured side by side with what it is compared to
 // (see bench/lib/measure.mjs) and printed beside its goal (README, Performance).
-//   node bench/host.mjs [--rounds N] [--only startup,blocks,sleep,resume,memory]
+//   node bench/host.mjs [--rounds N] [--only startup,blocks,sleep,resume,memory] [--against DIR]
+// --against DIR: another docrun checkout, built (its dist/), measured in the same rounds for the
+// per-block figure — a change's effect on a machine whose load makes milliseconds incomparable.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,13 +11,15 @@ import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { alternate, median, row, timeCommand } from './lib/measure.mjs'
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, only: { type: 'string' } } })
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '5' }, only: { type: 'string' }, against: { type: 'string' } } })
 const rounds = Number(values.rounds)
 const only = values.only ? new Set(values.only.split(',')) : undefined
 const root = resolve(import.meta.dirname, '..')
 const cli = join(root, 'dist/src/cli/main.js')
 const work = mkdtempSync(join(tmpdir(), 'docrun-bench-'))
 const docrun = (args, opts) => timeCommand(process.execPath, [cli, ...args], { cwd: work, ...opts })
+const against = values.against ? join(resolve(values.against), 'dist/src/cli/main.js') : undefined
+const docrunAgainst = (args, opts) => timeCommand(process.execPath, [against, ...args], { cwd: work, ...opts })
 const runbook = (name, blocks) => {
   writeFileSync(join(work, name), `# Bench\n\n${blocks.map((c) => `\`\`\`sh\n${c}\n\`\`\`\n`).join('\n')}`)
   return join(work, name)
@@ -55,14 +59,26 @@ function blocks() {
     const bashOne = script(`one-${n}.sh`, trivial(1))
     const bashMany = script(`many-${n}.sh`, trivial(n))
     const r = Math.max(1, Math.round(rounds / (n / 200)))
+    const fresh = (ws) => (rmSync(join(work, ws), { recursive: true, force: true }), join(work, ws))
     const t = alternate(r, {
-      one: () => docrun(['run', '--quiet', one, '-w', join(work, `ws-one-${n}`)]),
-      many: () => docrun(['run', '--quiet', many, '-w', join(work, `ws-many-${n}`)]),
+      one: () => docrun(['run', '--quiet', one, '-w', fresh(`ws-one-${n}`)]),
+      many: () => docrun(['run', '--quiet', many, '-w', fresh(`ws-many-${n}`)]),
       bashOne: () => timeCommand('bash', [bashOne]),
       bashMany: () => timeCommand('bash', [bashMany]),
+      ...(against
+        ? {
+            oneAgainst: () => docrunAgainst(['run', '--quiet', one, '-w', fresh(`ws-a-one-${n}`)]),
+            manyAgainst: () => docrunAgainst(['run', '--quiet', many, '-w', fresh(`ws-a-many-${n}`)]),
+          }
+        : {}),
     })
-    const added = (median(t.many) - median(t.one) - (median(t.bashMany) - median(t.bashOne))) / (n - 1)
+    const bash = median(t.bashMany) - median(t.bashOne)
+    const added = (median(t.many) - median(t.one) - bash) / (n - 1)
     row(`host: added per trivial block, ${n} blocks`, `${added.toFixed(2)} ms (run ${(median(t.many) / 1000).toFixed(1)} s)`, '≤ 3 ms, flat', added <= 3)
+    if (against) {
+      const was = (median(t.manyAgainst) - median(t.oneAgainst) - bash) / (n - 1)
+      row(`  the same, ${values.against}`, `${was.toFixed(2)} ms (run ${(median(t.manyAgainst) / 1000).toFixed(1)} s)`, '(side by side)')
+    }
   }
 }
 
