@@ -11,6 +11,7 @@ export function registerReadCommands(program: Command): void {
     .argument('<runbook>')
     .option('--json', 'print the plan as JSON')
     .option('--set <key=value>', 'override a param (repeatable)', collect)
+    .option('--no-infer-expect', 'importing a document: keep the literal blocks its prose introduces as output as text, not {expect}')
     .action(async (runbook: string, opts) => {
       process.exitCode = await (await import('./list.js')).listCommand(runbook, opts)
     })
@@ -23,6 +24,7 @@ export function registerReadCommands(program: Command): void {
       '--probe',
       "also look up every package the blocks install in the archive and suite the document uses (a private apt state; the host's stays as it is)",
     )
+    .option('--no-infer-expect', 'importing a document: keep the literal blocks its prose introduces as output as text, not {expect}')
     .option('--tree <dir>', 'with --probe: a (built) kernel tree to check the paths and selftests targets the document expects against')
     .action(async (runbooks: string[], opts) => {
       process.exitCode = await (await import('./lint.js')).lintCommand(runbooks, opts)
@@ -33,6 +35,7 @@ export function registerReadCommands(program: Command): void {
     .description('convert a reStructuredText (or Markdown) document into a runbook, with pandoc')
     .argument('<document>')
     .option('-o, --output <file>', 'write the runbook here (default: standard output)')
+    .option('--no-infer-expect', 'importing a document: keep the literal blocks its prose introduces as output as text, not {expect}')
     .action(async (doc: string, opts) => {
       process.exitCode = await (await import('./import.js')).importCommand(doc, opts)
     })

@@ -27,6 +27,7 @@ export function registerRunCommands(program: Command): void {
     .option('--detach', 'run in the background (own session, no terminal); print the run id and return')
     .option('--cache-dir <dir>', 'the block cache for {cache=PATHS} blocks (default: $XDG_CACHE_HOME/docrun/blocks, i.e. ~/.cache/docrun/blocks)')
     .option('--no-cache', 'neither restore {cache=PATHS} blocks from the block cache nor store them')
+    .option('--no-infer-expect', 'running a document as it is: keep the literal blocks its prose introduces as output as text, not {expect}')
     .option('--debug', 'at a terminal: a shell where a block fails (and at {breakpoint}s), then retry, continue, skip or abort')
     .action(async (runbook: string, opts) => {
       if (opts.debug && opts.detach) throw new CliError('docrun: --debug needs a person at the terminal; --detach runs without one')

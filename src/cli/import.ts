@@ -5,12 +5,13 @@ import { EXIT } from '../common/exit-codes.js'
 import { loadRunbook, parseRunbook, type ParseResult } from '../runbook/parse.js'
 import { docrunPaths } from '../state/paths.js'
 import { CliError } from './load.js'
+import type { ImportOptions } from '../import/rst.js'
 
 export function isImportable(path: string): boolean {
   return /\.(rst|rest)$/i.test(path)
 }
 
-export async function convert(path: string): Promise<string> {
+export async function convert(path: string, opts: ImportOptions = {}): Promise<string> {
   let text: string
   try {
     text = await readFile(path, 'utf8')
@@ -20,7 +21,7 @@ export async function convert(path: string): Promise<string> {
   // pandoc's side of docrun loads only when a document is imported.
   const { ImportError, importDocument } = await import('../import/rst.js')
   try {
-    return await importDocument(text, path)
+    return await importDocument(text, path, opts)
   } catch (error) {
     if (error instanceof ImportError) throw new CliError(error.message)
     throw error
@@ -28,15 +29,15 @@ export async function convert(path: string): Promise<string> {
 }
 
 /** A runbook, or a document (.rst) as it imports: what the read-only commands look at. */
-export async function loadDocument(path: string): Promise<ParseResult> {
-  if (isImportable(path)) return parseRunbook(await convert(path), path)
+export async function loadDocument(path: string, opts: ImportOptions = {}): Promise<ParseResult> {
+  if (isImportable(path)) return parseRunbook(await convert(path, opts), path)
   return loadRunbook(path).catch((e: Error) => {
     throw new CliError(`cannot read ${path}: ${e.message}`)
   })
 }
 
-export async function importCommand(path: string, opts: { output?: string }): Promise<number> {
-  const md = await convert(path)
+export async function importCommand(path: string, opts: { output?: string } & ImportOptions): Promise<number> {
+  const md = await convert(path, opts)
   if (!opts.output) process.stdout.write(md)
   else {
     await mkdir(dirname(resolve(opts.output)), { recursive: true })
@@ -47,10 +48,10 @@ export async function importCommand(path: string, opts: { output?: string }): Pr
 }
 
 /** `docrun run DOC.rst`: the imported runbook, kept in the workspace so resume finds it again. */
-export async function importForRun(path: string, workspace: string): Promise<string> {
+export async function importForRun(path: string, workspace: string, opts: ImportOptions = {}): Promise<string> {
   const out = importedPath(path, workspace)
   await mkdir(dirname(out), { recursive: true })
-  await writeFile(out, await convert(path))
+  await writeFile(out, await convert(path, opts))
   process.stderr.write(`docrun: imported ${path} as it is → ${out}\n`)
   return out
 }

@@ -11,11 +11,11 @@ import { EXIT } from '../common/exit-codes.js'
 import { loadDocument } from './import.js'
 import { CliError, formatDiagnostics } from './load.js'
 
-export async function lintCommand(paths: string[], opts: { probe?: boolean; tree?: string } = {}): Promise<number> {
+export async function lintCommand(paths: string[], opts: { probe?: boolean; tree?: string; inferExpect?: boolean } = {}): Promise<number> {
   let errors = false
   for (const path of paths) {
     // A document as it is (.rst) is linted as it imports, with its findings at its own lines.
-    const { runbook, file } = await loadDocument(path)
+    const { runbook, file } = await loadDocument(path, { inferExpect: opts.inferExpect !== false })
     let plan: Plan | undefined
     try {
       plan = buildPlan(runbook, file)

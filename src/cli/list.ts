@@ -16,8 +16,8 @@ function attrsText(attrs: Record<string, unknown>): string {
     .join(' ')
 }
 
-export async function listCommand(path: string, opts: { json?: boolean; set?: string[] }): Promise<number> {
-  const { runbook, file } = await loadDocument(path)
+export async function listCommand(path: string, opts: { json?: boolean; set?: string[]; inferExpect?: boolean }): Promise<number> {
+  const { runbook, file } = await loadDocument(path, { inferExpect: opts.inferExpect !== false })
   const plan = buildPlan(runbook, file, { sets: parseSets(opts.set) })
   if (hasErrors(file)) process.stderr.write(`${formatDiagnostics(file)}\n`)
   if (opts.json) {
@@ -30,7 +30,13 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
       `${plan.runbook.dialect === 'runme' ? 'written for Runme; ' : ''}host blocks run in ${plan.host.shell}, starting in ${plan.host.cwd ?? 'the workspace'}`,
     )
   }
-  if (plan.params.length) out(`params: ${plan.params.map((p) => `${p.name}=${p.secret ? MASK : JSON.stringify(p.value)}`).join(' ')}`)
+  const given = plan.params.filter((p) => !p.missing)
+  if (given.length) out(`params: ${given.map((p) => `${p.name}=${p.secret ? MASK : JSON.stringify(p.value)}`).join(' ')}`)
+  const missing = plan.params.filter((p) => p.missing)
+  if (missing.length) {
+    out(`required params (a run needs each: --set NAME=VALUE):`)
+    for (const p of missing) out(`  ${p.name}${p.missing?.line !== undefined ? `  line ${p.missing.line}` : ''}${p.description ? `  ${p.description}` : ''}`)
+  }
   const bySection = new Map<string, Plan['steps']>()
   for (const s of plan.steps) {
     const k = s.section?.id ?? ''

@@ -14,6 +14,7 @@ import { VERSION } from '../version.js'
 import { atTerminal } from '../run/debug-terminal.js'
 import { importForRun, isImportable } from './import.js'
 import { CliError, loadForRun, parseSets } from './load.js'
+import { missingParamsMessage } from '../plan/required-params.js'
 
 export interface RunCliOptions {
   resume?: boolean
@@ -32,6 +33,8 @@ export interface RunCliOptions {
   /** false: `--no-cache`. */
   cache?: boolean
   debug?: boolean
+  /** false: `--no-infer-expect`. */
+  inferExpect?: boolean
 }
 
 export async function runCommand(givenPath: string, opts: RunCliOptions): Promise<number> {
@@ -41,12 +44,15 @@ export async function runCommand(givenPath: string, opts: RunCliOptions): Promis
     throw new CliError(
       `--update-expect rewrites a Markdown runbook's {expect} blocks; ${givenPath} is imported on the fly (import it with \`docrun import\` and run that)`,
     )
-  const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, workspace) : givenPath
+  const runbookPath = isImportable(givenPath) ? await importForRun(givenPath, workspace, { inferExpect: opts.inferExpect !== false }) : givenPath
   if (opts.debug && !atTerminal())
     throw new CliError('docrun: --debug needs a terminal (stdin and stdout); for unattended runs, read the transcript and use --resume')
   const selection = { ...(opts.from ? { from: opts.from } : {}), ...(opts.to ? { to: opts.to } : {}), ...(opts.only?.length ? { only: opts.only } : {}) }
   const load = (terminal: boolean) => loadForRun(runbookPath, { sets: parseSets(opts.set), selection, terminal })
   const { plan, runbook } = await load(!!process.stdin.isTTY && !!process.stdout.isTTY)
+  // A param without a default and without --set: stop before any block runs.
+  const missing = missingParamsMessage(plan)
+  if (missing) throw new CliError(missing)
   const { checks } = await loadChecks(runbookPath, runbook.frontmatter.checks)
   await mkdir(workspace, { recursive: true })
   const paths = workspacePaths(workspace, runbookPath)

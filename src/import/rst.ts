@@ -6,6 +6,8 @@ import { execa } from 'execa'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
+import { findExpected, markExpected } from './infer-expect.js'
+import { inferParams } from './infer-params.js'
 import { inferTargets } from './infer-targets.js'
 import { DocrunError } from '../common/errors.js'
 
@@ -61,8 +63,13 @@ export async function pandocVersion(): Promise<string> {
   return r.stdout.split('\n')[0] ?? 'pandoc'
 }
 
+export interface ImportOptions {
+  /** false: literal blocks the prose introduces as output stay text (`--no-infer-expect`). */
+  inferExpect?: boolean
+}
+
 /** Convert a document's text to a runbook's text. `from`: rst or markdown (by extension). */
-export async function importDocument(text: string, sourcePath: string): Promise<string> {
+export async function importDocument(text: string, sourcePath: string, opts: ImportOptions = {}): Promise<string> {
   await pandocVersion()
   const ext = extname(sourcePath).toLowerCase()
   const from = ext === '.rst' || ext === '.rest' || ext === '.txt' ? 'rst' : 'markdown'
@@ -76,9 +83,19 @@ export async function importDocument(text: string, sourcePath: string): Promise<
     if (r.exitCode !== 0) throw new ImportError(`pandoc could not convert ${sourcePath}: ${r.stderr.trim()}`)
     const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
     const head = ['---', ...(title ? [`title: ${JSON.stringify(title)}`] : []), `imported-from: ${JSON.stringify(basename(sourcePath))}`, '---', '']
-    // Then follow the reader into the chroots and guests the document opens.
-    return (await inferTargets(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text)).text
+    return await infer(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text, opts)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * What the prose says, as attributes: the output it shows (found first, so that nothing after
+ * reads it as commands), then the chroots and guests the reader enters, then the placeholders
+ * left to the reader (as params).
+ */
+async function infer(markdown: string, source: string, opts: ImportOptions): Promise<string> {
+  const expected = opts.inferExpect === false ? { text: markdown, found: [] } : await findExpected(markdown)
+  const targeted = (await inferTargets(expected.text, source)).text
+  return (await inferParams(markExpected(targeted, expected.found), source)).text
 }

@@ -28,7 +28,7 @@ export function resolveParams(runbook: Runbook, sets: Record<string, string>): R
   return runbook.frontmatter.params.map((p) => {
     const set = Object.hasOwn(sets, p.name)
     const value = set ? sets[p.name]! : p.default
-    if (p.choices && !p.choices.includes(value)) throw new PlanError(`--set ${p.name}=${value}: must be one of ${p.choices.join(', ')}`)
+    if (p.choices && (set || !p.required) && !p.choices.includes(value)) throw new PlanError(`--set ${p.name}=${value}: must be one of ${p.choices.join(', ')}`)
     return {
       name: p.name,
       value,
@@ -36,6 +36,7 @@ export function resolveParams(runbook: Runbook, sets: Record<string, string>): R
       secret: p.secret === true,
       ...(p.path ? { path: true } : {}),
       ...(p.description ? { description: p.description } : {}),
+      ...(p.required && !set ? { missing: p.line === undefined ? {} : { line: p.line } } : {}),
     }
   })
 }

@@ -111,6 +111,8 @@ export interface ResolvedParam {
   /** Declared `path: true`: docrun may write there, so it must stay inside the workspace. */
   path?: boolean
   description?: string
+  /** Declared without a default and not set: a run refuses to start (plan/required-params.ts). */
+  missing?: { line?: number }
 }
 
 /** How the host shell starts: in which program and directory (Runme's `shell` and `cwd`). */

@@ -1,5 +1,5 @@
 // Front matter (YAML between `---` lines): params, defaults and runbook-wide settings.
-import { parseDocument, isMap, LineCounter } from 'yaml'
+import { parseDocument, isMap, isScalar, LineCounter } from 'yaml'
 import type { FrontMatter, ParamDecl, Point } from './types.js'
 import { parseDuration } from '../common/durations.js'
 import { SECRET_NAME_RE } from '../common/mask.js'
@@ -20,6 +20,8 @@ interface ReadContext {
   fm: FrontMatter
   /** A problem at the YAML node under `path` (the key, then list indexes or map keys). */
   problem(message: string, ruleId: string, ...path: string[]): void
+  /** The runbook line of the YAML node under `path`. */
+  lineOf(...path: string[]): number
 }
 type Reader = (value: unknown, ctx: ReadContext, key: string) => void
 
@@ -102,7 +104,7 @@ function readParams(v: unknown, ctx: ReadContext, key: string): void {
     }
     const p = toParam(name, decl)
     if (typeof p === 'string') ctx.problem(p, 'param-value', key, name)
-    else ctx.fm.params.push(p)
+    else ctx.fm.params.push(p.required ? { ...p, line: ctx.lineOf(key, name) } : p)
   }
 }
 
@@ -183,6 +185,13 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
   const ctx: ReadContext = {
     fm,
     problem: (message, ruleId, ...path) => problems.push({ message, ruleId, place: offsetOf(...path) }),
+    lineOf: (...path) => keyAt(...path).line,
+  }
+  /** Where the key of the entry under `path` is written (`  NAME:`), not its value. */
+  const keyAt = (...path: string[]) => {
+    const parent = doc.getIn(path.slice(0, -1), true)
+    const pair = isMap(parent) ? parent.items.find((p) => isScalar(p.key) && p.key.value === path.at(-1)) : undefined
+    return isScalar(pair?.key) ? at(pair.key.range?.[0]) : offsetOf(...path)
   }
   const offsetOf = (...path: string[]) => {
     const node = doc.getIn(path, true) as { range?: [number, number, number] } | undefined
@@ -215,13 +224,15 @@ function toParam(name: string, decl: unknown): ParamDecl | string {
   const def = scalar(d.default)
   if (def === undefined) return `Param \`${name}\`: default must be a string, number or boolean`
   const p: ParamDecl = { name, default: def }
+  // Declared without a default (`{description: …}`): the run needs a value (`--set NAME=VALUE`).
+  if (!Object.hasOwn(d, 'default')) p.required = true
   if (typeof d.description === 'string') p.description = d.description
   if (d.secret === true || SECRET_NAME_RE.test(name)) p.secret = true
   if (d.path === true) p.path = true
   if (d.choices !== undefined) {
     if (!Array.isArray(d.choices)) return `Param \`${name}\`: choices must be a list`
     p.choices = d.choices.map(String)
-    if (!p.choices.includes(def)) return `Param \`${name}\`: default \`${def}\` is not one of its choices (${p.choices.join(', ')})`
+    if (!p.required && !p.choices.includes(def)) return `Param \`${name}\`: default \`${def}\` is not one of its choices (${p.choices.join(', ')})`
   }
   const unknown = Object.keys(d).filter((k) => !['default', 'description', 'secret', 'choices', 'path'].includes(k))
   if (unknown.length) return `Param \`${name}\`: unknown key(s) ${unknown.map((k) => `\`${k}\``).join(', ')}`

@@ -61,6 +61,10 @@ export interface ParamDecl {
   choices?: string[]
   /** The value is a path docrun itself may write to; it must stay inside the workspace. */
   path?: boolean
+  /** Declared without a default: a run needs `--set NAME=VALUE`. */
+  required?: boolean
+  /** The front matter line that declares a required param (where a refusal points). */
+  line?: number
 }
 
 /** Front matter `matrix:`: the param sets a runbook runs with, as CI systems spell them. */
