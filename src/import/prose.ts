@@ -22,12 +22,16 @@ export interface ProseBlock {
 
 /** A paragraph as one line: quote markers, list markers and HTML comments out, whitespace folded. */
 function paragraphText(lines: string[]): string {
-  return lines
-    .map((l) => l.replace(/^\s*(?:>\s?)*/, '').replace(/^(?:[-*+]|\d+[.)])\s+/, ''))
-    .join(' ')
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
+  return (
+    lines
+      .map((l) => l.replace(/^\s*(?:>\s?)*/, '').replace(/^(?:[-*+]|\d+[.)])\s+/, ''))
+      .join(' ')
+      .replace(/<!--[\s\S]*?-->/g, ' ')
+      // pandoc's Markdown escapes (`\~/.gdbinit`, `\>=4K`): the prose as the document wrote it.
+      .replace(/\\([!-/:-@[-`{-~])/g, '$1')
+      .replace(/\s+/g, ' ')
+      .trim()
+  )
 }
 
 /** The paragraphs of the lines between two blocks (blank lines separate them). */

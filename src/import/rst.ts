@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
 import { findExpected, markExpected } from './infer-expect.js'
+import { findFiles, markFiles } from './infer-files.js'
 import { inferParams } from './infer-params.js'
 import { inferTargets } from './infer-targets.js'
 import { DocrunError } from '../common/errors.js'
@@ -90,12 +91,13 @@ export async function importDocument(text: string, sourcePath: string, opts: Imp
 }
 
 /**
- * What the prose says, as attributes: the output it shows (found first, so that nothing after
- * reads it as commands), then the chroots and guests the reader enters, then the placeholders
+ * What the prose says, as attributes: the output it shows and the files it asks for (found
+ * first, so that nothing after reads them as commands), then the chroots and guests the reader enters, then the placeholders
  * left to the reader (as params).
  */
 async function infer(markdown: string, source: string, opts: ImportOptions): Promise<string> {
   const expected = opts.inferExpect === false ? { text: markdown, found: [] } : await findExpected(markdown)
-  const targeted = (await inferTargets(expected.text, source)).text
-  return (await inferParams(markExpected(targeted, expected.found), source)).text
+  const files = findFiles(expected.text, new Set(expected.found.map((f) => f.index)))
+  const targeted = (await inferTargets(files.text, source)).text
+  return (await inferParams(markFiles(markExpected(targeted, expected.found), files.found), source)).text
 }

@@ -211,14 +211,14 @@ export class ShellSession {
     await this.sync(lines)
   }
 
-  /** Write a file in the target, relative to the session's cwd. */
+  /** Write a file in the target, relative to the session's cwd (`~/…`: in the target's home, as a shell reads it). */
   async writeFile(path: string, content: Buffer, append: boolean): Promise<ShellRunResult & { output: string }> {
     const id = nonce()
     const lines = this.uploadLines(`${id}.data`, content)
     await this.sync(lines)
     const pathFmt = printfFormat(Buffer.from(path, 'utf8'))
     return this.exec(
-      `__dr_p=$(printf '${pathFmt}x'); __dr_p=\${__dr_p%x}\ncase $__dr_p in */*) mkdir -p -- "\${__dr_p%/*}";; esac\ncat "$__dr_d/${id}.data" ${append ? '>>' : '>'} "$__dr_p"; __dr_r=$?; rm -f "$__dr_d/${id}.data"; exit $__dr_r`,
+      `__dr_p=$(printf '${pathFmt}x'); __dr_p=\${__dr_p%x}\ncase $__dr_p in '~/'*) __dr_p="$HOME/\${__dr_p#??}";; esac\ncase $__dr_p in */*) mkdir -p -- "\${__dr_p%/*}";; esac\ncat "$__dr_d/${id}.data" ${append ? '>>' : '>'} "$__dr_p"; __dr_r=$?; rm -f "$__dr_d/${id}.data"; exit $__dr_r`,
     )
   }
 
