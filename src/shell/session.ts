@@ -6,6 +6,7 @@ import { Framer, type EndFrame } from './framer.js'
 import { BASH_EXTRAS, INIT_SCRIPT } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
 import { TtyCleaner } from './tty-clean.js'
+import { SH_EXTRAS, printfUploadLines } from './sh-protocol.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ShellInfo {
@@ -90,7 +91,7 @@ export class ShellSession {
     const line = await this.guard(probe, timeoutMs, 'start the shell protocol')
     const [shell, b64, jc, uid] = line.split(':')
     this.info = { shell: shell === 'sh' ? 'sh' : `bash ${shell}`, base64: b64 === 'b64', jobControl: jc === '1', uid: Number(uid) }
-    if (shell !== 'sh') await this.sync(BASH_EXTRAS.trim().split('\n'), timeoutMs)
+    await this.sync((shell === 'sh' ? SH_EXTRAS : BASH_EXTRAS).trim().split('\n'), timeoutMs)
     return this.info
   }
 
@@ -102,10 +103,7 @@ export class ShellSession {
       const id = nonce()
       const body = Buffer.from(script.endsWith('\n') || script === '' ? script : `${script}\n`, 'utf8')
       const secs = opts.timeoutMs ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : 0
-      const lines = this.uploadLines(`${id}.sh`, body)
-      const size = this.channel.tty ? ` ${body.length}` : ' ""'
-      const post = opts.importState === false ? '' : ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;`
-      lines.push(`__dr_run ${id} ${opts.errexit === false ? 0 : 1} ${secs}${size};${post} __dr_end ${id}`)
+      const lines = this.runLines(id, body, opts.errexit === false ? 0 : 1, secs, opts.importState !== false)
       if (opts.importState !== false) this.lastImported = id
       const sink = opts.onOutput ?? (() => {})
       // A terminal line adds CRLF, escape sequences and printk lines: clean them per block.
@@ -151,6 +149,20 @@ export class ShellSession {
     }
   }
 
+  /** Upload the block and start it: `__dr_run ID ERREXIT SECS SIZE` (SIZE checked after a tty), then the dump sourced and the end marker. */
+  private runLines(id: string, body: Buffer, errexit: 0 | 1, secs: number, importState: boolean): string[] {
+    if (this.info?.shell === 'sh') {
+      // sh-protocol.ts: a printf upload checks itself line by line (size `u`); `-` checks nothing.
+      const printed = this.channel.tty && !this.channel.localPath ? printfUploadLines(id, body) : undefined
+      const lines = printed ?? this.uploadLines(`${id}.sh`, body)
+      const size = printed ? 'u' : this.channel.tty && !this.channel.localPath ? String(body.length) : '-'
+      return [...lines, `__dr_run ${id} ${errexit} ${secs} ${size} ${importState ? 1 : 0}`]
+    }
+    const size = this.channel.tty ? ` ${body.length}` : ' ""'
+    const post = importState ? ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;` : ''
+    return [...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${errexit} ${secs}${size};${post} __dr_end ${id}`]
+  }
+
   /** Run a command without touching the session's state; output collected. */
   async exec(script: string, opts: Omit<ShellRunOptions, 'importState' | 'onOutput'> = {}): Promise<ShellRunResult & { output: string }> {
     const chunks: Buffer[] = []
@@ -175,8 +187,27 @@ export class ShellSession {
         return ''
       }
     }
+    if (this.info?.shell === 'sh') return this.showDump(this.lastImported)
     const res = await this.exec(`cat "$__dr_d/${this.lastImported}.env" 2>/dev/null || :`)
     return res.output
+  }
+
+  /** A state dump read back through the stream with the shell's builtins (sh-protocol.ts `__dr_show`: no fork). */
+  private async showDump(dumpId: string): Promise<string> {
+    if (this.busy) throw new SessionError('session is busy')
+    this.busy = true
+    try {
+      const id = nonce()
+      const chunks: Buffer[] = []
+      const cleaner = this.channel.tty ? new TtyCleaner() : undefined
+      const done = this.framer.run(id, (c) => chunks.push(cleaner ? Buffer.from(cleaner.push(c), 'utf8') : c))
+      this.send([`__dr_show ${id} ${dumpId}`])
+      await this.guard(done, 60_000, 'show the state')
+      if (cleaner) chunks.push(Buffer.from(cleaner.flush(), 'utf8'))
+      return Buffer.concat(chunks).toString('utf8')
+    } finally {
+      this.busy = false
+    }
   }
 
   /**
