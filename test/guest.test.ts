@@ -48,6 +48,14 @@ pwd
 echo "kept=$kept"
 \`\`\`
 
+\`\`\`sh {target=vm name=pids-a}
+read -r _ _ _ _ last < /proc/loadavg; echo "$last"
+\`\`\`
+
+\`\`\`sh {target=vm name=pids-b}
+read -r _ _ _ _ last < /proc/loadavg; echo "$last"
+\`\`\`
+
 \`\`\`sh {target=vm name=forty-two}
 echo about to fail
 exit 42
@@ -58,7 +66,7 @@ exit 42
     expect(r.exitCode, r.all).toBe(1)
     const st = state(ws)
     expect(st.blocks.boot?.status).toBe('passed')
-    for (const id of ['ok', 'forged', 'bulk-make', 'bulk-cat', 'cd-there', 'cd-here'])
+    for (const id of ['ok', 'forged', 'bulk-make', 'bulk-cat', 'cd-there', 'cd-here', 'pids-a', 'pids-b'])
       expect([id, st.blocks[id]?.status, st.blocks[id]?.exitCode]).toEqual([id, 'passed', 0])
     expect(st.blocks['forty-two']).toMatchObject({ status: 'failed', exitCode: 42 })
     const run = latestRun(ws)
@@ -72,6 +80,10 @@ exit 42
     expect(big.length).toBeGreaterThan(1024 * 1024)
     expect(createHash('sha256').update(big).digest('hex')).toBe(sum)
     expect(out('cd-here')).toBe('/tmp/deep/er\nkept=yes\n')
+    // The last pid the kernel gave out, read with builtins in two blocks in a row: between them
+    // the first block's end, its state snapshot and the second block's start fork once (its
+    // subshell) — under emulation each fork is ~10–25 ms. (A kernel thread may take a pid too.)
+    expect(Number(out('pids-b')) - Number(out('pids-a'))).toBeLessThanOrEqual(3)
     const t = transcript(ws)
     expect(t).toMatch(/> ❌ \*\*failed\*\* · `forty-two` · vm · exit 42/)
     expect(t).toContain('guest vm shut down after')

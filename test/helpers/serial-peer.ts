@@ -5,11 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import { ChannelEvents, type Channel } from '../../src/shell/channel.js'
 
-/** A `__dr_u0`/`__dr_u` upload line (sh-protocol.ts): the block's id, the bytes it carries, whether it starts the file. */
-export function printfUpload(line: string): { id: string; text: string; first: boolean } | undefined {
-  const m = /^__dr_u(0?) (\w+) '([^']*)' \d+$/.exec(line)
-  if (!m) return undefined
-  return { id: m[2]!, text: m[3]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), first: m[1] === '0' }
+/** The `__dr_u0`/`__dr_u` uploads on a typed line (sh-protocol.ts): the block's id, the bytes each carries, whether it starts the file. */
+export function printfUploads(line: string): { id: string; text: string; first: boolean }[] {
+  return [...line.matchAll(/(?:^|; )__dr_u(0?) (\w+) '([^']*)' \d+(?=;|$)/g)].map((m) => ({
+    id: m[2]!,
+    text: m[3]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))),
+    first: m[1] === '0',
+  }))
 }
 
 /** The peer's side: lines typed in, bytes said back (a terminal: what is typed is echoed). */
@@ -48,14 +50,14 @@ export class SerialPeerScript {
       return
     }
     let m: RegExpExecArray | null
-    const up = printfUpload(line)
-    if (up) this.scripts.set(up.id, (up.first ? '' : (this.scripts.get(up.id) ?? '')) + up.text)
-    else if ((m = /^__dr_show (\w+) /.exec(line))) this.say(`__DR_BEGIN_${m[1]}\r\n\r\n__DR_END_${m[1]}:0:0\r\n# `)
+    for (const up of printfUploads(line)) this.scripts.set(up.id, (up.first ? '' : (this.scripts.get(up.id) ?? '')) + up.text)
+    if ((m = /^__dr_show (\w+) /.exec(line))) this.say(`__DR_BEGIN_${m[1]}\r\n\r\n__DR_END_${m[1]}:0:0\r\n# `)
     else if ((m = /^base64 -d > "\$__dr_d\/(\w+)\.sh" <<'__DR_B64'$/.exec(line))) this.heredoc = { id: m[1]!, lines: [] }
     else if ((m = /^base64 -d > "\$__dr_d\/([\w.]+)" <<'__DR_B64'$/.exec(line))) this.heredoc = { id: m[1]!, lines: [] }
     else if ((m = /^__dr_probe (\w+)$/.exec(line))) this.say(`__DR_PROBE_${m[1]}:sh:b64:1:0\r\n`)
     else if ((m = /__dr_sync (\w+)$/.exec(line))) this.say(`__DR_SYNC_${m[1]}\r\n`)
-    else if ((m = /^__dr_run (\w+) /.exec(line))) void this.run(m[1]!, this.scripts.get(m[1]!) ?? '')
+    else if ((m = /(?:^|; )__dr_run (\w+) \d+ \d+ \S+ \d$/.exec(line)) || (m = /^__dr_run (\w+) /.exec(line)))
+      void this.run(m[1]!, this.scripts.get(m[1]!) ?? '')
     else if ((m = /__DR_UP (\w+) 0; fi$/.exec(line))) this.say(`__DR_UP_${m[1]}:0\r\n# `)
     else if (/poweroff -f/.test(line)) this.onPoweroff()
   }

@@ -6,7 +6,7 @@ import { ChannelEvents, type Channel } from '../../src/shell/channel.js'
 import { ShellSession } from '../../src/shell/session.js'
 import type { Target } from '../../src/targets/target.js'
 import type { TargetFactory } from '../../src/run/pool.js'
-import { printfUpload } from '../helpers/serial-peer.js'
+import { printfUploads } from '../helpers/serial-peer.js'
 
 export class FakeShell extends ChannelEvents implements Channel {
   readonly tty = true
@@ -45,13 +45,13 @@ export class FakeShell extends ChannelEvents implements Channel {
       return
     }
     let m: RegExpExecArray | null
-    const up = printfUpload(line)
-    if (up) this.scripts.set(`${up.id}.sh`, (up.first ? '' : (this.scripts.get(`${up.id}.sh`) ?? '')) + up.text)
-    else if ((m = /^__dr_show (\w+) /.exec(line))) this.say(`__DR_BEGIN_${m[1]}\r\n\r\n__DR_END_${m[1]}:0:0\r\n# `)
+    for (const up of printfUploads(line)) this.scripts.set(`${up.id}.sh`, (up.first ? '' : (this.scripts.get(`${up.id}.sh`) ?? '')) + up.text)
+    if ((m = /^__dr_show (\w+) /.exec(line))) this.say(`__DR_BEGIN_${m[1]}\r\n\r\n__DR_END_${m[1]}:0:0\r\n# `)
     else if ((m = /^base64 -d > "\$__dr_d\/([\w.]+)" <<'__DR_B64'$/.exec(line))) this.heredoc = { id: m[1]!, lines: [] }
     else if ((m = /^__dr_probe (\w+)$/.exec(line))) this.say(`__DR_PROBE_${m[1]}:sh:b64:1:0\r\n`)
     else if ((m = /__dr_sync (\w+)$/.exec(line))) this.say(`__DR_SYNC_${m[1]}\r\n`)
-    else if ((m = /^__dr_run (\w+) /.exec(line))) this.run(m[1]!, this.scripts.get(`${m[1]!}.sh`) ?? '')
+    else if ((m = /(?:^|; )__dr_run (\w+) \d+ \d+ \S+ \d$/.exec(line)) || (m = /^__dr_run (\w+) /.exec(line)))
+      this.run(m[1]!, this.scripts.get(`${m[1]!}.sh`) ?? '')
   }
 
   private run(id: string, script: string): void {
