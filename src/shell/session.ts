@@ -161,8 +161,8 @@ export class ShellSession {
       const size = printed ? 'u' : this.channel.tty && !this.channel.localPath ? String(body.length) : '-'
       const run = `__dr_run ${id} ${errexit} ${secs} ${size} ${importState ? 1 : 0}`
       // Each typed line costs the guest a round of line editing (~15 ms under TCG): a small block goes as one.
-      const one = [...lines, run].join('; ')
-      return one.length <= ONE_LINE ? [one] : [...lines, run]
+      const one = printed ? [...printed, run].join('; ') : undefined
+      return one && one.length <= ONE_LINE ? [one] : [...lines, run]
     }
     const size = this.channel.tty ? ` ${body.length}` : ' ""'
     const post = importState ? ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;` : ''
