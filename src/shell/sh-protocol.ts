@@ -63,11 +63,14 @@ __dr_run() {
   printf '\n%s\n' "__DR_END_$1:$2:$3"
 }
 __dr_show() {
-  printf '\n%s\n' "__DR_BEGIN_$1"
+  __dr_l=
   if [ -f "$__dr_d/$2.env" ]; then
-    while IFS= read -r __dr_l || [ -n "$__dr_l" ]; do printf '%s\n' "$__dr_l"; done < "$__dr_d/$2.env"
+    # One write to the console: busybox's read -d '' takes the whole file; dash (no -d) goes line by line.
+    if IFS= read -r -d '' __dr_l < "$__dr_d/$2.env" 2>/dev/null || [ -n "$__dr_l" ]; then :
+    else while IFS= read -r __dr_s || [ -n "$__dr_s" ]; do __dr_l="$__dr_l$__dr_s
+"; done < "$__dr_d/$2.env"; fi
   fi
-  printf '\n%s\n' "__DR_END_$1:0:0"
+  printf '\n%s\n%s\n%s\n' "__DR_BEGIN_$1" "$__dr_l" "__DR_END_$1:0:0"
 }
 `
 
