@@ -1,6 +1,7 @@
 // How docrun starts a process of its own (a shell, QEMU, a background block, an interactive
 // block): one command shape, and execa for every start.
 import { execa } from 'execa'
+import { within } from '../shell/within.js'
 
 /** A program to start, as a target builds it. */
 export interface Command {
@@ -33,6 +34,21 @@ export function startDetached(cmd: Command, stdin: 'pipe' | 'ignore') {
   })
   if (stdin === 'pipe') proc.stdin!.on('error', () => {})
   return proc
+}
+
+/** End a shell started so: EOF on its stdin, then its whole process group killed if it has not left within `graceMs`. */
+export async function endOnEof(proc: ReturnType<typeof startDetached>, graceMs: number): Promise<void> {
+  proc.stdin!.end()
+  const ended = proc.then(
+    () => true,
+    () => true,
+  )
+  if (!(await within(ended, graceMs, false)) && proc.pid) {
+    try {
+      process.kill(-proc.pid, 'SIGKILL')
+    } catch {}
+  }
+  await ended
 }
 
 /**

@@ -1,7 +1,6 @@
 // A Channel over a local process's pipes: bash on the host, or `chroot ROOT bash`.
 import { ChannelEvents, type Channel } from '../shell/channel.js'
-import { within } from '../shell/within.js'
-import { startDetached, type Command } from './command.js'
+import { endOnEof, startDetached, type Command } from './command.js'
 
 export interface ProcessChannelOptions {
   command: Command
@@ -48,17 +47,7 @@ export class ProcessChannel extends ChannelEvents implements Channel {
 
   async close(): Promise<void> {
     if (this.closedReason !== undefined) return
-    this.proc.stdin!.end()
-    const ended = this.proc.then(
-      () => true,
-      () => true,
-    )
-    // The shell did not leave on EOF: end its whole process group.
-    if (!(await within(ended, CLOSE_GRACE_MS, false)) && this.proc.pid) {
-      try {
-        process.kill(-this.proc.pid, 'SIGKILL')
-      } catch {}
-    }
-    await ended
+    // The shell did not leave on EOF: its whole process group is ended.
+    await endOnEof(this.proc, CLOSE_GRACE_MS)
   }
 }

@@ -3,8 +3,7 @@
 // no line limits), so the framed protocol runs as over a host shell's pipes; the remote file
 // system is not ours, so uploads travel through the stream. Interrupts go on a second channel.
 import { ChannelEvents, type Channel } from '../shell/channel.js'
-import { within } from '../shell/within.js'
-import { startDetached } from './command.js'
+import { endOnEof, startDetached } from './command.js'
 import type { SshMaster } from './ssh-master.js'
 import { describeHost } from './ssh-options.js'
 
@@ -60,17 +59,8 @@ export class SshChannel extends ChannelEvents implements Channel {
 
   async close(): Promise<void> {
     if (this.closedReason !== undefined) return
-    this.proc.stdin!.end()
-    const ended = this.proc.then(
-      () => true,
-      () => true,
-    )
-    if (!(await within(ended, CLOSE_GRACE_MS, false)) && this.proc.pid) {
-      try {
-        process.kill(-this.proc.pid, 'SIGKILL')
-      } catch {}
-    }
-    await ended
+    // The shell did not leave on EOF: its whole process group is ended.
+    await endOnEof(this.proc, CLOSE_GRACE_MS)
   }
 }
 
