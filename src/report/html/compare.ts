@@ -1,6 +1,6 @@
 // Two runs side by side, block by block: status, duration (and the change), test counts.
 // The same rows make the page's table and the text `docrun report --compare` prints.
-import { html, type Html } from './html.js'
+import { html, table, type Html } from './html.js'
 import type { TestReport } from '../../events/events.js'
 import { duration, statusClass } from './format.js'
 import type { BlockState, RunView } from './model.js'
@@ -69,16 +69,7 @@ export function renderCompare(a: RunView, b: RunView, rows: CompareRow[]): Html 
   return html`<section class="compare" aria-label="comparison">
     <h2>Compared with run <code>${b.runId}</code></h2>
     <p class="meta">this run ${duration(a.lastMs - a.startMs)} (${a.status}); run ${b.runId} ${duration(b.lastMs - b.startMs)} (${b.status})${differs}</p>
-    <table class="compare">
-      <thead>
-        <tr>
-          ${heads.map((h) => html`<th>${h}</th>`)}
-        </tr>
-      </thead>
-      <tbody>
-        ${rows.map(row)}
-      </tbody>
-    </table>
+    ${table('compare', heads, rows.map(row))}
   </section>`
 }
 

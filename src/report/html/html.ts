@@ -30,3 +30,16 @@ export const trusted = (text: string) => new Html(text)
 
 /** A DOM id for a block id (any characters) that a URL fragment can name as it is. */
 export const domId = (blockId: string) => `b-${blockId.replace(/[^A-Za-z0-9_-]/g, (c) => `_${c.codePointAt(0)!.toString(16)}`)}`
+
+/** A table with a header row of `heads` and the given body rows (the report page's tables). */
+export const table = (cls: string, heads: readonly string[], body: Part) =>
+  html`<table class="${cls}">
+    <thead>
+      <tr>
+        ${heads.map((h) => html`<th>${h}</th>`)}
+      </tr>
+    </thead>
+    <tbody>
+      ${body}
+    </tbody>
+  </table>`

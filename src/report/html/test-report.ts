@@ -1,7 +1,7 @@
 // The test report found in a block's output (kselftest TAP, KTAP/KUnit, test_verifier,
 // test_progs) as a table of passed, failed, skipped (and known failures when a deny list
 // expects some), one row per nested program or suite, with the failing tests' names.
-import { html, type Html } from './html.js'
+import { html, table, type Html } from './html.js'
 import type { TestReport } from '../../events/events.js'
 
 const children = (r: TestReport) => [...(r.nested ?? []), ...(r.subtests ?? [])]
@@ -36,15 +36,6 @@ export function renderTestReport(report: TestReport | undefined): Html {
   const failures = [...new Set(flat.flatMap((x) => x.failures))].map((f) => html`<li><code>${f}</code></li>`)
   const known = flat.flatMap((x) => x.knownFailures ?? []).map((k) => html`<li><code>${k.name}</code> <span class="muted">(${k.list})</span></li>`)
   const heads = ['test report', 'passed', 'failed', 'skipped', ...(withKnown ? ['known'] : []), 'total']
-  const table = html`<table class="report">
-    <thead>
-      <tr>
-        ${heads.map((h) => html`<th>${h}</th>`)}
-      </tr>
-    </thead>
-    <tbody>
-      ${rows(report, 0, withKnown)}
-    </tbody>
-  </table>`
-  return html`<div class="test-report">${table} ${names('Failing', 'failing', failures)}${names('Known failures', 'known-failures', known)}</div>`
+  const tableHtml = table('report', heads, rows(report, 0, withKnown))
+  return html`<div class="test-report">${tableHtml} ${names('Failing', 'failing', failures)}${names('Known failures', 'known-failures', known)}</div>`
 }
