@@ -56,9 +56,10 @@ export async function listCommand(path: string, opts: { json?: boolean; set?: st
                 : s.interpreter
                   ? `run with ${s.interpreter}`
                   : 'run'
+      const tty = s.tty ? ` in a ${s.tty.cols}x${s.tty.rows} terminal` : ''
       const attrs = attrsText(s.attrs)
       out(
-        `${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${skipWords(s.skip)})` : ''}  line ${s.position.start.line}`,
+        `${indent}${s.skip ? '-' : '•'} ${s.id}  [${s.lang || '-'}] ${what}${tty} @ ${s.target.name}${attrs ? `  {${attrs}}` : ''}${s.skip ? `  (${skipWords(s.skip)})` : ''}  line ${s.position.start.line}`,
       )
     }
   }

@@ -7,6 +7,7 @@ import type { Block, Runbook, Section } from '../runbook/types.js'
 import { matchSections, sectionLabel, sectionTree } from '../runbook/sections.js'
 import { report } from '../runbook/diagnostics.js'
 import { parseCachePaths, parseInputPaths } from '../runbook/attributes.js'
+import { applyTty } from './tty.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
 
 /** The command line asks for what the runbook does not have (a param, a section, a block): a usage error. */
@@ -163,6 +164,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
         'attribute-value',
         true,
       )
+    applyTty(runbook, b, step, file)
     if (action === 'none') step.skip = { kind: 'data', lang: b.lang }
     else if (b.attrs.skip === true) step.skip = { kind: 'marked' }
     else if (b.attrs.excludeFromRunAll === true) step.skip = { kind: 'exclude-from-run-all' }

@@ -1,6 +1,6 @@
 // The plan: what will run, where, in which order. Pure data (JSON): `docrun list --json`
 // prints it, and the executor reads nothing else about the document.
-import type { Attrs, HostDecl, Span } from '../runbook/types.js'
+import type { Attrs, HostDecl, Span, TtySize } from '../runbook/types.js'
 
 export type TargetRef =
   | { kind: 'host'; name: 'host' }
@@ -64,6 +64,8 @@ export interface Step {
   setup?: boolean
   /** Runs with the user's terminal (stdin/stdout inherited), outside the framed protocol. */
   interactive?: boolean
+  /** Runs with a pseudo-terminal of this size as its stdin, stdout and stderr (`{tty}`, the front matter's `tty:`, Runme's `interactive`). */
+  tty?: TtySize
   /** Started and left running until the run ends (Runme's `background`); host or chroot. */
   background?: boolean
   /** Runs through this program, the content on its stdin (Runme's `interpreter`). */

@@ -1,5 +1,6 @@
 // Runs one block's action on its target: at the terminal, a guest boot, a {file=} write or a script.
 import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import { basename } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Step } from '../plan/types.js'
@@ -26,6 +27,8 @@ export interface ActionOptions {
   signal: AbortSignal
   /** Where a background block's output goes once its block is over. */
   backgroundLog: string
+  /** Where a {tty} block's terminal stream goes as it came (CR, escape sequences); its output is the cleaned text. */
+  ttyLog?: string
   secrets?: Masker
 }
 
@@ -33,7 +36,7 @@ export async function runAction(
   step: Step,
   pool: TargetPool,
   onOutput: (chunk: Buffer) => void,
-  { signal, backgroundLog, secrets }: ActionOptions,
+  { signal, backgroundLog, ttyLog, secrets }: ActionOptions,
 ): Promise<ActionResult> {
   let session: ShellSession | undefined
   try {
@@ -73,12 +76,17 @@ export async function runAction(
     const cwd = step.cwd ? cwdWrap(step.cwd) : undefined
     if (cwd) await session.sync([cwd.save])
     const script = step.interpreter ? interpreterScript(step.interpreter, step.content, randomBytes(8).toString('hex')) : step.content
-    const res = await session.run(cwd ? `${cwd.enter}\n${script}` : script, {
-      errexit: step.errexit,
-      ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
-      onOutput,
-      signal,
-    })
+    const raw = step.tty && ttyLog ? rawLog(ttyLog, secrets) : undefined
+    const res = await session
+      .run(cwd ? `${cwd.enter}\n${script}` : script, {
+        errexit: step.errexit,
+        ...(step.timeoutMs ? { timeoutMs: step.timeoutMs } : {}),
+        ...(step.tty ? { tty: step.tty } : {}),
+        ...(raw ? { onRaw: raw.write } : {}),
+        onOutput,
+        signal,
+      })
+      .finally(() => raw?.close())
     if (cwd && !session.isClosed) {
       await session.sync([cwd.leave])
       // The block's own dump holds the directory it ran in: snapshot the shell as it is now.
@@ -130,6 +138,16 @@ async function graceRace(exited: Promise<number | null>, ms: number): Promise<nu
     return await Promise.race([exited, sleep(ms, 'running' as const, { signal: timer.signal })])
   } finally {
     timer.abort()
+  }
+}
+
+/** A side file for a {tty} block's raw terminal stream, secrets masked as in every record. */
+function rawLog(file: string, secrets?: Masker): { write: (c: Buffer) => void; close: () => Promise<void> } {
+  const out = createWriteStream(file, { mode: 0o600 })
+  const masker = secrets?.active ? secrets.stream() : undefined
+  return {
+    write: (c) => void out.write(masker ? masker.push(c) : c),
+    close: () => new Promise<void>((resolve) => out.end(masker?.end() ?? Buffer.alloc(0), () => resolve())),
   }
 }
 

@@ -77,7 +77,12 @@ async function runBlock(ctx: RunContext, step: Step, attempt = 1): Promise<Block
   const outputFile = join('output', `${safeName(step.id)}.log`)
   const output = new BlockOutput(join(runDir, outputFile), bus, step.id, secrets)
   const backgroundLog = join(runDir, 'output', `${safeName(step.id)}.background.log`)
-  const { res, session, consoleTail: guestTail } = await runAction(step, ctx.pool, output.write, { signal, backgroundLog, ...(secrets ? { secrets } : {}) })
+  const ttyLog = join(runDir, 'output', `${safeName(step.id)}.tty.log`)
+  const {
+    res,
+    session,
+    consoleTail: guestTail,
+  } = await runAction(step, ctx.pool, output.write, { signal, backgroundLog, ttyLog, ...(secrets ? { secrets } : {}) })
   // A guest that failed under a block: what its console said last is the best clue.
   const consoleTail = guestTail ?? (res.error && step.target.kind === 'guest' ? ctx.pool.consoleTail(step.target.name) : undefined)
   await output.close()

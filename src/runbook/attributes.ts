@@ -3,8 +3,9 @@
 import type { AttrValue, Attrs } from './types.js'
 import { posix } from 'node:path'
 import { parseDuration } from '../common/durations.js'
+import { parseTty, ttyText } from './tty.js'
 
-export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'count' | 'name' | 'identifier' | 'regex' | 'any'
+export type AttrKind = 'string' | 'flag' | 'boolean' | 'duration' | 'count' | 'name' | 'identifier' | 'regex' | 'tty' | 'any'
 
 export interface AttrSpec {
   kind: AttrKind
@@ -33,6 +34,10 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   expect: { kind: 'flag', description: 'the expected output of the block before it (literal lines, `...` for any lines, `REGEX (re)` lines)' },
   interactive: { kind: 'flag', description: 'needs a person at a terminal (menuconfig); unattended runs use its alt= block instead' },
   alt: { kind: 'name', description: 'with interactive: the block that does the same without a person' },
+  tty: {
+    kind: 'tty',
+    description: 'run the block with a pseudo-terminal as its stdin, stdout and stderr: `tty` (80x24), `tty=120x40` (columns x rows), `tty=false`',
+  },
   breakpoint: {
     kind: 'flag',
     description:
@@ -84,7 +89,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   mimeType: { kind: 'string', description: 'Runme: how to render the output; docrun records it as text' },
   promptEnv: { kind: 'any', description: 'Runme: prompt for exported values; docrun uses the values as written' },
   category: { kind: 'string', description: 'Runme: run-all categories; docrun selects blocks with --only' },
-  terminalRows: { kind: 'any', description: 'Runme: terminal height; no effect in docrun' },
+  terminalRows: { kind: 'any', description: "Runme: terminal height: the rows of the cell's pseudo-terminal" },
   id: { kind: 'string', description: "Runme: the cell's identity; kept as written" },
 }
 
@@ -231,6 +236,18 @@ export function parseInputPaths(value: string): { paths: string[]; problem?: str
   return paths.length ? { paths } : { paths, problem: 'needs at least one path' }
 }
 
+/** `tty` goes on a block that runs in the shell: not with background, file= or guest=. */
+function ttyCombinations(norm: Attrs, offsets: Record<string, number>): AttrProblem[] {
+  if (norm.tty === undefined || norm.tty === false) return []
+  const why =
+    norm.background === true
+      ? '`tty` and `background` do not go together: a background block runs without a terminal'
+      : norm.file !== undefined || norm.guest !== undefined
+        ? `\`tty\` goes on a block that runs; this one ${norm.file !== undefined ? 'writes a file' : 'starts a guest'}`
+        : undefined
+  return why ? [{ message: why, ruleId: 'attribute-value', offset: offsets.tty }] : []
+}
+
 const NAME_RE = /^[\p{L}\p{N}_][\p{L}\p{N}_.:-]*$/u
 const IDENT_RE = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -287,6 +304,12 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
         if (typeof value === 'boolean' || value === '') bad('needs a value')
         else norm[key] = String(value)
         break
+      case 'tty': {
+        const t = parseTty(value)
+        if ('problem' in t) bad(t.problem)
+        else norm[key] = t.tty === false ? false : value === true || value === 'true' || value === 'yes' ? true : ttyText(t.tty)
+        break
+      }
       case 'any':
         norm[key] = value
         break
@@ -316,6 +339,7 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
   if (norm['inputs-exclude'] !== undefined && norm.inputs === undefined) {
     problems.push({ message: '`inputs-exclude` only goes with `inputs=PATHS`', ruleId: 'attribute-value', offset: offsets['inputs-exclude'] })
   }
+  problems.push(...ttyCombinations(norm, offsets))
   if (norm.append && norm.file === undefined)
     problems.push({ message: '`append` only makes sense with `file=PATH`', ruleId: 'attribute-value', offset: offsets.append })
   return { attrs: norm, problems }

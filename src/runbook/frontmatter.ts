@@ -1,10 +1,11 @@
 // Front matter (YAML between `---` lines): params, defaults and runbook-wide settings.
 import { parseDocument, isMap, isScalar, LineCounter } from 'yaml'
-import type { FrontMatter, ParamDecl, Point } from './types.js'
+import type { FrontMatter, ParamDecl, Point, TtySize } from './types.js'
 import { parseDuration } from '../common/durations.js'
 import { SECRET_NAME_RE } from '../common/mask.js'
 import { readMatrix } from './frontmatter-matrix.js'
 import { readHost } from './frontmatter-hosts.js'
+import { parseTty } from './tty.js'
 
 export interface FrontMatterProblem {
   message: string
@@ -63,6 +64,8 @@ const READERS: Record<string, Reader> = {
   'known-failures': readKnownFailures,
   // Read after the others: its keys are checked against the params, wherever they are written.
   matrix: () => {},
+  // Read after the others: its target names are checked against `chroots:`.
+  tty: () => {},
 }
 
 function readDefaultLang(v: unknown, ctx: ReadContext, key: string): void {
@@ -92,6 +95,26 @@ function readHosts(v: unknown, ctx: ReadContext, key: string): void {
     else if (ctx.fm.chroots[name]) bad(ctx, key, `host \`${name}\`: a chroot has that name already`, name)
     else (ctx.fm.hosts ??= {})[name] = host
   }
+}
+
+/** `tty: true | false | 120x40` for every block, or `tty: {TARGET: …}` per target (host, a chroot in `chroots:`, a remote host in `hosts:`). */
+function readTty(v: unknown, ctx: ReadContext): void {
+  const usage = '`tty` takes true, false, a size such as 120x40, or a size per target: `tty: {host: true, toolchain: 120x40}`'
+  if (v && typeof v === 'object' && !Array.isArray(v)) {
+    const targets: Record<string, TtySize | false> = {}
+    for (const [name, value] of Object.entries(v as Record<string, unknown>)) {
+      const t = parseTty(value)
+      if (name !== 'host' && !Object.hasOwn(ctx.fm.chroots, name) && !Object.hasOwn(ctx.fm.hosts ?? {}, name))
+        bad(ctx, 'tty', `\`tty\`: \`${name}\` is not host nor a chroot named in \`chroots:\` (a guest's blocks run on its console)`, name)
+      else if ('problem' in t) bad(ctx, 'tty', `\`tty\` of \`${name}\` ${t.problem}`, name)
+      else targets[name] = t.tty
+    }
+    ctx.fm.tty = { targets }
+    return
+  }
+  const t = parseTty(v)
+  if ('problem' in t) bad(ctx, 'tty', usage)
+  else ctx.fm.tty = { all: t.tty, targets: {} }
 }
 
 function readParams(v: unknown, ctx: ReadContext, key: string): void {
@@ -202,6 +225,7 @@ export function parseFrontMatter(text: string, firstLine: number): { frontmatter
     if (read) read(value, ctx, key)
     else fm.extra[key] = value
   }
+  if (Object.hasOwn(data, 'tty')) readTty(data.tty, ctx)
   if (Object.hasOwn(data, 'matrix') && data.matrix !== null) {
     const res = readMatrix(doc.get('matrix', true), fm.params, text, at)
     problems.push(...res.problems)

@@ -24,6 +24,12 @@ export interface Section {
   position: Span
 }
 
+/** A pseudo-terminal's size (`{tty=120x40}`: 120 columns, 40 rows). */
+export interface TtySize {
+  cols: number
+  rows: number
+}
+
 export type AttrValue = string | number | boolean
 export type Attrs = Record<string, AttrValue>
 
@@ -117,6 +123,8 @@ export interface FrontMatter {
   allowSplats?: { pattern: string; reason: string }[]
   /** Test failures a run expects: DENYLIST files (paths, $params expanded) and names. */
   knownFailures?: { lists: string[]; tests: string[] }
+  /** `tty:`: blocks run with a pseudo-terminal, all of them (`all`) or per target name; false turns it off. */
+  tty?: { all?: TtySize | false; targets: Record<string, TtySize | false> }
   /** Runme's `skipPrompts`: docrun never prompts, so this only quiets lint. */
   skipPrompts?: boolean
   /** Everything else, kept for other tools (runme, lint severities, ...). */

@@ -13,6 +13,43 @@
 // editing (dash) prints its prompt right before a command's output, and a marker must start
 // its line.
 
+/** The state dump of a POSIX shell (variables and cwd; dash cannot list its functions). */
+const SH_DUMP = String.raw`__dr_dump() {
+  { set | grep -v -e '^__dr_' -e '^PPID=' -e '^LINENO=' -e '^OPTIND=' -e '^_='; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
+}`
+
+/** A block's job: its traps, errexit, the block sourced; on exit its state and status are left in files. */
+const JOB_MAIN = String.raw`__dr_job_main() {
+  trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
+  trap '__dr_s=$?; __dr_dump; echo $__dr_s > "$__dr_d/$__dr_n.st"' EXIT
+  # dash has no pipefail, and a failing \`set\` (a special builtin) would end the subshell.
+  if [ "$1" = 1 ]; then set -e; if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; fi
+  . "$__dr_d/$__dr_n.sh"
+}`
+
+/**
+ * A {tty} block's job ($1 errexit, $2 rows, $3 columns), in the background subshell: the same job,
+ * run by a new shell under util-linux's `script`, whose pty is its stdin, stdout and stderr. That
+ * shell starts from this one's state (dumped here to NONCE.in.env, read by tty.sh: see ttyRunner)
+ * and leaves its own through the job's EXIT trap, so the session imports it as for any block.
+ * script's stdin is a FIFO held open for reading and writing: it never sends data nor EOF.
+ */
+const TTY_JOB = String.raw`__dr_tty_job() {
+  __dr_b=$__dr_n
+  if ! command -v script >/dev/null 2>&1; then
+    echo "docrun: a {tty} block runs under script (util-linux), and this system has none: install util-linux (Debian: bsdutils)"; exit 127
+  fi
+  if ! [ -e /dev/pts/ptmx ]; then
+    echo "docrun: a {tty} block needs pseudo-terminals, and this system has no /dev/pts (in a chroot: mount -t devpts devpts ROOT/dev/pts, or mount --rbind /dev ROOT/dev)"; exit 126
+  fi
+  # The directory is private (700): the FIFO needs no mode of its own (mkfifo -m needs /proc, which a chroot may lack).
+  [ -p "$__dr_d/tty.in" ] || mkfifo "$__dr_d/tty.in" || exit 126
+  __dr_n=$__dr_b.in; __dr_dump
+  __dr_sh=${'$'}{BASH:-$(command -v sh)}
+  __DR_TTY=$__dr_d __DR_TTY_N=$__dr_b __DR_TTY_E=$1 __DR_TTY_R=$2 __DR_TTY_C=$3 __DR_TTY_SH=$__dr_sh SHELL=$__dr_sh \
+    exec script -qefc 'exec "$__DR_TTY_SH" "$__DR_TTY/tty.sh"' /dev/null <>"$__dr_d/tty.in"
+}`
+
 export const INIT_SCRIPT = String.raw`
 PS1= PS2=
 __dr_job= __dr_intd=0 __dr_n= __dr_st=0 __dr_to=0
@@ -22,29 +59,28 @@ __dr_kill() {
   if [ -n "$__dr_jc" ]; then kill -s "$1" -- "-$2" 2>/dev/null || kill -s "$1" "$2" 2>/dev/null
   else kill -s "$1" "$2" 2>/dev/null; fi
 }
+# The running block's process group; a {tty} block's lives in its pty's session (its shell wrote the .pg file).
+__dr_sig() {
+  __dr_p=
+  [ -f "$__dr_d/$__dr_n.pg" ] && read -r __dr_p < "$__dr_d/$__dr_n.pg"
+  if [ -n "$__dr_p" ]; then kill -s "$1" -- "-$__dr_p" 2>/dev/null || kill -s "$1" "$__dr_p" 2>/dev/null; else __dr_kill "$1" "$2"; fi
+}
 __dr_intr() {
   __dr_intd=$((__dr_intd + 1))
   [ -n "$__dr_job" ] || return 0
-  case $__dr_intd in 1) __dr_kill INT "$__dr_job";; 2) __dr_kill TERM "$__dr_job";; *) __dr_kill KILL "$__dr_job";; esac
+  case $__dr_intd in 1) __dr_sig INT "$__dr_job";; 2) __dr_sig TERM "$__dr_job";; *) __dr_sig KILL "$__dr_job";; esac
 }
 trap __dr_intr USR1
 trap __dr_intr INT
-__dr_dump() {
-  { set | grep -v -e '^__dr_' -e '^PPID=' -e '^LINENO=' -e '^OPTIND=' -e '^_='; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
-}
-__dr_job_main() {
-  trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
-  trap '__dr_s=$?; __dr_dump; echo $__dr_s > "$__dr_d/$__dr_n.st"' EXIT
-  # dash has no pipefail, and a failing \`set\` (a special builtin) would end the subshell.
-  if [ "$1" = 1 ]; then set -e; if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; fi
-  . "$__dr_d/$__dr_n.sh"
-}
+${SH_DUMP}
+${JOB_MAIN}
 __dr_watch() {
   trap 'kill "$__dr_w" 2>/dev/null; exit 0' TERM
   sleep "$1" & __dr_w=$!; wait "$__dr_w"
   : > "$__dr_d/$__dr_n.timeout"
-  __dr_kill TERM "$2"; sleep 5; __dr_kill KILL "$2"
+  __dr_sig TERM "$2"; sleep 5; __dr_sig KILL "$2"
 }
+${TTY_JOB}
 __dr_run() {
   # Nonces are never reused, so there is nothing stale to remove first (saves a fork).
   __dr_n=$1 __dr_intd=0 __dr_to=0 __dr_st=
@@ -52,7 +88,7 @@ __dr_run() {
     __dr_st=254; printf '\n%s\n' "__DR_BEGIN_$1" 'docrun: the block arrived damaged (size mismatch)'; return 0
   fi
   printf '\n%s\n' "__DR_BEGIN_$1"
-  (__dr_job_main "$2") </dev/null 2>&1 &
+  if [ -n "$5" ]; then (__dr_tty_job "$2" "$5" "$6") </dev/null 2>&1 & else (__dr_job_main "$2") </dev/null 2>&1 & fi
   __dr_job=$!
   __dr_wd=
   if [ "$3" -gt 0 ]; then (__dr_watch "$3" "$__dr_job") >/dev/null 2>&1 & __dr_wd=$!; fi
@@ -91,6 +127,28 @@ __dr_dump() {
   { declare -p "${'$'}{__dr_k[@]}"; declare -f; echo 'cd -- "$PWD"'; } > "$__dr_d/$__dr_n.env" 2>/dev/null
 }
 `
+
+/**
+ * tty.sh: what the shell inside a {tty} block's pty runs (see __dr_tty_job). It takes its
+ * arguments from the environment (no quoting through script's -c), starts from the session's state,
+ * writes its pid (its pty session's process group: where interrupts and timeouts go), sizes the
+ * terminal and runs the job. `-icanon min 0 time 0`: nobody types at this terminal, so every read
+ * of it returns at once with nothing, end-of-file as from /dev/null (docrun's other blocks).
+ */
+export function ttyRunner(bash: boolean): string {
+  return [
+    '__dr_d=$__DR_TTY __dr_n=$__DR_TTY_N __dr_e=$__DR_TTY_E __dr_r=$__DR_TTY_R __dr_c=$__DR_TTY_C',
+    // script started this shell through SHELL: the session's own SHELL, if it had one, comes back with its state.
+    'unset __DR_TTY __DR_TTY_N __DR_TTY_E __DR_TTY_R __DR_TTY_C __DR_TTY_SH SHELL',
+    '. "$__dr_d/$__dr_n.in.env" >/dev/null 2>&1',
+    'echo $$ > "$__dr_d/$__dr_n.pg"',
+    bash ? BASH_EXTRAS.trim() : SH_DUMP,
+    JOB_MAIN,
+    'stty rows "$__dr_r" cols "$__dr_c" -icanon min 0 time 0',
+    '__dr_job_main "$__dr_e"',
+    '',
+  ].join('\n')
+}
 
 /**
  * A block in another language (Runme's `interpreter`), as shell: the program reads the block

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Channel } from './channel.js'
 import { Framer, type EndFrame } from './framer.js'
-import { BASH_EXTRAS, INIT_SCRIPT } from './script.js'
+import { BASH_EXTRAS, INIT_SCRIPT, ttyRunner } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
 import { TtyCleaner } from './tty-clean.js'
 import { SH_EXTRAS, printfUploadLines } from './sh-protocol.js'
@@ -23,6 +23,15 @@ export interface ShellRunOptions {
   importState?: boolean
   onOutput?: (chunk: Buffer) => void
   signal?: AbortSignal
+  /** Run the block with a pseudo-terminal of this size as its stdin, stdout and stderr (script.ts: __dr_tty_job). */
+  tty?: TtySize
+  /** With `tty`: the terminal's bytes as they came (CR, escape sequences), before `onOutput`'s cleaning. */
+  onRaw?: (chunk: Buffer) => void
+}
+
+export interface TtySize {
+  cols: number
+  rows: number
 }
 
 export interface ShellRunResult extends EndFrame {
@@ -106,14 +115,11 @@ export class ShellSession {
       const id = nonce()
       const body = Buffer.from(script.endsWith('\n') || script === '' ? script : `${script}\n`, 'utf8')
       const secs = opts.timeoutMs ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : 0
-      const lines = this.runLines(id, body, opts.errexit === false ? 0 : 1, secs, opts.importState !== false)
+      const lines = this.runLines(id, body, opts.errexit === false ? 0 : 1, secs, opts.importState !== false, opts.tty)
       if (opts.importState !== false) this.lastImported = id
-      const sink = opts.onOutput ?? (() => {})
-      // A terminal line adds CRLF, escape sequences and printk lines: clean them per block.
-      const cleaner = this.channel.tty ? new TtyCleaner() : undefined
-      const onOutput = cleaner ? (c: Buffer) => emitText(sink, cleaner.push(c)) : sink
-      const done = this.framer.run(id, onOutput).then((end) => {
-        if (cleaner) emitText(sink, cleaner.flush())
+      const onOutput = this.outputSink(opts)
+      const done = this.framer.run(id, onOutput.push).then((end) => {
+        onOutput.flush()
         return end
       })
       // Aborted when the block is over: no timer of this block outlives it.
@@ -152,22 +158,50 @@ export class ShellSession {
     }
   }
 
-  /** Upload the block and start it: `__dr_run ID ERREXIT SECS SIZE` (SIZE checked after a tty), then the dump sourced and the end marker. */
-  private runLines(id: string, body: Buffer, errexit: 0 | 1, secs: number, importState: boolean): string[] {
+  /**
+   * Upload the block and start it: `__dr_run ID ERREXIT SECS SIZE` (SIZE checked after a tty), then the dump sourced and the
+   * end marker; a {tty} block adds ROWS COLS (and tty.sh, before the first one).
+   */
+  private runLines(id: string, body: Buffer, errexit: 0 | 1, secs: number, importState: boolean, tty?: TtySize): string[] {
+    const runner = this.ttyRunnerLines(tty)
+    const size = tty ? ` ${Math.round(tty.rows)} ${Math.round(tty.cols)}` : ''
     if (this.info?.shell === 'sh') {
       // sh-protocol.ts: a printf upload checks itself line by line (size `u`); `-` checks nothing.
       const printed = this.channel.tty && !this.channel.localPath ? printfUploadLines(id, body) : undefined
       const lines = printed ?? this.uploadLines(`${id}.sh`, body)
-      const size = printed ? 'u' : this.channel.tty && !this.channel.localPath ? String(body.length) : '-'
-      const run = `__dr_run ${id} ${errexit} ${secs} ${size} ${importState ? 1 : 0}`
+      const check = printed ? 'u' : this.channel.tty && !this.channel.localPath ? String(body.length) : '-'
+      const run = `__dr_run ${id} ${errexit} ${secs} ${check} ${importState ? 1 : 0}${size}`
       // Each typed line costs the guest a round of line editing (~15 ms under TCG): a small block goes as one.
       const one = printed ? [...printed, run].join('; ') : undefined
-      return one && one.length <= ONE_LINE ? [one] : [...lines, run]
+      return one && one.length <= ONE_LINE ? [...runner, one] : [...runner, ...lines, run]
     }
-    const size = this.channel.tty ? ` ${body.length}` : ' ""'
+    const check = this.channel.tty ? ` ${body.length}` : ' ""'
     const post = importState ? ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;` : ''
-    return [...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${errexit} ${secs}${size};${post} __dr_end ${id}`]
+    return [...runner, ...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${errexit} ${secs}${check}${size};${post} __dr_end ${id}`]
   }
+
+  /** Where a block's output goes: cleaned per block when it comes from a terminal (CRLF, escape sequences; printk lines on a console). */
+  private outputSink(opts: ShellRunOptions): { push: (c: Buffer) => void; flush: () => void } {
+    const sink = opts.onOutput ?? (() => {})
+    const raw = opts.onRaw
+    const cleaner = opts.tty ? new TtyCleaner({ printk: this.channel.tty, overwrite: true }) : this.channel.tty ? new TtyCleaner() : undefined
+    if (!cleaner) return { push: sink, flush: () => {} }
+    return {
+      push: (c) => {
+        raw?.(c)
+        emitText(sink, cleaner.push(c))
+      },
+      flush: () => emitText(sink, cleaner.flush()),
+    }
+  }
+
+  /** tty.sh, written into the session's directory before its first {tty} block (see script.ts). */
+  private ttyRunnerLines(tty: TtySize | undefined): string[] {
+    if (!tty || this.ttyRunnerWritten) return []
+    this.ttyRunnerWritten = true
+    return this.uploadLines('tty.sh', Buffer.from(ttyRunner(!!this.info?.shell.startsWith('bash')), 'utf8'))
+  }
+  private ttyRunnerWritten = false
 
   /** Run a command without touching the session's state; output collected. */
   async exec(script: string, opts: Omit<ShellRunOptions, 'importState' | 'onOutput'> = {}): Promise<ShellRunResult & { output: string }> {

@@ -49,7 +49,8 @@ __dr_run() {
     *) if [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ]; then __dr_damaged "$1"; return 0; fi;;
   esac
   printf '\n%s\n' "__DR_BEGIN_$1"
-  (__dr_job_main "$2" "$5") </dev/null 2>&1 &
+  # A {tty} block ($6 rows, $7 columns) runs under script(1) (script.ts: __dr_tty_job).
+  if [ -n "$6" ]; then (__dr_tty_job "$2" "$6" "$7") </dev/null 2>&1 & else (__dr_job_main "$2" "$5") </dev/null 2>&1 & fi
   __dr_job=$! __dr_wd=
   if [ "$3" -gt 0 ]; then (__dr_watch "$3" "$__dr_job") >/dev/null 2>&1 & __dr_wd=$!; fi
   while :; do wait "$__dr_job"; __dr_st=$?; kill -0 "$__dr_job" 2>/dev/null || break; done

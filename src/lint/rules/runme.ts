@@ -44,10 +44,11 @@ function runmeFindings(runbook: Runbook, { plan, blocks }: RuleContext): RunmeFi
     if (typeof a.mimeType === 'string' && !TEXTUAL.test(a.mimeType))
       say('info', `mimeType=${a.mimeType}: docrun records the output as text and does not render it`)
     if (!runme) continue
-    if (a.interactive === true && a.alt === undefined)
+    if (a.interactive === true && a.alt === undefined && step.tty)
       say(
         'info',
-        'interactive=true: Runme gives this block a terminal; docrun runs it without one (its standard input is empty), so a command that waits for an answer gets end-of-file',
+        `interactive=true: the block gets a ${step.tty.cols}x${step.tty.rows} terminal, as in Runme, but nobody types at it: ` +
+          'a command that reads it gets end-of-file',
       )
     const prompts = a.promptEnv !== false && a.promptEnv !== 'false' && a.promptEnv !== 'never' && fm.skipPrompts !== true
     if (prompts && step.action === 'run' && !b.interpreter) {
