@@ -15,7 +15,7 @@ const out = (ws: string, id: string, ext = 'log') => readFileSync(join(latestRun
 const leftIn = (file: string) => sessionGroups(Number(readFileSync(file, 'utf8')))
 
 async function waitFor(path: string) {
-  await vi.waitFor(() => expect(existsSync(path), path).toBe(true), { timeout: 15_000, interval: 50 })
+  await vi.waitFor(() => expect(existsSync(path), path).toBe(true), { timeout: 30_000, interval: 50 })
 }
 
 describe('{tty} blocks', () => {
@@ -96,6 +96,21 @@ describe('{tty} blocks', () => {
     const again = await docrun(['run', 'rb.md', '--resume'], { cwd: ws })
     expect(again.exitCode, again.all).toBe(0)
     expect(out(ws, 'stubborn')).toBe('24 80\nFROM_FIRST=carried\n')
+  })
+
+  it('a block left in its pty by a docrun killed with kill -9 is ended by the next run (its pty is a session of its own)', async () => {
+    const ws = workspace()
+    writeFileSync(join(ws, 'rb.md'), '# T\n\n```sh {name=stuck tty}\necho $$ > pty.sid\ntest -f go || sleep 300\n```\n')
+    const child = execa('node', [CLI, 'run', 'rb.md'], { cwd: ws, reject: false })
+    await waitFor(join(ws, 'pty.sid'))
+    child.kill('SIGKILL')
+    await child
+    expect(leftIn(join(ws, 'pty.sid'))).not.toEqual([])
+    writeFileSync(join(ws, 'go'), '')
+    const again = await docrun(['run', 'rb.md', '--resume'], { cwd: ws })
+    expect(again.exitCode, again.all).toBe(0)
+    expect(again.all).toMatch(/ended the shell of bash on the host/)
+    expect(leftIn(join(ws, 'pty.sid'))).toEqual([])
   })
 
   it('front matter: `tty: 100x30` for every block, per target, and `{tty=false}` on a block; in sh as in bash', async () => {

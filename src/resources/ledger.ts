@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises'
 import type { execa as Execa } from 'execa'
 // execa on first use (awaited calls only): commands that only read a workspace never load it.
 const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
-import { isRunning, processStartTime, readStat, sessionGroups } from '../sys/proc.js'
+import { isRunning, processStartTime, readStat, sessionGroups, sessionsFrom } from '../sys/proc.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
 import { mountsBelow } from './guard.js'
 import { endRemoteSession, type RemoteRecord } from './remote.js'
@@ -214,7 +214,9 @@ export async function endProcessGroup(pid: number, graceMs = 3000): Promise<bool
   // process groups of their own inside it, so the whole session ends, not only the leader's group.
   // (A session id stays taken while any member lives: the kernel does not hand it out again.)
   const leader = readStat(pid)?.session === pid
-  const groups = () => (leader ? sessionGroups(pid) : isRunning(pid, startTime) ? [pid] : [])
+  // Taken before any signal: a {tty} block's pty session hangs from its script process in this one.
+  const sessions = leader ? sessionsFrom(pid) : []
+  const groups = () => (leader ? sessionGroups(sessions) : isRunning(pid, startTime) ? [pid] : [])
   const signal = (sig: NodeJS.Signals) => {
     for (const g of groups()) {
       try {

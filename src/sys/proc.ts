@@ -40,13 +40,41 @@ export function isRunning(pid: number, startTime?: string): boolean {
   return startTime === undefined || st.startTime === startTime
 }
 
-/** The process groups of the live (not zombie) processes in session `sid`. */
-export function sessionGroups(sid: number): number[] {
+/** The process groups of the live (not zombie) processes in session `sid` (or in any of `sid`'s). */
+export function sessionGroups(sid: number | number[]): number[] {
+  const sids = new Set(typeof sid === 'number' ? [sid] : sid)
   const groups = new Set<number>()
+  for (const [, st] of allStats()) if (sids.has(st.session) && st.state !== 'Z') groups.add(st.pgrp)
+  return [...groups]
+}
+
+/**
+ * `sid` and the sessions its members started (a {tty} block's pty: util-linux's script, in the
+ * shell's session, runs the block's shell as the leader of a session of its own), while the link
+ * is there: a process whose parent is gone is not found through it.
+ */
+export function sessionsFrom(sid: number): number[] {
+  const stats = allStats()
+  const sessions = new Set([sid])
+  for (let grew = true; grew;) {
+    grew = false
+    const members = new Set([...stats].filter(([, st]) => sessions.has(st.session)).map(([pid]) => pid))
+    for (const [pid, st] of stats) {
+      if (members.has(st.ppid) && st.session === pid && !sessions.has(pid)) {
+        sessions.add(pid)
+        grew = true
+      }
+    }
+  }
+  return [...sessions]
+}
+
+function allStats(): Map<number, ProcStat> {
+  const stats = new Map<number, ProcStat>()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     const st = readStat(name)
-    if (st && st.session === sid && st.state !== 'Z') groups.add(st.pgrp)
+    if (st) stats.set(Number(name), st)
   }
-  return [...groups]
+  return stats
 }
