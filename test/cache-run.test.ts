@@ -4,7 +4,7 @@
 // restored chroot directory gets its mounts again from the (uncached) block that makes them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execa } from 'execa'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { entryDir, readMeta } from '../src/cache/store.js'
 import { docrun, transcript, workspace } from './helpers/cli.js'
@@ -85,22 +85,102 @@ describe('the block cache in runs (as root)', () => {
     expect(transcript(ws)).toContain('stored in the block cache as')
   })
 
-  it('an entry the workspace cannot take (a mount below the path): a note, nothing replaced, the block runs', async () => {
+  it('a path with a mount below it: restored beneath the mount, over what is there; nothing reaches into the mount', async () => {
     const ws = workspace('docrun-cache-run-')
     writeFileSync(join(ws, 'rb.md'), runbook())
     mkdirSync(join(ws, 'out/mnt'), { recursive: true })
+    writeFileSync(join(ws, 'out/stale'), 'left\n')
     await execa('mount', ['-t', 'tmpfs', 'none', join(ws, 'out/mnt')])
     try {
       writeFileSync(join(ws, 'out/mnt/precious'), 'x')
       const r = await docrun(['run', 'rb.md', '--cache-dir', cacheDir], { cwd: ws })
       expect(r.exitCode, r.all).toBe(0)
-      expect(r.all).toMatch(/cannot restore it here: cache path out has mounts at or below it/)
-      expect(readFileSync(join(ws, 'counter'), 'utf8')).toBe('ran\n')
-      expect(readFileSync(join(ws, 'out/mnt/precious'), 'utf8')).toBe('x')
-      expect(r.all).toMatch(/not stored in the block cache: cache path out has mounts/)
+      expect(existsSync(join(ws, 'counter'))).toBe(false)
+      expect(transcript(ws), transcript(ws)).toMatch(/restored from cache [0-9a-f]{16} \(made [^)]*, unpacked over what was there beneath its mounts\)/)
+      expect(readFileSync(join(ws, 'out/regular'), 'utf8')).toBe('hello\n')
+      // Nothing is deleted in place, and the mount is untouched.
+      expect(readFileSync(join(ws, 'out/stale'), 'utf8')).toBe('left\n')
+      expect(readdirSync(join(ws, 'out/mnt'))).toEqual(['precious'])
     } finally {
       await execa('umount', [join(ws, 'out/mnt')], { reject: false })
     }
+  })
+
+  it('what is stored beneath mounts: the files under a mount point on disk, never the mounted ones', async () => {
+    const make = `${MAKE_TREE}\nmkdir -p out/mnt && echo on-disk > out/mnt/underneath`
+    const a = workspace('docrun-cache-run-')
+    writeFileSync(
+      join(a, 'rb.md'),
+      runbook(make).replace(
+        '{name=use}',
+        '{name=mount-it keep}\nmount -t tmpfs none out/mnt && echo mounted > out/mnt/volatile\n```\n\n```bash {name=fill cache=out}\necho filled > out/filled\n```\n\n```bash {name=use}',
+      ),
+    )
+    try {
+      const r = await docrun(['run', 'rb.md', '--cache-dir', cacheDir], { cwd: a })
+      expect(r.exitCode, r.all).toBe(0)
+      expect(transcript(a)).toMatch(/`fill`[\s\S]*stored in the block cache as/)
+      const keys = (await docrun(['cache', 'key', 'rb.md', '--cache-dir', cacheDir], { cwd: a })).stdout.trim().split('\n')
+      const fill = keys.find((l) => l.startsWith('fill '))!.split(' ')[1]!
+      const meta = (await readMeta(cacheDir, fill))!
+      const unpack = meta.compression === 'zstd' ? '--zstd' : '--gzip'
+      const names = (await execa('tar', ['-t', unpack, '-f', join(entryDir(cacheDir, fill), meta.archive)])).stdout.split('\n')
+      expect(names).toContain('out/mnt/underneath')
+      expect(names).toContain('out/filled')
+      expect(names).not.toContain('out/mnt/volatile')
+    } finally {
+      await docrun(['clean', 'rb.md'], { cwd: a })
+    }
+  })
+
+  it('cache-after: stored once the later block has run and passed, with what it added; its text is in the key', async () => {
+    const text = (finish = 'echo second > out/b') => `# Build
+
+\`\`\`bash {name=make cache=out cache-after=finish}
+echo ran >> counter
+mkdir -p out && echo first > out/a
+\`\`\`
+
+\`\`\`bash {name=between}
+test -e out/b && echo restored-with-b > seen || true
+\`\`\`
+
+\`\`\`bash {name=finish}
+${finish}
+\`\`\`
+`
+    const own = join(workspace('docrun-cache-dir-'), 'blocks')
+    const stopped = workspace('docrun-cache-run-')
+    writeFileSync(join(stopped, 'rb.md'), text())
+    expect((await docrun(['run', 'rb.md', '--to', 'between', '--cache-dir', own], { cwd: stopped })).exitCode).toBe(0)
+    expect(existsSync(own) ? readdirSync(own).filter((d) => d !== '.tmp') : []).toEqual([])
+
+    const { ws: a, r } = await runIn(own, text())
+    expect(r.exitCode, r.all).toBe(0)
+    expect(transcript(a)).toContain('its paths go into the block cache once block finish has run and passed (cache-after)')
+    expect(transcript(a)).toMatch(/`finish`[\s\S]*block make's paths \(out\) stored in the block cache as [0-9a-f]{16}/)
+    expect(existsSync(join(a, 'seen'))).toBe(false)
+
+    const b = await runIn(own, text())
+    expect(b.r.exitCode, b.r.all).toBe(0)
+    expect(existsSync(join(b.ws, 'counter'))).toBe(false)
+    expect(readFileSync(join(b.ws, 'seen'), 'utf8')).toBe('restored-with-b\n')
+
+    const c = await runIn(own, text('echo other > out/b'))
+    expect(c.r.exitCode, c.r.all).toBe(0)
+    expect(readFileSync(join(c.ws, 'counter'), 'utf8')).toBe('ran\n')
+  })
+
+  it('cache-after naming no later block: an error at the block, before anything runs', async () => {
+    const ws = workspace('docrun-cache-run-')
+    writeFileSync(
+      join(ws, 'rb.md'),
+      '# B\n\n```bash {name=one}\ntrue\n```\n\n```bash {name=two cache=out cache-after=one}\nmkdir out\n```\n\n```bash {name=three cache=x cache-after=nope}\nmkdir x\n```\n',
+    )
+    const r = await docrun(['lint', 'rb.md'], { cwd: ws })
+    expect(r.exitCode).not.toBe(0)
+    expect(r.all).toMatch(/^7:1 +error `cache-after=one`: that block comes before this one; name a later block/m)
+    expect(r.all).toMatch(/^11:1 +error `cache-after=nope`: no block has that name/m)
   })
 
   it('--no-cache neither restores nor stores', async () => {
@@ -230,10 +310,10 @@ describe('a cached chroot directory and its keep-mounts (as root)', () => {
     expect(readFileSync(join(second.ws, 'root/seen'), 'utf8')).toBe('made\n')
   })
 
-  it('a block whose kept mounts sit under its cache path: not stored (a warning), the block stays passed', async () => {
+  it('a block that makes kept mounts under its own cache path: not stored (a warning), the block stays passed', async () => {
     const { ws, r } = await runHere(SELF_MOUNTING)
     expect(r.exitCode, r.all).toBe(0)
-    expect(r.all).toMatch(/not stored in the block cache: cache path root has mounts at or below it/)
+    expect(r.all).toMatch(/not stored in the block cache: mounts were made below its cache paths \(.*root\/proc\) and a restore would not make them/)
     expect(transcript(ws)).toMatch(/✅ \*\*passed\*\* · `make-root`/)
   })
 })

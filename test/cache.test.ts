@@ -176,16 +176,26 @@ describe('cache store (real tar, as root)', () => {
     expect(readFileSync(join(ws, 'tree'), 'utf8')).toBe('untouched')
   })
 
-  it('refuses to restore over a path with a mount below it, and leaves it alone', async () => {
+  it('a path with a mount below it: restored and stored beneath the mount, never through it', async () => {
     const ws = workspace()
     mkdirSync(join(ws, 'tree/mnt'), { recursive: true })
+    writeFileSync(join(ws, 'tree/mnt/on-disk'), 'under the mount')
     await execa('mount', ['-t', 'tmpfs', 'none', join(ws, 'tree/mnt')])
     try {
       writeFileSync(join(ws, 'tree/mnt/precious'), 'x')
       const r = await restorePaths(dir, KEY(1), ws)
-      expect(r).toMatchObject({ status: 'refused', reason: expect.stringContaining('unmount them first') })
-      expect(readFileSync(join(ws, 'tree/mnt/precious'), 'utf8')).toBe('x')
-      await expect(storePaths(dir, { key: KEY(3), workspace: ws, paths: ['tree'] })).rejects.toThrow(/mounts at or below/)
+      expect(r).toMatchObject({ status: 'restored', beneathMounts: true })
+      expect(await describeTree(join(ws, 'tree/sub'))).toEqual(await describeTree(join(ws1, 'tree/sub')))
+      expect(readdirSync(join(ws, 'tree/mnt'))).toEqual(['precious'])
+      await storePaths(dir, { key: KEY(3), workspace: ws, paths: ['tree'] })
+      const into = workspace()
+      expect(await restorePaths(dir, KEY(3), into)).toMatchObject({ status: 'restored', beneathMounts: false })
+      // What was on disk below the mount point is in the entry; what was mounted there is not.
+      expect(readdirSync(join(into, 'tree/mnt'))).toEqual(['on-disk'])
+      await expect(storePaths(dir, { key: KEY(5), workspace: ws, paths: ['tree/mnt'] })).rejects.toThrow(/is a mount point/)
+      await storePaths(dir, { key: KEY(6), workspace: into, paths: ['tree/mnt'] })
+      expect(await restorePaths(dir, KEY(6), ws)).toMatchObject({ status: 'refused', reason: expect.stringContaining('is a mount point') })
+      expect(readdirSync(join(ws, 'tree/mnt'))).toEqual(['precious'])
     } finally {
       await execa('umount', [join(ws, 'tree/mnt')])
     }

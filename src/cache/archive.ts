@@ -2,6 +2,9 @@
 // directory is made of — owners (numeric), modes, symlinks, hard links, device nodes, FIFOs,
 // sparse files, ACLs and every xattr (security.capability too). The npm tar libraries keep
 // neither xattrs nor device nodes, so they cannot hold a chroot.
+import { mkdtemp, rmdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { execa } from 'execa'
 
@@ -28,19 +31,49 @@ function compressFlag(c: Compression): string {
   return c === 'zstd' ? '--use-compress-program=zstd -T0' : '--gzip'
 }
 
-/** Write `paths` (relative to `cwd`) into the archive `file`. Throws with tar's message. */
-export async function createArchive(cwd: string, paths: string[], file: string, c: Compression): Promise<void> {
-  const r = await execa('tar', ['-c', '-f', file, compressFlag(c), ...KEEP, '--sparse', '-C', cwd, '--', ...paths], { reject: false, stdin: 'ignore' })
-  if (r.exitCode !== 0) throw new Error(`tar could not archive ${paths.join(', ')}: ${tail(r.stderr)}`)
+/**
+ * How tar sees `dir`: as it is, or `beneathMounts` — `dir`'s own file system without anything
+ * mounted below it (a chroot's bound /dev, /proc, /sys). For that tar runs in a mount namespace
+ * of its own (`unshare --mount`, every mount private) where `dir` is bound, not recursively, to
+ * an empty directory: the view shows the mount points as the empty directories they are on
+ * disk, nothing tar writes can reach through them into the host's /dev, and the bind vanishes
+ * with the namespace when tar exits — also when docrun is killed — so there is nothing to track.
+ */
+export interface TarView {
+  dir: string
+  beneathMounts?: boolean
 }
 
-/** Unpack an archive read from `input` into `dir`, owners and modes as recorded. */
-export async function extractArchive(input: Readable, dir: string, c: Compression): Promise<void> {
-  const tar = execa('tar', ['-x', '-f', '-', compressFlag(c), ...KEEP, '-p', '--same-owner', '-C', dir], { reject: false, stdin: 'pipe' })
-  input.on('error', (e) => tar.stdin?.destroy(e))
-  input.pipe(tar.stdin!)
-  const r = await tar
-  if (r.exitCode !== 0) throw new Error(`tar could not unpack the cache entry: ${tail(r.stderr)}`)
+async function runTar(view: TarView, tarArgs: (dir: string) => string[], stdin: 'ignore' | 'pipe', input?: Readable) {
+  if (!view.beneathMounts) return pipeInto(execa('tar', tarArgs(view.dir), { reject: false, stdin }), input)
+  const at = await mkdtemp(join(tmpdir(), 'docrun-view-'))
+  try {
+    const script = 'mount --bind -- "$1" "$2" && shift 2 && exec tar "$@"'
+    const args = ['--mount', '--propagation', 'private', '--', 'sh', '-c', script, 'sh', view.dir, at, ...tarArgs(at)]
+    return await pipeInto(execa('unshare', args, { reject: false, stdin }), input)
+  } finally {
+    await rmdir(at).catch(() => undefined)
+  }
+}
+
+function pipeInto<T extends ReturnType<typeof execa>>(child: T, input?: Readable): T {
+  if (input) {
+    input.on('error', (e) => child.stdin?.destroy(e))
+    input.pipe(child.stdin!)
+  }
+  return child
+}
+
+/** Write `paths` (relative to the view's dir) into the archive `file`. Throws with tar's message. */
+export async function createArchive(view: TarView, paths: string[], file: string, c: Compression): Promise<void> {
+  const r = await runTar(view, (dir) => ['-c', '-f', file, compressFlag(c), ...KEEP, '--sparse', '-C', dir, '--', ...paths], 'ignore')
+  if (r.exitCode !== 0) throw new Error(`tar could not archive ${paths.join(', ')}: ${tail(String(r.stderr))}`)
+}
+
+/** Unpack an archive read from `input` into the view's dir, owners and modes as recorded. */
+export async function extractArchive(input: Readable, view: TarView, c: Compression): Promise<void> {
+  const r = await runTar(view, (dir) => ['-x', '-f', '-', compressFlag(c), ...KEEP, '-p', '--same-owner', '-C', dir], 'pipe', input)
+  if (r.exitCode !== 0) throw new Error(`tar could not unpack the cache entry: ${tail(String(r.stderr))}`)
 }
 
 function tail(text: string): string {

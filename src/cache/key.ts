@@ -83,7 +83,17 @@ export function keyMaterial(plan: Plan, step: Step, before: Record<string, strin
     params: Object.fromEntries(plan.params.filter((p) => read.has(p.name)).map((p) => [p.name, sha256(p.value)])),
     inputs: opts.inputs?.[step.id] ?? null,
     before,
+    // `{cache-after=B}`: what is stored is also B's work: its own text and the params it reads
+    // (not B's chain, which runs through builds whose inputs differ from workspace to workspace).
+    ...(step.cacheAfter ? { after: afterMaterial(plan, step.cacheAfter) } : {}),
   }
+}
+
+function afterMaterial(plan: Plan, id: string): unknown {
+  const after = plan.steps.find((s) => s.id === id)
+  if (!after) return id
+  const read = paramsRead(plan, after)
+  return { id, hash: after.hash, params: Object.fromEntries(plan.params.filter((p) => read.has(p.name)).map((p) => [p.name, sha256(p.value)])) }
 }
 
 /** Names of the declared params the step's text refers to as `$NAME` or `${NAME…}`. */

@@ -66,6 +66,8 @@ export interface StoreRequest {
   /** Absolute workspace the paths are relative to (already checked by the caller: see restore.ts). */
   workspace: string
   paths: string[]
+  /** Archive what the paths hold on their own file system, not what is mounted below them (archive.ts). */
+  beneathMounts?: boolean
   step?: string
   /** docrun's version, recorded in meta.json (src/version.ts reads package.json: the caller passes it). */
   version?: string
@@ -90,7 +92,7 @@ export async function writeEntry(dir: string, req: StoreRequest): Promise<StoreR
   try {
     const compression = await pickCompression()
     const archive = archiveName(compression)
-    await createArchive(req.workspace, req.paths, join(tmp, archive), compression)
+    await createArchive({ dir: req.workspace, beneathMounts: req.beneathMounts === true }, req.paths, join(tmp, archive), compression)
     const { size, sha256 } = await digestFile(join(tmp, archive))
     await syncFile(join(tmp, archive))
     const meta: CacheMeta = {

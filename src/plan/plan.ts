@@ -172,6 +172,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
   })
   attachChecks(steps, file)
   applyAlternatives(steps, file, opts.terminal === true, runbook.dialect)
+  resolveCacheAfter(steps, file)
   applySelection(runbook, steps, opts.selection ?? {})
   return {
     runbook: {
@@ -252,6 +253,21 @@ function attachChecks(steps: Step[], file: VFile): void {
     s.action = 'none'
     s.skip = { kind: 'postcondition', check: kind, of: last.id }
   }
+}
+
+/** `{cache-after=B}`: B must be a later block that runs; unknown or earlier is an error at the block. */
+function resolveCacheAfter(steps: Step[], file: VFile): void {
+  const index = new Map(steps.map((s, i) => [s.id, i]))
+  steps.forEach((s, i) => {
+    const name = s.attrs['cache-after']
+    if (typeof name !== 'string' || !s.cache) return
+    const at = index.get(name)
+    const after = at === undefined ? undefined : steps[at]
+    if (!after) report(file, `\`cache-after=${name}\`: no block has that name`, s.position.start, 'attribute-value', true)
+    else if (at! <= i) report(file, `\`cache-after=${name}\`: that block comes before this one; name a later block`, s.position.start, 'attribute-value', true)
+    else if (after.action === 'none') report(file, `\`cache-after=${name}\`: that block does not run (it is data)`, s.position.start, 'attribute-value', true)
+    else s.cacheAfter = after.id
+  })
 }
 
 /**

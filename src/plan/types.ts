@@ -72,6 +72,8 @@ export interface Step {
   interpreter?: string
   /** `{cache=PATHS}`: workspace paths stored in the block cache after the step passes (src/cache). */
   cache?: string[]
+  /** `{cache-after=B}`: the id of the later step whose passing run stores `cache` (resolved by the plan). */
+  cacheAfter?: string
   /** `{inputs=PATHS}`: what the step reads; a change makes it (and what follows) run again on --resume (src/inputs). */
   inputs?: { paths: string[]; exclude?: string[] }
   /** `{done-if=CMD}`: when CMD succeeds on the target, the block's effect is there and it does not run again. */

@@ -2,7 +2,7 @@
 // `inputs=` now, and the block cache's keys, which cover those fingerprints.
 import { chainKeys } from '../cache/key.js'
 import { inputPaths, stepFingerprint } from '../inputs/paths.js'
-import type { Plan } from '../plan/types.js'
+import type { Plan, Step } from '../plan/types.js'
 import type { Paths } from '../state/paths.js'
 import { readInputDirs, type State } from '../state/state.js'
 import type { InputDirs, InputsNow } from './resume.js'
@@ -45,6 +45,8 @@ export interface RunCache {
   version: string
   /** Step id → key (every step on a chain; only `{cache}` steps are looked up). */
   keys: Map<string, string>
+  /** `{cache-after=B}`: step id of B → the steps whose paths are stored once B has run and passed. */
+  pending: Map<string, { step: Step; mountsBefore: string[] }[]>
 }
 
 type CacheOpts = { dir: string; version: string }
@@ -54,5 +56,5 @@ export async function prepareInputs(plan: Plan, state: State, paths: Paths, opts
   const inputsNow = opts.resume || caches ? await fingerprintInputs(plan, paths.workspace) : {}
   const thenDirs = opts.resume ? await recordedDirs(plan, state, paths, inputsNow) : {}
   if (!caches) return { inputsNow, thenDirs }
-  return { inputsNow, thenDirs, cache: { ...opts.cache!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }) } }
+  return { inputsNow, thenDirs, cache: { ...opts.cache!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }), pending: new Map() } }
 }

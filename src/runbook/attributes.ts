@@ -49,6 +49,12 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
     description:
       'after the block passes, store these workspace paths (quoted, comma- or space-separated) in the block cache; a later run with the same key restores them instead of running it',
   },
+  'cache-after': {
+    kind: 'name',
+    description:
+      'with cache=: store the paths once block NAME (later in the runbook) has run and passed in the same run, not when this block has — ' +
+      'for what later blocks finish (a disk image a later boot completes); a hit still restores them in place of this block',
+  },
   inputs: {
     kind: 'string',
     description:
@@ -335,6 +341,9 @@ export function validateAttrs(attrs: Attrs, offsets: Record<string, number>): { 
   }
   if (typeof norm.inputs === 'string' && parseInputPaths(norm.inputs).problem) {
     problems.push({ message: 'Attribute `inputs` needs at least one path', ruleId: 'attribute-value', offset: offsets.inputs })
+  }
+  if (norm['cache-after'] !== undefined && norm.cache === undefined) {
+    problems.push({ message: '`cache-after` only goes with `cache=PATHS`', ruleId: 'attribute-value', offset: offsets['cache-after'] })
   }
   if (norm['inputs-exclude'] !== undefined && norm.inputs === undefined) {
     problems.push({ message: '`inputs-exclude` only goes with `inputs=PATHS`', ruleId: 'attribute-value', offset: offsets['inputs-exclude'] })

@@ -17,7 +17,21 @@ import { report } from './diagnostics.js'
 
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
 /** Attributes that change nothing a block does: editing them does not make it run again. */
-const INERT_ATTRIBUTES = new Set(['mirrors', 'id', 'mimeType', 'closeTerminalOnSuccess', 'terminalRows', 'category', 'promptEnv'])
+// Attributes that are not part of what a block does, so adding or changing one is not an edit
+// that makes --resume run the block (and all after it) again: documentation links, Runme's UI
+// hints, and how docrun stores (`cache`, `cache-after`) or recognises (`done-if`) its work.
+const INERT_ATTRIBUTES = new Set([
+  'mirrors',
+  'id',
+  'mimeType',
+  'closeTerminalOnSuccess',
+  'terminalRows',
+  'category',
+  'promptEnv',
+  'cache',
+  'cache-after',
+  'done-if',
+])
 const NUMBERED_HEADING = /^(\d+(?:\.\d+)*)\.?[\s\u3000]+(.+)$/u
 
 export interface ParseResult {
