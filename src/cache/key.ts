@@ -17,7 +17,8 @@
 // one is covered too: the file block names it, and its key is on the chain.
 //
 // Selection (--from/--only) does not change keys: `docrun cache key` in CI and the run must
-// agree. Only blocks that never run in a full run (data blocks, checks, `{skip}`) are left out.
+// agree. Only blocks that never run in a full run with these params (data blocks, checks,
+// `{skip}`, a `when=` that does not hold) are left out.
 import { createHash } from 'node:crypto'
 import type { Plan, Step, TargetRef } from '../plan/types.js'
 
@@ -44,7 +45,8 @@ export function cacheKeys(plan: Plan, opts: CacheKeyOptions = {}): StepKey[] {
 
 /** Does this step take part in chains (it runs in a full, unattended-or-not run)? */
 function onChain(s: Step): boolean {
-  return s.action !== 'none' && s.attrs.skip !== true
+  // A `when=` that does not hold leaves the block out of this run's chains, as `{skip}` does.
+  return s.action !== 'none' && s.attrs.skip !== true && s.skip?.kind !== 'when'
 }
 
 /** Step id → key for every step on a chain (cacheable or not: later keys build on them). */

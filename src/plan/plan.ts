@@ -9,6 +9,8 @@ import { report } from '../runbook/diagnostics.js'
 import { parseCachePaths, parseInputPaths } from '../runbook/attributes.js'
 import { applyTty } from './tty.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
+import { blockCondition } from './when.js'
+import { applyHostParams } from './host-params.js'
 
 /** The command line asks for what the runbook does not have (a param, a section, a block): a usage error. */
 export class PlanError extends DocrunError {}
@@ -126,6 +128,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     const copy = b.attrs.copy === true || b.attrs.put === true || b.attrs.get === true ? copySpec(runbook, b, file) : undefined
     const action = copy ? 'copy' : fileAttr ? 'file' : b.kind !== 'shell' ? 'none' : boot ? 'boot' : 'run'
     const timeout = typeof b.attrs.timeout === 'number' ? b.attrs.timeout : runbook.frontmatter.timeoutMs
+    const condition = blockCondition(b, params, file)
     const step: Step = {
       id: b.id,
       index: b.index,
@@ -134,7 +137,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       action,
       target: resolveTarget(runbook, b, file),
       content: b.content,
-      hash: b.hash,
+      hash: condition.hash,
       attrs: b.attrs,
       position: b.position,
       errexit: b.attrs.errexit !== false,
@@ -167,10 +170,12 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     applyTty(runbook, b, step, file)
     if (action === 'none') step.skip = { kind: 'data', lang: b.lang }
     else if (b.attrs.skip === true) step.skip = { kind: 'marked' }
+    else if (condition.skip) step.skip = condition.skip
     else if (b.attrs.excludeFromRunAll === true) step.skip = { kind: 'exclude-from-run-all' }
     return step
   })
   attachChecks(steps, file)
+  applyHostParams(steps, params)
   applyAlternatives(steps, file, opts.terminal === true, runbook.dialect)
   resolveCacheAfter(steps, file)
   applySelection(runbook, steps, opts.selection ?? {})

@@ -16,6 +16,8 @@ export function skipWords(skip: SkipReason): string {
       return `the alternative to ${skip.to}, which runs at the terminal`
     case 'needs-terminal':
       return `interactive: needs a person at a terminal; its alternative ${skip.alternative} runs instead`
+    case 'when':
+      return `when: ${skip.condition} does not hold (${skip.why})`
     case 'not-selected':
       return 'not selected'
   }

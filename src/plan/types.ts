@@ -102,6 +102,8 @@ export type SkipReason =
   | { kind: 'alternative'; to: string }
   /** An interactive block with no terminal: its `alt=` block runs instead. */
   | { kind: 'needs-terminal'; alternative: string }
+  /** `{when=EXPR}` does not hold for this run's params; `why` names the term that fails (secrets masked). */
+  | { kind: 'when'; condition: string; why: string }
   /** Outside --from/--to/--only. */
   | { kind: 'not-selected' }
 

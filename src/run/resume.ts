@@ -73,7 +73,8 @@ export function doneSteps(plan: Plan, state: State, inputsNow: InputsNow = {}): 
 export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow, thenDirs: InputDirs = {}): { done: Set<string>; inputsChanged?: InputsChanged } {
   const done = new Set<string>()
   for (const step of plan.steps) {
-    if (!runnable(step)) continue
+    // A block whose `when=` does not hold is not part of this run: what it did in a run with other params neither counts nor breaks the chain.
+    if (!runnable(step) || step.skip?.kind === 'when') continue
     const s = state.blocks[step.id]
     if (!s) {
       if (step.skip) continue

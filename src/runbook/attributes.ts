@@ -22,6 +22,11 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   file: { kind: 'string', description: 'write the block content to this file instead of running it' },
   append: { kind: 'flag', description: 'with file=: append instead of overwrite' },
   skip: { kind: 'flag', description: 'leave the block out of runs' },
+  when: {
+    kind: 'string',
+    description:
+      "run the block only when the params say so, decided before the run: `NAME` (not empty), `!NAME` (empty), `NAME==VALUE`, `NAME!=VALUE`, joined by `&&`",
+  },
   excludeFromRunAll: { kind: 'boolean', description: 'Runme: leave out of a full run; runnable with --only' },
   cwd: { kind: 'string', description: 'directory to run the block in (the shell returns to its own afterwards)' },
   keep: { kind: 'flag', description: 'keep the mounts and loop devices this block creates after the run (docrun clean removes them)' },

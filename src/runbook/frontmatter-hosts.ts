@@ -50,3 +50,29 @@ function readOptions(name: string, options: unknown): Record<string, string> | u
   }
   return out
 }
+
+const PARAM_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g
+
+/** The params a `hosts:` entry takes values from (`ssh: "${test_host}"`): in ssh, identity and option values. */
+export function hostParams(decl: HostDecl): string[] {
+  const texts = [decl.ssh, decl.identity ?? '', ...Object.values(decl.options ?? {})]
+  return [...new Set(texts.flatMap((t) => [...t.matchAll(PARAM_REF)].map((m) => (m[1] ?? m[2])!)))]
+}
+
+/**
+ * A `hosts:` entry with the run's param values put in (`$NAME`, `${NAME}`), checked again as
+ * written ones are: a value is data, so `-oProxyCommand=…` or a space in it is refused, not passed
+ * to ssh. What is wrong in words, when something is; an undeclared name is wrong.
+ */
+export function expandHost(name: string, decl: HostDecl, values: ReadonlyMap<string, string>): HostDecl | string {
+  const unknown = hostParams(decl).filter((p) => !values.has(p))
+  if (unknown.length) return `host \`${name}\`: no param ${unknown.map((p) => `\`${p}\``).join(', ')} is declared`
+  const put = (text: string) => text.replace(PARAM_REF, (_, a?: string, b?: string) => values.get((a ?? b)!)!)
+  const options = decl.options ? Object.fromEntries(Object.entries(decl.options).map(([k, v]) => [k, put(v)])) : undefined
+  const read = readHost(name, { ...decl, ssh: put(decl.ssh), ...(decl.identity ? { identity: put(decl.identity) } : {}), ...(options ? { options } : {}) })
+  if (typeof read === 'string' && !put(decl.ssh)) {
+    const from = hostParams({ ssh: decl.ssh })
+    return `host \`${name}\` has no destination in this run: its \`ssh: ${decl.ssh}\` is empty (${from.map((p) => `--set ${p}=USER@HOST`).join(', ')})`
+  }
+  return read
+}

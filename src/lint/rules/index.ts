@@ -9,5 +9,6 @@ import { runme } from './runme.js'
 import { shellSyntax } from './shell-syntax.js'
 import { sudo } from './sudo.js'
 import { undefinedVariable } from './undefined-variable.js'
+import { whenParam } from './when-param.js'
 
-export const RULES: Rule[] = [placeholder, interactive, network, sudo, cdPersists, undefinedVariable, shellSyntax, runme, inferredExpect]
+export const RULES: Rule[] = [placeholder, interactive, network, sudo, cdPersists, undefinedVariable, shellSyntax, runme, inferredExpect, whenParam]
