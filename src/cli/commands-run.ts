@@ -40,6 +40,7 @@ export function registerRunCommands(program: Command): void {
     .argument('[runbook]')
     .addOption(workspaceOption())
     .option('--json', 'print as JSON')
+    .option('--set <key=value>', 'the params the runs used (blocks with a when= condition depend on them)', collect)
     .option('--follow [run]', "follow a run's progress (default: the latest run) and exit with its exit code; Ctrl-C leaves the run alone")
     .option('-v, --verbose', 'with --follow: plain lines with every output, also on a terminal')
     .option('-q, --quiet', 'with --follow: only failures and the summary')

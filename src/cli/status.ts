@@ -12,18 +12,18 @@ import { blockRows, liveRun, type BlockRow, type LiveRun } from '../run/status.j
 import { STATUS_MARK } from '../report/marks.js'
 import { EXIT } from '../common/exit-codes.js'
 import { importedPath, isImportable } from './import.js'
-import { CliError } from './load.js'
+import { CliError, parseSets } from './load.js'
 
 const out = (s: string) => process.stdout.write(`${s}\n`)
 const MARK: Record<string, string> = { ...STATUS_MARK, done: STATUS_MARK.passed!, stale: '♻️', running: STATUS_MARK.running! }
 
-export async function statusCommand(given: string, opts: { workspace?: string; json?: boolean }): Promise<number> {
+export async function statusCommand(given: string, opts: { workspace?: string; json?: boolean; set?: string[] }): Promise<number> {
   // A document run as it is: its state belongs to the import `docrun run` made of it.
   const path = isImportable(given) ? importedPath(given, resolve(opts.workspace ?? process.cwd())) : given
   const { runbook, file } = await loadRunbook(path).catch((e: Error) => {
     throw new CliError(`cannot read ${path}: ${e.message}${path !== given ? ` (no \`docrun run ${given}\` in this workspace yet?)` : ''}`)
   })
-  const plan = buildPlan(runbook, file)
+  const plan = buildPlan(runbook, file, { sets: parseSets(opts.set) })
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
   const { state } = await loadState(paths, path, runbook.sha256)
   const live = await liveRun(paths, { path, sha256: runbook.sha256 })
