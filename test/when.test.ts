@@ -27,6 +27,9 @@ const BOOK =
   fence('name=native when="test_host && mode!=kvm"', 'echo on the host kernel') +
   fence('name=report', 'echo report')
 
+/** The same book with its remote blocks on a host named by a param. */
+const REMOTE = BOOK.replace('---\n# Book', 'hosts:\n  z: {ssh: "${test_host}"}\n---\n# Book').replace(/(name=(?:remote|kvm|native)) /g, '$1 target=z ')
+
 function planOf(text: string, sets: Record<string, string> = {}) {
   const { runbook, file } = parseRunbook(text, 'book.md')
   const plan = buildPlan(runbook, file, { sets })
@@ -89,16 +92,18 @@ describe('when= in the plan', () => {
     expect(step(plan, 'remote').skip?.kind).toBe('when')
   })
 
-  it("the hash folds in the condition's values: another test_host is another block; blocks without when= keep theirs", () => {
-    const [a, b, none] = [planOf(BOOK, { test_host: 'a' }).plan, planOf(BOOK, { test_host: 'b' }).plan, planOf(BOOK).plan]
+  it('the hash: adding a when= keeps a block that ran done; a remote block on another machine is another block', () => {
+    const bare = BOOK.replace(/ when=(?:"[^"]*"|\S+)\}/g, '}')
+    expect(bare).not.toContain('when=')
+    const [withWhen, without] = [planOf(BOOK).plan, planOf(bare).plan]
+    for (const s of without.steps) expect([s.id, step(withWhen, s.id).hash]).toEqual([s.id, s.hash])
+    const [a, b] = [planOf(REMOTE, { test_host: 'root@a' }).plan, planOf(REMOTE, { test_host: 'root@b' }).plan]
     expect(step(a, 'remote').hash).not.toBe(step(b, 'remote').hash)
-    expect(step(a, 'emulated').hash).not.toBe(step(none, 'emulated').hash)
-    for (const id of ['build', 'report']) expect(step(a, id).hash).toBe(step(none, id).hash)
-    expect(step(planOf(BOOK, { mode: 'native' }).plan, 'emulated').hash).toBe(step(none, 'emulated').hash)
+    expect(step(a, 'build').hash).toBe(step(b, 'build').hash)
   })
 
   it('resume: a passed remote block is not done for another host; a when= block left out neither counts nor breaks the chain', () => {
-    const a = planOf(BOOK, { test_host: 'a' }).plan
+    const a = planOf(REMOTE, { test_host: 'root@a' }).plan
     const passedIn = (p: Plan, ...ids: string[]): State => ({
       ...emptyState('book.md', 'x'),
       blocks: Object.fromEntries(
@@ -107,10 +112,10 @@ describe('when= in the plan', () => {
     })
     const remoteRun = passedIn(a, 'build', 'remote', 'kvm', 'report')
     expect([...doneSteps(a, remoteRun)]).toEqual(['build', 'remote', 'kvm', 'report'])
-    expect([...doneSteps(planOf(BOOK, { test_host: 'b' }).plan, remoteRun)]).toEqual(['build'])
-    // Emulated first, then a run on a test host, then emulated again: only what ran emulated counts.
-    const none = planOf(BOOK).plan
-    const both = { ...remoteRun, blocks: { ...passedIn(none, 'build', 'emulated', 'report').blocks, remote: remoteRun.blocks.remote!, kvm: remoteRun.blocks.kvm! } }
+    expect([...doneSteps(planOf(REMOTE, { test_host: 'root@b' }).plan, remoteRun)]).toEqual(['build'])
+    // Emulated first, then a run on a test host, then emulated again: what ran emulated is done, the rest too.
+    const none = planOf(REMOTE).plan
+    const both = { ...remoteRun, blocks: { ...remoteRun.blocks, ...passedIn(none, 'emulated').blocks } }
     expect([...doneSteps(none, both)]).toEqual(['build', 'emulated', 'report'])
   })
 
@@ -121,6 +126,8 @@ describe('when= in the plan', () => {
     expect([...remote.keys()]).toEqual(['build', 'remote', 'kvm', 'report'])
     expect(remote.get('build')).toBe(none.get('build'))
     expect(remote.get('report')).not.toBe(none.get('report'))
+    // The params a when= reads are in the key of the block it lets in: another test host, another key.
+    expect(chainKeys(planOf(BOOK, { test_host: 'b' }).plan).get('remote')).not.toBe(remote.get('remote'))
   })
 
   it('a run refuses an undeclared name in when= before anything runs', () => {

@@ -14,13 +14,15 @@
 //
 // Params read: those named in the block (or its checks) as `$NAME` or `${NAME…}`. Params reach
 // blocks as environment variables, so a script written by an earlier `file=` block that reads
-// one is covered too: the file block names it, and its key is on the chain.
+// one is covered too: the file block names it, and its key is on the chain. The params a
+// `when=` reads count as read: they decided that the block is in the run.
 //
 // Selection (--from/--only) does not change keys: `docrun cache key` in CI and the run must
 // agree. Only blocks that never run in a full run with these params (data blocks, checks,
 // `{skip}`, a `when=` that does not hold) are left out.
 import { createHash } from 'node:crypto'
 import type { Plan, Step, TargetRef } from '../plan/types.js'
+import { whenNames } from '../plan/when.js'
 
 /** Bumped whenever what goes into a key changes: old entries then simply miss. */
 export const CACHE_KEY_VERSION = 1
@@ -98,10 +100,11 @@ function afterMaterial(plan: Plan, id: string): unknown {
   return { id, hash: after.hash, params: Object.fromEntries(plan.params.filter((p) => read.has(p.name)).map((p) => [p.name, sha256(p.value)])) }
 }
 
-/** Names of the declared params the step's text refers to as `$NAME` or `${NAME…}`. */
+/** Names of the declared params the step's text refers to as `$NAME` or `${NAME…}`, and those its `when=` reads. */
 export function paramsRead(plan: Plan, step: Step): Set<string> {
   const text = [step.content, ...(step.checks ?? []).map((c) => c.content), step.cwd ?? ''].join('\n')
-  const out = new Set<string>()
+  const declared = new Set(plan.params.map((p) => p.name))
+  const out = new Set<string>(typeof step.attrs.when === 'string' ? whenNames(step.attrs.when).filter((n) => declared.has(n)) : [])
   for (const p of plan.params) {
     const name = p.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
     if (new RegExp(`\\$(?:${name}(?![A-Za-z0-9_])|\\{${name}(?![A-Za-z0-9_]))`).test(text)) out.add(p.name)

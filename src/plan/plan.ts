@@ -128,7 +128,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     const copy = b.attrs.copy === true || b.attrs.put === true || b.attrs.get === true ? copySpec(runbook, b, file) : undefined
     const action = copy ? 'copy' : fileAttr ? 'file' : b.kind !== 'shell' ? 'none' : boot ? 'boot' : 'run'
     const timeout = typeof b.attrs.timeout === 'number' ? b.attrs.timeout : runbook.frontmatter.timeoutMs
-    const condition = blockCondition(b, params, file)
+    const unless = blockCondition(b, params, file)
     const step: Step = {
       id: b.id,
       index: b.index,
@@ -137,7 +137,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       action,
       target: resolveTarget(runbook, b, file),
       content: b.content,
-      hash: condition.hash,
+      hash: b.hash,
       attrs: b.attrs,
       position: b.position,
       errexit: b.attrs.errexit !== false,
@@ -170,7 +170,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
     applyTty(runbook, b, step, file)
     if (action === 'none') step.skip = { kind: 'data', lang: b.lang }
     else if (b.attrs.skip === true) step.skip = { kind: 'marked' }
-    else if (condition.skip) step.skip = condition.skip
+    else if (unless) step.skip = unless
     else if (b.attrs.excludeFromRunAll === true) step.skip = { kind: 'exclude-from-run-all' }
     return step
   })

@@ -9,7 +9,6 @@
 //
 // Values are compared as written, byte for byte; there is no `||` and no parentheses (two blocks
 // say "or" more plainly). Pure: parsing and evaluation only.
-import { createHash } from 'node:crypto'
 import type { VFile } from 'vfile'
 import { MASK } from '../common/mask.js'
 import { report } from '../runbook/diagnostics.js'
@@ -59,30 +58,26 @@ export function evaluateWhen(terms: WhenTerm[], params: ResolvedParam[]): { hold
 }
 
 /**
- * The step's hash with its condition's values folded in: a block that passed for `test_host=a`
- * is not done for `test_host=b` (--resume runs it again), and its cache key differs.
+ * A block's `when=`, for the plan: the skip when the condition does not hold. A condition that
+ * does not parse, or sits on a check, is a document error.
+ *
+ * The condition is not part of the block's hash (runbook/parse.ts leaves it out): adding
+ * `when=!test_host` to a block that ran keeps it done. What the condition changes is which
+ * blocks are in the run: one left out neither counts as done nor breaks the chain on --resume
+ * (run/resume.ts), it is off the cache key chains, and the params it reads are in the keys of
+ * the blocks it lets in (cache/key.ts). A remote block is another block on another machine:
+ * plan/host-params.ts folds the destination into its hash.
  */
-export function whenHash(hash: string, expr: string, params: ResolvedParam[]): string {
-  const byName = new Map(params.map((p) => [p.name, p.value]))
-  const values = whenNames(expr).map((n) => `${n}=${byName.get(n) ?? ''}`)
-  return createHash('sha256').update(`${hash}\0when\0${expr}\0${values.join('\0')}`).digest('hex')
-}
-
-/**
- * A block's `when=`, for the plan: its hash with the condition folded in, and the skip when the
- * condition does not hold. A condition that does not parse, or sits on a check, is a document error.
- */
-export function blockCondition(b: Block, params: ResolvedParam[], file: VFile): { hash: string; skip?: Extract<SkipReason, { kind: 'when' }> } {
+export function blockCondition(b: Block, params: ResolvedParam[], file: VFile): Extract<SkipReason, { kind: 'when' }> | undefined {
   const expr = b.attrs.when
-  if (typeof expr !== 'string') return { hash: b.hash }
+  if (typeof expr !== 'string') return undefined
   const terms = parseWhen(expr)
   if (typeof terms === 'string') {
     report(file, `\`when=${expr}\` ${terms}`, b.position.start, 'when-syntax', true)
-    return { hash: b.hash }
+    return undefined
   }
   if (b.attrs.check === true || b.attrs.expect === true)
     report(file, '`when=` goes on the block a check belongs to (its checks follow it), not on the check', b.position.start, 'attribute-value', true)
-  const hash = whenHash(b.hash, expr, params)
   const result = evaluateWhen(terms, params)
-  return result.holds ? { hash } : { hash, skip: { kind: 'when', condition: expr, why: result.why } }
+  return result.holds ? undefined : { kind: 'when', condition: expr, why: result.why }
 }

@@ -19,7 +19,8 @@ export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
 /** Attributes that change nothing a block does: editing them does not make it run again. */
 // Attributes that are not part of what a block does, so adding or changing one is not an edit
 // that makes --resume run the block (and all after it) again: documentation links, Runme's UI
-// hints, and how docrun stores (`cache`, `cache-after`) or recognises (`done-if`) its work.
+// hints, how docrun stores (`cache`, `cache-after`) or recognises (`done-if`) its work, and
+// whether a block is in a run at all (`when`: see plan/when.ts).
 const INERT_ATTRIBUTES = new Set([
   'mirrors',
   'id',
@@ -31,6 +32,7 @@ const INERT_ATTRIBUTES = new Set([
   'cache',
   'cache-after',
   'done-if',
+  'when',
 ])
 const NUMBERED_HEADING = /^(\d+(?:\.\d+)*)\.?[\s\u3000]+(.+)$/u
 
