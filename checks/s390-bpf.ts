@@ -83,3 +83,12 @@ after('gdb', "gdb read the running kernel's banner through QEMU's stub", (t) => 
 after('network', 'the guest has an IPv4 address on eth0', (t) => {
   expect(t.block.output).toMatch(/inet \d+\.\d+\.\d+\.\d+/)
 })
+
+for (const block of ['test-host-kvm', 'test-host-native'])
+  after(block, 'the selftests ran on the test host and reported their counts', (t) => {
+    if (!t.params.tests?.trim()) return
+    // One block runs the whole selection: its report is test_progs', test_verifier's or the TAP of run_kselftest.sh.
+    const report = t.report()
+    expect(report?.format).toMatch(/^(?:test_progs|test_verifier|tap)$/)
+    expect(report!.total).toBeGreaterThan(0)
+  })

@@ -12,6 +12,9 @@ const EDITORS = new Set(['vi', 'vim', 'nano', 'emacs', 'ed'])
 /** A VM that only answers and exits: `--version`, `-cpu help`, or one that daemonizes. */
 const QEMU_RETURNS = new Set(['--version', '-version', '--help', '-help', '-daemonize', '--daemonize', 'help', '?'])
 
+/** stdin from a file (`</dev/null`): nobody types on its console; it runs until its guest powers off, within the block's timeout. */
+const readsNoTerminal = (cmd: SimpleCommand) => cmd.redirects.some((r) => r.op === '<' && (r.fd === undefined || r.fd === '0'))
+
 function findings(block: ShellBlock): { at: SimpleCommand['at']; message: string }[] {
   const { step, script } = block
   if (step.attrs.interactive === true) return []
@@ -25,8 +28,8 @@ function findings(block: ShellBlock): { at: SimpleCommand['at']; message: string
     if (EDITORS.has(name)) out.push({ at: cmd.at, message: 'an editor waits for a person: write the file with a `{file=PATH}` block instead' })
     if (isBare(cmd, 'chroot')) out.push({ at: cmd.at, message: BARE_CHROOT })
     if (isBare(cmd, 'ssh')) out.push({ at: cmd.at, message: 'a bare `ssh HOST` opens a shell for a person: give it the command to run' })
-    // A VM that runs (not `--version`, `-cpu help`, or daemonized) holds the block on its console.
-    if (!step.boot && step.action === 'run' && /^qemu-system-[\w-]+$/.test(name) && !p!.args.some((a) => QEMU_RETURNS.has(a.literal ?? ''))) {
+    // A VM that runs (not `--version`, `-cpu help`, daemonized, or fed no terminal) holds the block on its console.
+    if (!step.boot && step.action === 'run' && /^qemu-system-[\w-]+$/.test(name) && !p!.args.some((a) => QEMU_RETURNS.has(a.literal ?? '')) && !readsNoTerminal(cmd)) {
       out.push({ at: cmd.at, message: `\`${name}\` ${QEMU}` })
     }
   }
