@@ -79,7 +79,7 @@ afterAll(async () => {
   await sshd?.stop()
 })
 
-describe('the s390 runbook\'s section 4 on a test host over SSH (a local sshd)', () => {
+describe("the s390 runbook's section 4 on a test host over SSH (a local sshd)", () => {
   it('without test_host the tests run here; with it they run there, on the copied tree, and their report is read', async () => {
     const ws = workspace()
     const remoteDir = join(workspace(), 'home/docrun-s390')
@@ -91,7 +91,8 @@ describe('the s390 runbook\'s section 4 on a test host over SSH (a local sshd)',
     expect(here.exitCode, here.all).toBe(0)
     expect(output(ws, 'test_verifier')).toContain('ran here')
     expect(summary(ws).blocks.find((b) => b.id === 'test_verifier')?.report).toMatchObject({ format: 'test_verifier', passed: 3 })
-    for (const id of ['test-host-stage', 'test-host', 'test-host-copy', 'test-host-native', 'test-host-kvm']) expect([id, statusOf(ws)[id]]).toEqual([id, 'skipped'])
+    for (const id of ['test-host-stage', 'test-host', 'test-host-copy', 'test-host-native', 'test-host-kvm'])
+      expect([id, statusOf(ws)[id]]).toEqual([id, 'skipped'])
     expect(transcript(ws)).toContain('skipped · `test-host-copy` · when: test_host does not hold (test_host is empty)')
     expect(existsSync(remoteDir)).toBe(false)
 

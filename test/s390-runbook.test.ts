@@ -36,7 +36,11 @@ describe('runbooks/s390-bpf', () => {
   const REMOTE = ['test-host-stage', 'test-host-tests', 'test-host', 'test-host-copy']
   it.each([
     ['without test_host: the emulated guest, as before', {}, ['root-disk', ...EMULATED]],
-    ['test_host (kvm): the built kernel under KVM there', { test_host: 'linux1@148.100.1.2' }, ['root-disk', ...REMOTE.slice(0, 2), 'test-host-init', ...REMOTE.slice(2), 'test-host-kvm']],
+    [
+      'test_host (kvm): the built kernel under KVM there',
+      { test_host: 'linux1@148.100.1.2' },
+      ['root-disk', ...REMOTE.slice(0, 2), 'test-host-init', ...REMOTE.slice(2), 'test-host-kvm'],
+    ],
     ['test_host, native: its own kernel', { test_host: 'linux1@148.100.1.2', test_host_mode: 'native' }, ['root-disk', ...REMOTE, 'test-host-native']],
   ])('both editions plan section 4 %s; both lint clean', async (_, sets: Record<string, string>, section4) => {
     for (const path of [EN, ZH]) {
@@ -66,7 +70,8 @@ describe('runbooks/s390-bpf', () => {
     expect(zh.path).toBe(en.path)
     expect(en.path).toBe(join(ROOT, 'checks/s390-bpf.ts'))
     const keys = new Set(en.checks.map((c) => c.key))
-    for (const k of ['prerequisites', 'image', 'kernel', 'selftests', 'boot', 'test_verifier', 'test-host-kvm', 'test-host-native']) expect(keys.has(k), k).toBe(true)
+    for (const k of ['prerequisites', 'image', 'kernel', 'selftests', 'boot', 'test_verifier', 'test-host-kvm', 'test-host-native'])
+      expect(keys.has(k), k).toBe(true)
     const ids = new Set((await loadRunbook(EN)).runbook.blocks.map((b) => b.id))
     for (const k of keys) expect(ids.has(k), `checks key ${k} names a block`).toBe(true)
   })

@@ -45,8 +45,20 @@ describe('when= syntax', () => {
     ['mode==kvm', [{ op: 'eq', name: 'mode', value: 'kvm' }]],
     ['test_host==', [{ op: 'eq', name: 'test_host', value: '' }]],
     ['mode!=native', [{ op: 'ne', name: 'mode', value: 'native' }]],
-    ['test_host && mode==kvm', [{ op: 'set', name: 'test_host' }, { op: 'eq', name: 'mode', value: 'kvm' }]],
-    ['a&&!b', [{ op: 'set', name: 'a' }, { op: 'unset', name: 'b' }]],
+    [
+      'test_host && mode==kvm',
+      [
+        { op: 'set', name: 'test_host' },
+        { op: 'eq', name: 'mode', value: 'kvm' },
+      ],
+    ],
+    [
+      'a&&!b',
+      [
+        { op: 'set', name: 'a' },
+        { op: 'unset', name: 'b' },
+      ],
+    ],
   ])('%s', (expr, terms) => expect(parseWhen(expr)).toEqual(terms))
 
   it.each(['', 'a || b', 'a &&', '!', '1abc', 'a = b', 'a==b==c', '!a==b', '(a)'])('`%s` is not a condition', (expr) => {
@@ -145,7 +157,11 @@ describe('hosts: a destination from a param', () => {
     const text = HOSTS + fence('name=there target=z when=test_host', 'uname -m') + '```text {name=put put target=z when=test_host}\na b\n```\n'
     const { plan, messages } = planOf(text, { test_host: 'root@z1.example' })
     expect(messages).toEqual([])
-    expect(step(plan, 'there').target).toEqual({ kind: 'ssh', name: 'z', host: { ssh: 'root@z1.example', options: { UserKnownHostsFile: '~/.ssh/root@z1.example.known' } } })
+    expect(step(plan, 'there').target).toEqual({
+      kind: 'ssh',
+      name: 'z',
+      host: { ssh: 'root@z1.example', options: { UserKnownHostsFile: '~/.ssh/root@z1.example.known' } },
+    })
     expect(step(plan, 'put').copy!.to).toEqual(step(plan, 'there').target)
     expect(step(plan, 'there').refuse).toBeUndefined()
     expect(step(planOf(text, { test_host: 'root@z2.example' }).plan, 'put').hash).not.toBe(step(plan, 'put').hash)

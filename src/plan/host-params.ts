@@ -29,6 +29,9 @@ export function applyHostParams(steps: Step[], params: ResolvedParam[]): void {
     }
     if (problems.length) step.refuse ??= `${problems[0]}; nothing ran on it`
     // The machine is part of what a step is: a block that passed on one host is not done on another.
-    if (used.length) step.hash = createHash('sha256').update(`${step.hash}\0hosts\0${used.join('\0')}`).digest('hex')
+    if (used.length)
+      step.hash = createHash('sha256')
+        .update(`${step.hash}\0hosts\0${used.join('\0')}`)
+        .digest('hex')
   }
 }

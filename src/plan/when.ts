@@ -16,10 +16,7 @@ import type { Block } from '../runbook/types.js'
 import type { ResolvedParam, SkipReason } from './types.js'
 
 export type WhenTerm =
-  | { op: 'set'; name: string }
-  | { op: 'unset'; name: string }
-  | { op: 'eq'; name: string; value: string }
-  | { op: 'ne'; name: string; value: string }
+  { op: 'set'; name: string } | { op: 'unset'; name: string } | { op: 'eq'; name: string; value: string } | { op: 'ne'; name: string; value: string }
 
 const NAME = '[A-Za-z_][A-Za-z0-9_]*'
 const TERM = new RegExp(`^(?:(!?)(${NAME})|(${NAME})(==|!=)([^\\s&|!=]*))$`)

@@ -25,7 +25,7 @@ export const ATTRIBUTES: Record<string, AttrSpec> = {
   when: {
     kind: 'string',
     description:
-      "run the block only when the params say so, decided before the run: `NAME` (not empty), `!NAME` (empty), `NAME==VALUE`, `NAME!=VALUE`, joined by `&&`",
+      'run the block only when the params say so, decided before the run: `NAME` (not empty), `!NAME` (empty), `NAME==VALUE`, `NAME!=VALUE`, joined by `&&`',
   },
   excludeFromRunAll: { kind: 'boolean', description: 'Runme: leave out of a full run; runnable with --only' },
   cwd: { kind: 'string', description: 'directory to run the block in (the shell returns to its own afterwards)' },

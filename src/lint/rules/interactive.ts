@@ -29,7 +29,13 @@ function findings(block: ShellBlock): { at: SimpleCommand['at']; message: string
     if (isBare(cmd, 'chroot')) out.push({ at: cmd.at, message: BARE_CHROOT })
     if (isBare(cmd, 'ssh')) out.push({ at: cmd.at, message: 'a bare `ssh HOST` opens a shell for a person: give it the command to run' })
     // A VM that runs (not `--version`, `-cpu help`, daemonized, or fed no terminal) holds the block on its console.
-    if (!step.boot && step.action === 'run' && /^qemu-system-[\w-]+$/.test(name) && !p!.args.some((a) => QEMU_RETURNS.has(a.literal ?? '')) && !readsNoTerminal(cmd)) {
+    if (
+      !step.boot &&
+      step.action === 'run' &&
+      /^qemu-system-[\w-]+$/.test(name) &&
+      !p!.args.some((a) => QEMU_RETURNS.has(a.literal ?? '')) &&
+      !readsNoTerminal(cmd)
+    ) {
       out.push({ at: cmd.at, message: `\`${name}\` ${QEMU}` })
     }
   }
