@@ -81,16 +81,14 @@ __dr_watch() {
   __dr_sig TERM "$2"; sleep 5; __dr_sig KILL "$2"
 }
 ${TTY_JOB}
-__dr_run() {
-  # Nonces are never reused, so there is nothing stale to remove first (saves a fork).
-  __dr_n=$1 __dr_intd=0 __dr_to=0 __dr_st=
-  if [ -n "$4" ] && [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ]; then
-    __dr_st=254; printf '\n%s\n' "__DR_BEGIN_$1" 'docrun: the block arrived damaged (size mismatch)'; return 0
-  fi
+# The job loop both protocols share ($1 nonce, $2 errexit, $3 timeout s, $4 import, $5 $6 a {tty} block's rows and columns):
+# BEGIN, the job in the background (its own process group), its watchdog, waited for until it is gone
+# (a signal's trap returns from wait early), then __dr_st and __dr_to from the files it left. No fork but the job's
+# and the watchdog's: sh-protocol.ts's __dr_run calls it too.
+__dr_job_run() {
   printf '\n%s\n' "__DR_BEGIN_$1"
-  if [ -n "$5" ]; then (__dr_tty_job "$2" "$5" "$6") </dev/null 2>&1 & else (__dr_job_main "$2") </dev/null 2>&1 & fi
-  __dr_job=$!
-  __dr_wd=
+  if [ -n "$5" ]; then (__dr_tty_job "$2" "$5" "$6") </dev/null 2>&1 & else (__dr_job_main "$2" "$4") </dev/null 2>&1 & fi
+  __dr_job=$! __dr_wd=
   if [ "$3" -gt 0 ]; then (__dr_watch "$3" "$__dr_job") >/dev/null 2>&1 & __dr_wd=$!; fi
   while :; do wait "$__dr_job"; __dr_st=$?; kill -0 "$__dr_job" 2>/dev/null || break; done
   if [ -n "$__dr_wd" ]; then __dr_kill TERM "$__dr_wd"; wait "$__dr_wd" 2>/dev/null; fi
@@ -98,6 +96,15 @@ __dr_run() {
   [ -f "$__dr_d/$1.timeout" ] && __dr_to=1
   [ "$__dr_intd" -gt 0 ] && [ "$__dr_to" = 0 ] && __dr_to=2
   __dr_job=
+}
+# bash's: $4 the size to check (after a terminal line) or empty; the session sources the dump at top level, then __dr_end.
+__dr_run() {
+  # Nonces are never reused, so there is nothing stale to remove first (saves a fork).
+  __dr_n=$1 __dr_intd=0 __dr_to=0 __dr_st=
+  if [ -n "$4" ] && [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ]; then
+    __dr_st=254; printf '\n%s\n' "__DR_BEGIN_$1" 'docrun: the block arrived damaged (size mismatch)'; return 0
+  fi
+  __dr_job_run "$1" "$2" "$3" 1 "$5" "$6"
   return 0
 }
 __dr_end() { printf '\n%s\n' "__DR_END_$1:$__dr_st:$__dr_to"; }

@@ -48,17 +48,8 @@ __dr_run() {
     u) if [ -n "$__dr_bad" ]; then __dr_damaged "$1"; return 0; fi;;
     *) if [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ]; then __dr_damaged "$1"; return 0; fi;;
   esac
-  printf '\n%s\n' "__DR_BEGIN_$1"
-  # A {tty} block ($6 rows, $7 columns) runs under script(1) (script.ts: __dr_tty_job).
-  if [ -n "$6" ]; then (__dr_tty_job "$2" "$6" "$7") </dev/null 2>&1 & else (__dr_job_main "$2" "$5") </dev/null 2>&1 & fi
-  __dr_job=$! __dr_wd=
-  if [ "$3" -gt 0 ]; then (__dr_watch "$3" "$__dr_job") >/dev/null 2>&1 & __dr_wd=$!; fi
-  while :; do wait "$__dr_job"; __dr_st=$?; kill -0 "$__dr_job" 2>/dev/null || break; done
-  if [ -n "$__dr_wd" ]; then __dr_kill TERM "$__dr_wd"; wait "$__dr_wd" 2>/dev/null; fi
-  [ -f "$__dr_d/$1.st" ] && read -r __dr_st < "$__dr_d/$1.st"
-  [ -f "$__dr_d/$1.timeout" ] && __dr_to=1
-  [ "$__dr_intd" -gt 0 ] && [ "$__dr_to" = 0 ] && __dr_to=2
-  __dr_job=
+  # The job loop is script.ts's (one for both protocols); a {tty} block adds $6 rows and $7 columns.
+  __dr_job_run "$1" "$2" "$3" "$5" "$6" "$7"
   set -- "$1" "$__dr_st" "$__dr_to" "$5"
   if [ "$4" = 1 ] && [ -f "$__dr_d/$1.env" ]; then . "$__dr_d/$1.env" >/dev/null 2>&1; fi
   printf '\n%s\n' "__DR_END_$1:$2:$3"
