@@ -148,6 +148,8 @@ export function ttyRunner(bash: boolean): string {
     // script started this shell through SHELL: the session's own SHELL, if it had one, comes back with its state.
     'unset __DR_TTY __DR_TTY_N __DR_TTY_E __DR_TTY_R __DR_TTY_C __DR_TTY_SH SHELL',
     '. "$__dr_d/$__dr_n.in.env" >/dev/null 2>&1',
+    // A sh session's functions, which its dump cannot hold (functions.ts).
+    '[ -f "$__dr_d/$__dr_n.fns" ] && . "$__dr_d/$__dr_n.fns" >/dev/null 2>&1',
     'echo $$ > "$__dr_d/$__dr_n.pg"',
     bash ? BASH_EXTRAS.trim() : SH_DUMP,
     JOB_MAIN,

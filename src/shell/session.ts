@@ -7,6 +7,7 @@ import { BASH_EXTRAS, INIT_SCRIPT, ttyRunner } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
 import { TtyCleaner } from './tty-clean.js'
 import { SH_EXTRAS, printfUploadLines } from './sh-protocol.js'
+import { SessionFunctions, type ReadFunctions } from './functions.js'
 import { setTimeout as sleep } from 'node:timers/promises'
 
 export interface ShellInfo {
@@ -27,6 +28,14 @@ export interface ShellRunOptions {
   tty?: TtySize
   /** With `tty`: the terminal's bytes as they came (CR, escape sequences), before `onOutput`'s cleaning. */
   onRaw?: (chunk: Buffer) => void
+}
+
+/** What `__dr_run` is told besides the block: errexit, the timeout in seconds, whether its state comes back, its function definitions (sh). */
+interface RunArgs {
+  errexit: 0 | 1
+  secs: number
+  importState: boolean
+  fn: Buffer | undefined
 }
 
 export interface TtySize {
@@ -58,6 +67,8 @@ export interface ShellSessionOptions {
   onNoise?: (chunk: Buffer) => void
   /** Default ANSWER_GRACE_MS; tests shorten it. */
   answerGraceMs?: number
+  /** How a POSIX sh session finds the functions a block defines (functions.ts); without it they stay in the block. */
+  readFunctions?: ReadFunctions
 }
 
 export class ShellSession {
@@ -69,6 +80,8 @@ export class ShellSession {
   /** Nonce of the last block whose state was imported: its dump is the session's state. */
   private lastImported: string | undefined
   private readonly graceMs: number
+  /** A POSIX sh session's functions, kept by the host (bash dumps its own with declare -f). */
+  private readonly functions: SessionFunctions
 
   constructor(
     readonly channel: Channel,
@@ -78,6 +91,7 @@ export class ShellSession {
   ) {
     this.framer = new Framer(opts.onNoise)
     this.graceMs = opts.answerGraceMs ?? ANSWER_GRACE_MS
+    this.functions = new SessionFunctions(opts.readFunctions ?? (async () => []))
     channel.onData((c) => this.framer.push(c))
     channel.onClose((reason) => {
       this.closed = reason
@@ -115,8 +129,16 @@ export class ShellSession {
       const id = nonce()
       const body = Buffer.from(script.endsWith('\n') || script === '' ? script : `${script}\n`, 'utf8')
       const secs = opts.timeoutMs ? Math.max(1, Math.ceil(opts.timeoutMs / 1000)) : 0
-      const lines = this.runLines(id, body, opts.errexit === false ? 0 : 1, secs, opts.importState !== false, opts.tty)
+      const defs = this.sh && opts.importState !== false ? await this.functions.of(script) : undefined
+      const lines = this.runLines(
+        id,
+        body,
+        { errexit: opts.errexit === false ? 0 : 1, secs, importState: opts.importState !== false, fn: defs?.file },
+        opts.tty,
+      )
       if (opts.importState !== false) this.lastImported = id
+      // The shell sources them when the block ends, whatever its status (as bash's dump of the block's state).
+      if (defs) this.functions.keep(defs.found)
       const onOutput = this.outputSink(opts)
       const done = this.framer.run(id, onOutput.push).then((end) => {
         onOutput.flush()
@@ -162,22 +184,43 @@ export class ShellSession {
    * Upload the block and start it: `__dr_run ID ERREXIT SECS SIZE` (SIZE checked after a tty), then the dump sourced and the
    * end marker; a {tty} block adds ROWS COLS (and tty.sh, before the first one).
    */
-  private runLines(id: string, body: Buffer, errexit: 0 | 1, secs: number, importState: boolean, tty?: TtySize): string[] {
+  private runLines(id: string, body: Buffer, run: RunArgs, tty?: TtySize): string[] {
     const runner = this.ttyRunnerLines(tty)
+    if (tty && this.sh) runner.push(...this.sessionFunctionLines(id))
     const size = tty ? ` ${Math.round(tty.rows)} ${Math.round(tty.cols)}` : ''
-    if (this.info?.shell === 'sh') {
+    if (this.sh) {
       // sh-protocol.ts: a printf upload checks itself line by line (size `u`); `-` checks nothing.
       const printed = this.channel.tty && !this.channel.localPath ? printfUploadLines(id, body) : undefined
-      const lines = printed ?? this.uploadLines(`${id}.sh`, body)
+      const lines = [...(printed ?? this.uploadLines(`${id}.sh`, body)), ...this.functionLines(id, run.fn, !!printed)]
       const check = printed ? 'u' : this.channel.tty && !this.channel.localPath ? String(body.length) : '-'
-      const run = `__dr_run ${id} ${errexit} ${secs} ${check} ${importState ? 1 : 0}${size}`
+      const start = `__dr_run ${id} ${run.errexit} ${run.secs} ${check} ${run.importState ? 1 : 0}${size}`
       // Each typed line costs the guest a round of line editing (~15 ms under TCG): a small block goes as one.
-      const one = printed ? [...printed, run].join('; ') : undefined
-      return one && one.length <= ONE_LINE ? [...runner, one] : [...runner, ...lines, run]
+      const one = printed ? [...lines, start].join('; ') : undefined
+      return one && one.length <= ONE_LINE ? [...runner, one] : [...runner, ...lines, start]
     }
     const check = this.channel.tty ? ` ${body.length}` : ' ""'
-    const post = importState ? ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;` : ''
-    return [...runner, ...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${errexit} ${secs}${check}${size};${post} __dr_end ${id}`]
+    const post = run.importState ? ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;` : ''
+    return [...runner, ...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${run.errexit} ${run.secs}${check}${size};${post} __dr_end ${id}`]
+  }
+
+  /**
+   * The function definitions a block wrote, as NONCE.fn.sh (sh-protocol.ts's __dr_run sources it). Over a terminal they
+   * come as printf lines, checked with the block: after its own printf lines, or first (their __dr_u0 starts the check).
+   */
+  private functionLines(id: string, fn: Buffer | undefined, afterPrintf: boolean): string[] {
+    if (!fn) return []
+    if (!this.channel.tty || this.channel.localPath) return this.uploadLines(`${id}.fn.sh`, fn)
+    return printfUploadLines(`${id}.fn`, fn, { append: afterPrintf, anySize: true })!
+  }
+
+  /** For a {tty} block's new shell (tty.sh): the session's functions as NONCE.fns. */
+  private sessionFunctionLines(id: string): string[] {
+    const text = this.functions.text()
+    return text ? this.uploadLines(`${id}.fns`, Buffer.from(text, 'utf8')) : []
+  }
+
+  private get sh(): boolean {
+    return this.info?.shell === 'sh'
   }
 
   /** Where a block's output goes: cleaned per block when it comes from a terminal (CRLF, escape sequences; printk lines on a console). */
@@ -220,15 +263,21 @@ export class ShellSession {
   /** The session's state dump (variables, functions, cwd) as the last block left it. */
   async snapshot(): Promise<string> {
     if (!this.lastImported) return ''
+    // sh's dump has no functions: the host adds those it kept (functions.ts).
+    return this.sh ? this.functions.withDump(await this.lastDump(this.lastImported)) : this.lastDump(this.lastImported)
+  }
+
+  /** The dump the last imported block left, as the shell wrote it. */
+  private async lastDump(dumpId: string): Promise<string> {
     if (this.channel.localPath) {
       try {
-        return readFileSync(`${this.channel.localPath(this.dir)}/${this.lastImported}.env`, 'utf8')
+        return readFileSync(`${this.channel.localPath(this.dir)}/${dumpId}.env`, 'utf8')
       } catch {
         return ''
       }
     }
-    if (this.info?.shell === 'sh') return this.showDump(this.lastImported)
-    const res = await this.exec(`cat "$__dr_d/${this.lastImported}.env" 2>/dev/null || :`)
+    if (this.sh) return this.showDump(dumpId)
+    const res = await this.exec(`cat "$__dr_d/${dumpId}.env" 2>/dev/null || :`)
     return res.output
   }
 
@@ -259,7 +308,8 @@ export class ShellSession {
   async detachedScript(script: string): Promise<string> {
     const id = nonce()
     const env = `'${this.dir.replace(/'/g, `'\\''`)}/${id}.env'`
-    const body = `. ${env}; rm -f ${env}\n${script.endsWith('\n') ? script : `${script}\n`}`
+    const fns = this.sh ? this.functions.text() : ''
+    const body = `. ${env}; rm -f ${env}\n${fns}${script.endsWith('\n') ? script : `${script}\n`}`
     const lines = this.uploadLines(`${id}.detached.sh`, Buffer.from(body, 'utf8'))
     // __dr_dump writes the top-level shell's state to $__dr_d/$__dr_n.env (see script.ts).
     lines.push(`__dr_n=${id}; __dr_dump`)
@@ -274,8 +324,9 @@ export class ShellSession {
     this.lastImported = id
   }
 
-  /** Source a snapshot at the session's top level (resume). */
+  /** Source a snapshot at the session's top level (resume); a sh session keeps the functions in it again. */
   async restore(dump: string): Promise<void> {
+    if (this.sh) await this.functions.fromDump(dump)
     const id = nonce()
     const lines = this.uploadLines(`${id}.restore`, Buffer.from(dump, 'utf8'))
     lines.push(`. "$__dr_d/${id}.restore" >/dev/null 2>&1; rm -f "$__dr_d/${id}.restore"`)

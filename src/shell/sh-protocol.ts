@@ -12,6 +12,8 @@
 //   protocol's own variables and PPID, LINENO, `_` are unset first, OPTIND is put back to the
 //   session's value, so what is sourced is what the grep filter let through.
 // - __dr_run sources the dump and prints the end marker itself: one typed line per block.
+// - Functions: `set` lists none, so the definitions a block writes travel beside it (NONCE.fn,
+//   functions.ts) and __dr_run sources them after the dump (a `.`, no fork).
 // - __dr_show prints a state dump framed like a block, with `read` and `printf` (no cat).
 import { printfFormat } from './encode.js'
 
@@ -46,12 +48,17 @@ __dr_run() {
   case $4 in
     -) ;;
     u) if [ -n "$__dr_bad" ]; then __dr_damaged "$1"; return 0; fi;;
-    *) if [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ]; then __dr_damaged "$1"; return 0; fi;;
+    # A size; function definitions that came as printf lines (NONCE.fn.sh, first line __dr_u0) checked themselves.
+    *) if [ "$(wc -c < "$__dr_d/$1.sh")" -ne "$4" ] || { [ -n "$__dr_bad" ] && [ -f "$__dr_d/$1.fn.sh" ]; }; then __dr_damaged "$1"; return 0; fi;;
   esac
   # The job loop is script.ts's (one for both protocols); a {tty} block adds $6 rows and $7 columns.
   __dr_job_run "$1" "$2" "$3" "$5" "$6" "$7"
   set -- "$1" "$__dr_st" "$__dr_to" "$5"
-  if [ "$4" = 1 ] && [ -f "$__dr_d/$1.env" ]; then . "$__dr_d/$1.env" >/dev/null 2>&1; fi
+  # The block's state, then the functions it defined (functions.ts: sh's set does not list them).
+  if [ "$4" = 1 ]; then
+    [ -f "$__dr_d/$1.env" ] && . "$__dr_d/$1.env" >/dev/null 2>&1
+    [ -f "$__dr_d/$1.fn.sh" ] && . "$__dr_d/$1.fn.sh" >/dev/null 2>&1
+  fi
   printf '\n%s\n' "__DR_END_$1:$2:$3"
 }
 __dr_show() {
@@ -74,13 +81,16 @@ const MAX_FORMAT = 6000
 /**
  * Lines that write `data` to `$__dr_d/NAME.sh` with the builtin printf, each checked for its
  * length on arrival; undefined when the data is too large (or too binary) for that to pay.
+ * `append`: every line appends (`__dr_u`), to a file no line has started, and the check counts
+ * toward the upload before it (a block's function definitions after the block: NONCE.fn).
+ * `anySize`: no size is too large (what must travel checked even where base64 would be faster).
  */
-export function printfUploadLines(name: string, data: Buffer): string[] | undefined {
+export function printfUploadLines(name: string, data: Buffer, opts: { append?: boolean; anySize?: boolean } = {}): string[] | undefined {
   const lines: string[] = []
   let fmt = ''
   let total = 0
   const flush = () => {
-    lines.push(`${lines.length ? '__dr_u' : '__dr_u0'} ${name} '${fmt}' ${fmt.length}`)
+    lines.push(`${lines.length || opts.append ? '__dr_u' : '__dr_u0'} ${name} '${fmt}' ${fmt.length}`)
     fmt = ''
   }
   for (const byte of data) {
@@ -91,7 +101,7 @@ export function printfUploadLines(name: string, data: Buffer): string[] | undefi
     }
     fmt += piece
     total += piece.length
-    if (total > MAX_FORMAT) return undefined
+    if (total > MAX_FORMAT && !opts.anySize) return undefined
   }
   if (fmt || !lines.length) flush()
   return lines

@@ -80,6 +80,13 @@ export interface Expansion {
   hasDefault: boolean
 }
 
+export interface FunctionDefinition {
+  name: string
+  /** The definition's text, `name() { ... }` up to its closing brace. */
+  text: string
+  at: Place
+}
+
 export interface SyntaxProblem {
   at: Place
   message: string
@@ -94,6 +101,8 @@ export interface ShellScript {
   heredocs: Heredoc[]
   /** Names of the shell functions the script defines. */
   functions: Set<string>
+  /** The function definitions among the script's own top-level statements, as written (not one inside an `if` or another function). */
+  definitions: FunctionDefinition[]
   comments: { at: Place; end: Place; text: string }[]
   /** What the parser could not read; empty for valid shell. */
   problems: SyntaxProblem[]
@@ -143,10 +152,12 @@ function parseWith(parser: TsParser, text: string): ShellScript {
     out.comments.push(...piece.comments)
     for (const n of piece.assigned) out.assigned.add(n)
     for (const n of piece.functions) out.functions.add(n)
+    out.definitions.push(...piece.definitions)
   }
   const order = (a: { at: Place }, b: { at: Place }) => a.at.line - b.at.line || a.at.column - b.at.column
   out.commands.sort(order)
   out.expansions.sort(order)
+  out.definitions.sort(order)
   return out
 }
 
@@ -180,6 +191,7 @@ class Reader {
   assigned = new Set<string>()
   heredocs: Heredoc[] = []
   functions = new Set<string>()
+  definitions: FunctionDefinition[] = []
   comments: ShellScript['comments'] = []
   problems: SyntaxProblem[] = []
   errorLines = new Set<number>()
@@ -190,8 +202,8 @@ class Reader {
   ) {}
 
   result() {
-    const { commands, expansions, assigned, heredocs, functions, comments, problems } = this
-    return { commands, expansions, assigned, heredocs, functions, comments, problems }
+    const { commands, expansions, assigned, heredocs, functions, definitions, comments, problems } = this
+    return { commands, expansions, assigned, heredocs, functions, definitions, comments, problems }
   }
 
   place(p: { row: number; column: number }): Place {
@@ -226,6 +238,7 @@ class Reader {
       case 'function_definition': {
         const name = node.childForFieldName('name')
         if (name) this.functions.add(name.text)
+        if (name && where.topLevel) this.definitions.push({ name: name.text, text: node.text, at: this.place(node.startPosition) })
         return this.children(node, { ...where, topLevel: false })
       }
       case 'for_statement':
@@ -480,4 +493,14 @@ export function linesOf(script: ShellScript, from: number, to: number): string {
     .split('\n')
     .slice(from, to + 1)
     .join('\n')
+}
+
+/**
+ * The functions `script` defines at its top level, as written: what a POSIX sh session replays
+ * after the block, having no `declare -f` to dump them (shell/sh-protocol.ts). Most blocks define
+ * none, so the parser (WebAssembly, loaded on first use) reads only a text that may.
+ */
+export async function topLevelFunctions(script: string): Promise<FunctionDefinition[]> {
+  if (!/\(\s*\)|\bfunction\s/.test(script)) return []
+  return (await shellParser())(script).definitions
 }

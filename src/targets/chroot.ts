@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs'
 import { mkdtemp, realpath, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { ShellSession } from '../shell/session.js'
+import type { ShellSession } from '../shell/session.js'
+import { openSession } from './shell-session.js'
 import { processStartTime } from '../sys/proc.js'
 import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
@@ -69,7 +70,7 @@ export class ChrootTarget implements Target {
       localRoot: root,
       ...(this.opts.onNoise ? { onStderr: this.opts.onNoise } : {}),
     })
-    this.session = new ShellSession(channel, inner)
+    this.session = openSession(channel, inner)
     if (channel.pid) this.process = { pid: channel.pid, startTime: processStartTime(channel.pid) }
     await this.session.start()
     // As after `chroot DIR`: the shell starts in the chroot's /, here in root's home if it has one.

@@ -3,7 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ShellSession } from '../shell/session.js'
+import type { ShellSession } from '../shell/session.js'
+import { openSession } from './shell-session.js'
 import { processStartTime } from '../sys/proc.js'
 import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
@@ -43,7 +44,7 @@ export class HostTarget implements Target {
       localRoot: '',
       ...(this.opts.onNoise ? { onStderr: this.opts.onNoise } : {}),
     })
-    this.session = new ShellSession(channel, this.dir)
+    this.session = openSession(channel, this.dir)
     if (channel.pid) this.process = { pid: channel.pid, startTime: processStartTime(channel.pid) }
     await this.session.start()
     return { session: this.session, notes: [] }

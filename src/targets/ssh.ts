@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { ShellSession } from '../shell/session.js'
+import type { ShellSession } from '../shell/session.js'
+import { openSession } from './shell-session.js'
 import { processStartTime } from '../sys/proc.js'
 import { endRemoteSessionScript, START_TIME_OF_SELF, type RemoteSessionRecord, type RemoteSessionRef } from '../sys/remote-session.js'
 import { SshChannel } from './ssh-channel.js'
@@ -71,7 +72,7 @@ export class SshTarget implements Target {
     const channel = new SshChannel(master, this.description, this.opts.onNoise)
     // A directory of its own on the remote host, named at random (its /tmp is shared with its other users).
     const dir = `/tmp/docrun-${randomBytes(8).toString('hex')}`
-    const session = new ShellSession(channel, dir)
+    const session = openSession(channel, dir)
     this.session = session
     await session.start()
     const me = await session.exec(START_TIME_OF_SELF)

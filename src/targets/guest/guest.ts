@@ -4,7 +4,8 @@
 // kept apart, as in the NixOS test driver's Machine.
 import { randomBytes } from 'node:crypto'
 import { formatDuration } from '../../common/durations.js'
-import { ShellSession } from '../../shell/session.js'
+import type { ShellSession } from '../../shell/session.js'
+import { openSession } from '../shell-session.js'
 import type { Target } from '../target.js'
 import { ConsoleChannel } from './console-channel.js'
 import { BootError, waitReady, type GuestBoot } from './wait-ready.js'
@@ -73,7 +74,7 @@ export class GuestTarget implements Target {
       })
       const bootMs = (this.readyAfterMs = performance.now() - this.startedAt)
       const jobControl = await this.takeTerminal()
-      this.session = new ShellSession(this.channel, `/tmp/docrun-${randomBytes(6).toString('hex')}`)
+      this.session = openSession(this.channel, `/tmp/docrun-${randomBytes(6).toString('hex')}`)
       const info = await this.session.start(60_000)
       const notes = [
         `QEMU (pid ${pid ?? '?'}) started ${command.where}; the shell was ready after ${formatDuration(bootMs)}; console log: ${this.opts.logFile.split('/').slice(-1)[0]}`,
