@@ -107,6 +107,27 @@ describe('report page parts', () => {
     ])
   })
 
+  it('a guest booted again: the one it replaces lives until it has shut down, the new one until the run ends', () => {
+    const again: RunEvent[] = [
+      EVENTS[0]!,
+      { type: 'block-start', time: at(1), step: 'boot', target: 'host', attempt: 1 },
+      { type: 'block-end', time: at(5), step: 'boot', result: result(1, 5) },
+      { type: 'block-start', time: at(10), step: 'boot', target: 'host', attempt: 2 },
+      { type: 'note', time: at(10), level: 'info', message: 'guest vm is booted again by boot: shutting down the running one first' },
+      { type: 'note', time: at(11), level: 'info', message: 'guest vm shut down after 10s (sync; poweroff -f → QEMU quit (Ctrl-A x))' },
+      { type: 'block-end', time: at(15), step: 'boot', result: result(10, 15) },
+      { type: 'block-start', time: at(15), step: 'kunit', target: 'vm', attempt: 1 },
+      { type: 'block-end', time: at(60), step: 'kunit', result: result(15, 60) },
+      { type: 'run-end', time: at(61), status: 'passed', exitCode: 0, counts: { passed: 3, failed: 0, 'timed-out': 0, interrupted: 0, skipped: 0 } },
+    ]
+    const v = modelOf(again)
+    expect(v.guests.map((g) => [g.startMs - T0, g.readyMs! - T0, g.endMs! - T0])).toEqual([
+      [1000, 5000, 11_000],
+      [10_000, 15_000, 61_000],
+    ])
+    expect(v.guests[0]!.end).toMatch(/^guest vm shut down after 10s/)
+  })
+
   it('renders splats, known failures and KUnit suites; what a block printed or a check is named stays text', async () => {
     const page = await browser.page()
     await page.setContent(renderPage(modelOf(EVENTS)))

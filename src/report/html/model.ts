@@ -119,7 +119,21 @@ export class RunModel {
     this.notes.push({ timeMs: t, level: e.level, message: e.message, ...(e.step ? { step: e.step } : {}) })
     if (e.step) this.block(e.step).notes.push({ level: e.level, message: e.message })
     const stopped = GUEST_STOPPED.exec(e.message)
-    if (stopped) this.endGuest(stopped[1]!, t, e.message)
+    if (stopped) this.guestStopped(stopped[1]!, t, e.message)
+  }
+
+  /**
+   * "guest X shut down": the running X — or, while a boot block is booting X again (docrun shuts
+   * the old one down after the block started), the X it replaces, whose life ends only now.
+   */
+  private guestStopped(guest: string, t: number, why: string): void {
+    const open = this.guests.findLast((x) => x.guest === guest && x.endMs === undefined)
+    if (open && open.readyMs === undefined && this.block(open.bootStep).status === 'running') {
+      const replaced = this.guests.findLast((x) => x.guest === guest && x !== open && x.endMs !== undefined)
+      if (replaced) Object.assign(replaced, { endMs: t, end: why })
+      return
+    }
+    this.endGuest(guest, t, why)
   }
 
   private onBlockStart(e: Extract<RunEvent, { type: 'block-start' }>, t: number): void {
