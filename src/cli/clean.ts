@@ -1,7 +1,7 @@
 // `docrun clean`: tear down every resource the runbook's runs left (kept ones too), innermost
 // mount first, then loop devices, and say what was done.
 import { resolve } from 'node:path'
-import { loadRunbook } from '../runbook/parse.js'
+import { loadRunbook } from '../runbook/parse-cached.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, saveState } from '../state/state.js'
 import { describe, failures, orphansOf, probe, removals, teardown } from '../resources/ledger.js'

@@ -26,6 +26,7 @@ export function registerReadCommands(program: Command): void {
     )
     .option('--no-infer-expect', 'importing a document: keep the literal blocks its prose introduces as output as text, not {expect}')
     .option('--tree <dir>', 'with --probe: a (built) kernel tree to check the paths and selftests targets the document expects against')
+    .option('--no-cache', 'lint again even when this runbook, unchanged, was linted by this docrun before (the cache: $XDG_CACHE_HOME/docrun/parsed)')
     .action(async (runbooks: string[], opts) => {
       process.exitCode = await (await import('./lint.js')).lintCommand(runbooks, opts)
     })

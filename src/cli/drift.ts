@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { VFile } from 'vfile'
 import { align, describeDrift, documentBlocks, patchDocument } from '../drift/align.js'
 import { buildPlan } from '../plan/plan.js'
-import { loadRunbook } from '../runbook/parse.js'
+import { loadRunbook } from '../runbook/parse-cached.js'
 import { EXIT } from '../common/exit-codes.js'
 import { convert } from './import.js'
 import { CliError, formatDiagnostics } from './load.js'
@@ -19,7 +19,7 @@ export async function driftCommand(docPath: string, runbookPath: string, opts: {
     throw new CliError(`cannot read ${runbookPath}: ${e.message}`)
   })
   const plan = buildPlan(runbook, new VFile())
-  if (file.messages.some((m) => m.fatal)) throw new CliError(formatDiagnostics(file))
+  if (file.messages.some((m) => m.fatal)) throw new CliError(await formatDiagnostics(file))
   const tooFar = plan.steps.filter((s) => Number(s.attrs.mirrors) > doc.length)
   if (tooFar.length)
     throw new CliError(`${tooFar.map((s) => `${s.id}: mirrors=${String(s.attrs.mirrors)}`).join(', ')}: ${docPath} has ${doc.length} literal blocks`)

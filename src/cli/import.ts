@@ -2,7 +2,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { EXIT } from '../common/exit-codes.js'
-import { loadRunbook, parseRunbook, type ParseResult } from '../runbook/parse.js'
+import { loadRunbook, type CacheOptions, type ParseResult } from '../runbook/parse-cached.js'
 import { docrunPaths } from '../state/paths.js'
 import { CliError } from './load.js'
 import type { ImportOptions } from '../import/rst.js'
@@ -29,9 +29,9 @@ export async function convert(path: string, opts: ImportOptions = {}): Promise<s
 }
 
 /** A runbook, or a document (.rst) as it imports: what the read-only commands look at. */
-export async function loadDocument(path: string, opts: ImportOptions = {}): Promise<ParseResult> {
-  if (isImportable(path)) return parseRunbook(await convert(path, opts), path)
-  return loadRunbook(path).catch((e: Error) => {
+export async function loadDocument(path: string, opts: ImportOptions = {}, cache: CacheOptions = {}): Promise<ParseResult> {
+  if (isImportable(path)) return (await import('../runbook/parse.js')).parseRunbook(await convert(path, opts), path)
+  return loadRunbook(path, cache).catch((e: Error) => {
     throw new CliError(`cannot read ${path}: ${e.message}`)
   })
 }

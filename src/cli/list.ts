@@ -2,7 +2,7 @@
 import { buildPlan } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
 import { skipWords } from '../plan/skip.js'
-import { hasErrors } from '../runbook/parse.js'
+import { hasErrors } from '../runbook/parse-cached.js'
 import { EXIT } from '../common/exit-codes.js'
 import { MASK } from '../common/mask.js'
 import { loadDocument } from './import.js'
@@ -19,7 +19,7 @@ function attrsText(attrs: Record<string, unknown>): string {
 export async function listCommand(path: string, opts: { json?: boolean; set?: string[]; inferExpect?: boolean }): Promise<number> {
   const { runbook, file } = await loadDocument(path, { inferExpect: opts.inferExpect !== false })
   const plan = buildPlan(runbook, file, { sets: parseSets(opts.set) })
-  if (hasErrors(file)) process.stderr.write(`${formatDiagnostics(file)}\n`)
+  if (hasErrors(file)) process.stderr.write(`${await formatDiagnostics(file)}\n`)
   if (opts.json) {
     out(JSON.stringify(plan, null, 2))
     return hasErrors(file) ? EXIT.usage : EXIT.ok

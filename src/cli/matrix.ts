@@ -1,7 +1,7 @@
 // `docrun matrix RUNBOOK` (--emit github|gitlab|json, or --local -j N) and `docrun report merge RUN_DIRS…`.
 import { resolve, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { loadRunbook, hasErrors } from '../runbook/parse.js'
+import { loadRunbook, hasErrors } from '../runbook/parse-cached.js'
 import { expandMatrix, type MatrixEntry } from '../matrix/expand.js'
 import { emitGithub, emitGitlab, emitJson, JOB_LIMIT } from '../matrix/emit.js'
 import { runLocal, statusLine } from '../matrix/local.js'
@@ -25,7 +25,7 @@ async function loadMatrix(path: string) {
   const parsed = await loadRunbook(path).catch((error: Error) => {
     throw new CliError(`cannot read ${path}: ${error.message}`)
   })
-  if (hasErrors(parsed.file)) throw new CliError(`${formatDiagnostics(parsed.file)}\n\ndocrun: ${path} has errors.`)
+  if (hasErrors(parsed.file)) throw new CliError(`${await formatDiagnostics(parsed.file)}\n\ndocrun: ${path} has errors.`)
   const spec = parsed.runbook.frontmatter.matrix
   if (!spec) throw new CliError(`${path} has no \`matrix:\` in its front matter (e.g. \`matrix: {kernel: ['6.1', '7.2']}\`)`)
   const entries = expandMatrix(spec)

@@ -2,7 +2,7 @@
 // the run going on now (its block, for how long, and who runs it), guests and resources.
 import { resolve } from 'node:path'
 import { describe as describeResource } from '../resources/ledger.js'
-import { loadRunbook } from '../runbook/parse.js'
+import { loadRunbook } from '../runbook/parse-cached.js'
 import { buildPlan } from '../plan/plan.js'
 import { formatDuration } from '../common/durations.js'
 import { workspacePaths } from '../state/paths.js'

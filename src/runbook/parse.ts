@@ -1,5 +1,4 @@
 // Markdown → Runbook. Knows Markdown, nothing about processes.
-import { createHash } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import { unified } from 'unified'
 import remarkParse from 'remark-parse'
@@ -8,12 +7,15 @@ import { toString } from 'mdast-util-to-string'
 import GithubSlugger from 'github-slugger'
 import { VFile } from 'vfile'
 import type { Code, Heading, Root, RootContent, Yaml } from 'mdast'
-import type { Block, FrontMatter, Runbook, Section, Span } from './types.js'
+import type { Block, FrontMatter, Section, Span } from './types.js'
 import { parseMeta, validateAttrs } from './attributes.js'
 import { emptyFrontMatter, parseFrontMatter } from './frontmatter.js'
 import { detectDialect, interpreterFor } from './dialect.js'
 import { stripPrompts } from './prompts.js'
 import { report } from './diagnostics.js'
+import { sha256, type ParseResult } from './parse-cached.js'
+
+export { hasErrors, sha256, type ParseResult } from './parse-cached.js'
 
 export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
 /** Attributes that change nothing a block does: editing them does not make it run again. */
@@ -36,16 +38,7 @@ const INERT_ATTRIBUTES = new Set([
 ])
 const NUMBERED_HEADING = /^(\d+(?:\.\d+)*)\.?[\s\u3000]+(.+)$/u
 
-export interface ParseResult {
-  runbook: Runbook
-  /** Diagnostics (VFileMessage, with place, ruleId and source); fatal ones are errors. */
-  file: VFile
-}
-
-export function sha256(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex')
-}
-
+/** Read and parse a runbook, without the cache (parse-cached.ts has the cached one). */
 export async function loadRunbook(path: string): Promise<ParseResult> {
   const text = await readFile(path, 'utf8')
   return parseRunbook(text, path)
@@ -190,9 +183,4 @@ function span(p: { start: { line: number; column: number; offset?: number }; end
     start: { line: p?.start.line ?? 1, column: p?.start.column ?? 1 },
     end: { line: p?.end.line ?? 1, column: p?.end.column ?? 1 },
   }
-}
-
-/** True when any diagnostic is an error. */
-export function hasErrors(file: VFile): boolean {
-  return file.messages.some((m) => m.fatal === true)
 }
