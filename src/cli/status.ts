@@ -7,7 +7,7 @@ import { buildPlan } from '../plan/plan.js'
 import { formatDuration } from '../common/durations.js'
 import { workspacePaths } from '../state/paths.js'
 import { loadState, type State } from '../state/state.js'
-import { fingerprintInputs, recordedDirs } from '../run/inputs-now.js'
+import { fingerprintInputs, passedAsWritten, recordedDirs } from '../run/inputs-now.js'
 import { blockRows, liveRun, type BlockRow, type LiveRun } from '../run/status.js'
 import { STATUS_MARK } from '../report/marks.js'
 import { EXIT } from '../common/exit-codes.js'
@@ -27,7 +27,7 @@ export async function statusCommand(given: string, opts: { workspace?: string; j
   const paths = workspacePaths(resolve(opts.workspace ?? process.cwd()), path)
   const { state } = await loadState(paths, path, runbook.sha256)
   const live = await liveRun(paths, { path, sha256: runbook.sha256 })
-  const now = await fingerprintInputs(plan, paths.workspace)
+  const now = await fingerprintInputs(plan, paths.workspace, passedAsWritten(state))
   const rows = blockRows(plan, state, { now, thenDirs: await recordedDirs(plan, state, paths, now) }, live)
   if (opts.json) {
     const running = live ? { ...live.holder, runId: live.runId, runbook: live.runbookPath, block: live.sameRunbook ? live.block : undefined } : undefined

@@ -7,19 +7,29 @@ import type { Paths } from '../state/paths.js'
 import { readInputDirs, type State } from '../state/state.js'
 import type { InputDirs, InputsNow } from './resume.js'
 
-/** Every step that declares inputs, fingerprinted now (one that cannot be read says why). */
-export async function fingerprintInputs(plan: Plan, workspace: string): Promise<InputsNow> {
+/** Every step that declares inputs (of those `wanted`), fingerprinted now (one that cannot be read says why). */
+export async function fingerprintInputs(plan: Plan, workspace: string, wanted: (step: Step) => boolean = () => true): Promise<InputsNow> {
   const out: InputsNow = {}
   // Blocks that read the same tree (a kernel's build, its selftests, its tests) share one walk of it.
   const taken = new Map<string, InputsNow[string]>()
   for (const step of plan.steps) {
-    if (!step.inputs || step.action === 'none') continue
+    if (!step.inputs || step.action === 'none' || !wanted(step)) continue
     const same = JSON.stringify([inputPaths(step, workspace), step.inputs.exclude ?? []])
     if (!taken.has(same)) taken.set(same, await stepFingerprint(step, workspace))
     out[step.id] = taken.get(same)!
   }
   return out
 }
+
+/**
+ * The steps whose fingerprint now decides anything without a block cache: those that passed with
+ * the text they have now (resume.ts `doneAndChanged` compares only theirs). A step that never
+ * passed runs anyway: walking its tree (a `find` of a kernel tree) would tell nothing.
+ */
+export const passedAsWritten =
+  (state: State) =>
+  (step: Step): boolean =>
+    state.blocks[step.id]?.status === 'passed' && state.blocks[step.id]?.hash === step.hash
 
 /** The per-directory digests recorded for the steps whose inputs changed since they passed (to name the change). */
 export async function recordedDirs(plan: Plan, state: State, paths: Paths, inputsNow: InputsNow): Promise<InputDirs> {
@@ -53,7 +63,12 @@ type CacheOpts = { dir: string; version: string }
 type Prepared = { inputsNow: InputsNow; thenDirs: InputDirs; cache?: RunCache }
 export async function prepareInputs(plan: Plan, state: State, paths: Paths, opts: { resume: boolean; cache?: CacheOpts }): Promise<Prepared> {
   const caches = !!opts.cache && plan.steps.some((s) => s.cache?.length && !s.skip)
-  const inputsNow = opts.resume || caches ? await fingerprintInputs(plan, paths.workspace) : {}
+  // The block cache's keys cover every step's inputs; a resume needs only the passed steps'.
+  const inputsNow = caches
+    ? await fingerprintInputs(plan, paths.workspace)
+    : opts.resume
+      ? await fingerprintInputs(plan, paths.workspace, passedAsWritten(state))
+      : {}
   const thenDirs = opts.resume ? await recordedDirs(plan, state, paths, inputsNow) : {}
   if (!caches) return { inputsNow, thenDirs }
   return { inputsNow, thenDirs, cache: { ...opts.cache!, keys: chainKeys(plan, { inputs: inputDigests(inputsNow) }), pending: new Map() } }
