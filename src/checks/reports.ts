@@ -1,7 +1,8 @@
 // Test reports in a block's output, as counts: kselftest's TAP (run_kselftest.sh), and the
 // `Summary:` lines that test_verifier and test_progs print. TAP is read by node-tap's own
 // parser; the two Summary formats are one line each (tools/testing/selftests/bpf).
-import { Parser, type FinalResults } from 'tap-parser'
+import { createRequire } from 'node:module'
+import type { FinalResults, Parser as TapParser } from 'tap-parser'
 import type { TestReport } from '../events/events.js'
 import { parseKtap, parseKunitSummary } from './ktap.js'
 
@@ -9,6 +10,8 @@ import { parseKtap, parseKunitSummary } from './ktap.js'
 export function parseTap(text: string): TestReport | undefined {
   if (!/^(?:TAP version \d+|1\.\.\d+)\s*$/m.test(text)) return undefined
   let results: FinalResults | undefined
+  // tap-parser (with tap-yaml and yaml: about 100 modules) loads for output that is TAP, not for every block's.
+  const { Parser } = createRequire(import.meta.url)('tap-parser') as { Parser: typeof TapParser }
   const parser = new Parser({ passes: false })
   parser.on('complete', (r: FinalResults) => (results = r))
   parser.end(text.endsWith('\n') ? text : `${text}\n`)

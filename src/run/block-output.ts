@@ -1,6 +1,12 @@
 // Where a running block's output goes: its log file (masked), the event stream (coalesced) and
 // a short tail for the last line. One instance per block run.
-import { createWriteStream, type WriteStream } from 'node:fs'
+//
+// The log is written synchronously, chunk by chunk as the pipe delivers it: a write to a file
+// the page cache takes returns at once, it keeps no copy in memory (a write stream queues what
+// the disk has not taken yet, without bound while a block floods), and a block costs no
+// thread-pool round trips (a stream's open, writes and close are each one, and under load
+// each wake-up waits its turn for a core).
+import { closeSync, openSync, writeSync } from 'node:fs'
 import type { Masker, StreamMasker } from '../common/mask.js'
 import { now, type EventBus } from '../events/events.js'
 
@@ -10,7 +16,7 @@ const FLUSH_BYTES = 65536
 const TAIL_CHARS = 4096
 
 export class BlockOutput {
-  #out: WriteStream
+  #fd: number | undefined
   #stream: StreamMasker | undefined
   #pending: Buffer[] = []
   #pendingBytes = 0
@@ -24,7 +30,7 @@ export class BlockOutput {
     private readonly step: string,
     secrets?: Masker,
   ) {
-    this.#out = createWriteStream(file, { mode: 0o600 })
+    this.#fd = openSync(file, 'w', 0o600)
     this.#stream = secrets?.active ? secrets.stream() : undefined
   }
 
@@ -41,7 +47,8 @@ export class BlockOutput {
     const rest = this.#stream?.end()
     if (rest?.length) this.#take(rest)
     await this.#flush()
-    await new Promise<void>((resolve) => this.#out.end(resolve))
+    if (this.#fd !== undefined) closeSync(this.#fd)
+    this.#fd = undefined
   }
 
   /** The last non-empty line (what `capture=` stores). */
@@ -51,8 +58,10 @@ export class BlockOutput {
 
   #take(chunk: Buffer): void {
     this.bytes += chunk.length
-    this.#out.write(chunk)
-    this.#tail = (this.#tail + chunk.toString('utf8')).slice(-TAIL_CHARS)
+    if (this.#fd !== undefined) for (let at = 0; at < chunk.length;) at += writeSync(this.#fd, chunk, at)
+    // Only the chunk's end can reach the tail (TAIL_CHARS characters are at most 4 bytes each).
+    const end = chunk.length > 4 * TAIL_CHARS + 4 ? chunk.subarray(chunk.length - 4 * TAIL_CHARS - 4) : chunk
+    this.#tail = (this.#tail + end.toString('utf8')).slice(-TAIL_CHARS)
     this.#pending.push(chunk)
     this.#pendingBytes += chunk.length
   }

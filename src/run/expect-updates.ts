@@ -2,11 +2,9 @@
 // new body, written into the runbook when the run has ended.
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
-import { VFile } from 'vfile'
 import { buildPlan } from '../plan/plan.js'
 import type { Plan } from '../plan/types.js'
-import { parseRunbook } from '../runbook/parse.js'
-import { rewriteExpects, type ExpectUpdate } from '../runbook/rewrite-expect.js'
+import type { ExpectUpdate } from '../runbook/rewrite-expect.js'
 import type { EventBus } from '../events/events.js'
 import { writeAtomic } from '../state/atomic.js'
 import type { Paths } from '../state/paths.js'
@@ -37,6 +35,12 @@ export function collectExpectUpdates(bus: EventBus, plan: Plan): ExpectUpdate[] 
  * them again just because their expectation was refreshed.
  */
 export async function applyExpectUpdates(runbookPath: string, updates: ExpectUpdate[], paths: Paths, state: State, say: Say): Promise<void> {
+  // The Markdown parser loads only for --update-expect (a run of an unchanged runbook takes its parse from the cache).
+  const [{ rewriteExpects }, { parseRunbook }, { VFile }] = await Promise.all([
+    import('../runbook/rewrite-expect.js'),
+    import('../runbook/parse.js'),
+    import('vfile'),
+  ])
   const before = await readFile(runbookPath, 'utf8')
   const after = rewriteExpects(before, updates)
   if (after === before) return

@@ -24,7 +24,6 @@ import { HtmlReporter } from '../report/html/reporter.js'
 import { executePlan, type RunOutcome } from './runner.js'
 import { newRunId } from './background.js'
 import { applyExpectUpdates, collectExpectUpdates, type Say } from './expect-updates.js'
-import { reportAsIsStop } from './as-is-report.js'
 
 export interface RunSessionOptions {
   runbookPath: string
@@ -199,6 +198,8 @@ export class RunSession {
     const step = outcome.status === 'failed' && outcome.failed ? plan.steps.find((s) => s.id === outcome.failed) : undefined
     const result = step ? this.results.get(step.id) : undefined
     if (!step || !result) return
+    // The drift report (lint's rules, the Markdown parser) loads only for a document run as it is that stopped.
+    const { reportAsIsStop } = await import('./as-is-report.js')
     const said = await reportAsIsStop({
       ...this.opts,
       runId: this.runId,
