@@ -2,11 +2,11 @@
 // docrun's own cost on the host, each figure measured side by side with what it is compared to
 // (see bench/lib/measure.mjs) and printed beside its goal (README, Performance).
 //   node bench/host.mjs [--rounds N] [--only startup,blocks,sleep,resume,memory] [--against DIR]
-// --against DIR: another docrun checkout, built (its dist/), measured in the same rounds for the
-// per-block figure — a change's effect on a machine whose load makes milliseconds incomparable.
+// --against DIR: another docrun checkout, built (its dist/), measured in the same rounds for every
+// figure — a change's effect on a machine whose load makes milliseconds incomparable.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { alternate, median, row, timeCommand } from './lib/measure.mjs'
@@ -31,12 +31,16 @@ const script = (name, blocks) => {
 
 function startup() {
   const s390 = join(root, 'runbooks/s390-bpf.md')
+  const commands = (run, suffix) => ({
+    [`version${suffix}`]: () => run(['--version']),
+    [`list${suffix}`]: () => run(['list', s390]),
+    [`status${suffix}`]: () => run(['status', s390, '-w', work]),
+    [`lint${suffix}`]: () => run(['lint', s390], { allowFail: true }),
+  })
   const t = alternate(rounds, {
     node: () => timeCommand(process.execPath, ['-e', '0']),
-    version: () => docrun(['--version']),
-    list: () => docrun(['list', s390]),
-    status: () => docrun(['status', s390, '-w', work]),
-    lint: () => docrun(['lint', s390], { allowFail: true }),
+    ...commands(docrun, ''),
+    ...(against ? commands(docrunAgainst, 'Against') : {}),
   })
   const base = median(t.node)
   for (const k of ['version', 'list', 'status', 'lint']) {
@@ -47,6 +51,8 @@ function startup() {
       '≤ 1.6×',
       ratio <= 1.6,
     )
+    if (against)
+      row(`  the same, ${values.against}`, `${median(t[`${k}Against`]).toFixed(0)} ms = ${(median(t[`${k}Against`]) / base).toFixed(2)}×`, '(side by side)')
   }
   row('start-up: node -e 0', `${base.toFixed(0)} ms`, '(the baseline)')
 }
@@ -86,29 +92,50 @@ function sleep() {
   const cmds = Array.from({ length: 50 }, () => 'sleep 0.1')
   const md = runbook('sleep.md', cmds)
   const sh = script('sleep.sh', cmds)
-  const t = alternate(rounds, { docrun: () => docrun(['run', '--quiet', md, '-w', join(work, 'ws-sleep')]), bash: () => timeCommand('bash', [sh]) })
+  const t = alternate(rounds, {
+    docrun: () => docrun(['run', '--quiet', md, '-w', join(work, 'ws-sleep')]),
+    bash: () => timeCommand('bash', [sh]),
+    ...(against ? { docrunAgainst: () => docrunAgainst(['run', '--quiet', md, '-w', join(work, 'ws-a-sleep')]) } : {}),
+  })
   const ratio = median(t.docrun) / median(t.bash)
   row('host: 50 × sleep 0.1', `${ratio.toFixed(3)}× plain bash (${(median(t.docrun) / 1000).toFixed(2)} s)`, '≤ 1.03×', ratio <= 1.03)
+  if (against) {
+    const was = median(t.docrunAgainst)
+    row(`  the same, ${values.against}`, `${(was / median(t.bash)).toFixed(3)}× (${(was / 1000).toFixed(2)} s)`, '(side by side)')
+  }
 }
 
 function resume() {
   const n = 1000
   const md = runbook('resume.md', [...Array.from({ length: n - 1 }, (_, i) => `: ${i}`), 'exit 3'])
   const ws = join(work, 'ws-resume')
+  const wsAgainst = join(work, 'ws-a-resume')
   docrun(['run', '--quiet', md, '-w', ws], { allowFail: true })
-  const t = alternate(rounds, { resume: () => docrun(['run', '--quiet', '--resume', md, '-w', ws], { allowFail: true }) })
+  if (against) docrunAgainst(['run', '--quiet', md, '-w', wsAgainst], { allowFail: true })
+  const t = alternate(rounds, {
+    resume: () => docrun(['run', '--quiet', '--resume', md, '-w', ws], { allowFail: true }),
+    ...(against ? { resumeAgainst: () => docrunAgainst(['run', '--quiet', '--resume', md, '-w', wsAgainst], { allowFail: true }) } : {}),
+  })
   row(
     `host: --resume of a ${n}-block runbook to its first unrun block`,
     `${median(t.resume).toFixed(0)} ms (the last block runs too)`,
     '< 1000 ms',
     median(t.resume) < 1000,
   )
+  if (against) row(`  the same, ${values.against}`, `${median(t.resumeAgainst).toFixed(0)} ms`, '(side by side)')
 }
 
 async function memory() {
   const md = runbook('flood.md', ['head -c 1000000000 /dev/zero | tr "\\0" "x" | fold -w 100'])
+  await flood(cli, md, 'host: docrun peak RSS while a block prints 1 GB', '< 150 MB')
+  if (against) await flood(against, md, `  the same, ${values.against}`, '(one after the other)')
+}
+
+async function flood(main, md, name, goal) {
   const t0 = performance.now()
-  const child = spawn(process.execPath, [cli, 'run', '--quiet', md, '-w', join(work, 'ws-flood')], { stdio: 'ignore' })
+  const ws = join(work, 'ws-flood')
+  rmSync(ws, { recursive: true, force: true })
+  const child = spawn(process.execPath, [main, 'run', '--quiet', md, '-w', ws], { stdio: 'ignore' })
   // VmHWM is the process's own peak RSS: the last reading before it exits is the run's peak.
   let peakKb = 0
   const timer = setInterval(() => {
@@ -119,13 +146,24 @@ async function memory() {
   clearInterval(timer)
   if (code !== 0) throw new Error(`the 1 GB block exited with ${code}`)
   const mb = Math.round(peakKb / 1024)
-  row('host: docrun peak RSS while a block prints 1 GB', `${mb} MB (${((performance.now() - t0) / 1000).toFixed(0)} s)`, '< 150 MB', mb < 150)
+  row(name, `${mb} MB (${((performance.now() - t0) / 1000).toFixed(0)} s)`, goal, goal.startsWith('<') ? mb < 150 : undefined)
+  rmSync(ws, { recursive: true, force: true })
 }
 
 const all = { startup, blocks, sleep, resume, memory }
 console.log(`docrun host benchmarks (${rounds} rounds each, alternating; medians)`)
 try {
-  for (const [name, fn] of Object.entries(all)) if (!only || only.has(name)) await fn()
+  // The machine's load beside each figure: on a shared machine only side-by-side figures compare.
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')
+  for (const [name, fn] of Object.entries(all)) {
+    if (only && !only.has(name)) continue
+    const [at, before] = [new Date().toISOString().slice(11, 16), load()]
+    await fn()
+    console.log(`  (${name}: from ${at} UTC, load average ${before} → ${load()})`)
+  }
 } finally {
   rmSync(work, { recursive: true, force: true })
 }
