@@ -1,7 +1,9 @@
 // Why a block of a document run as it is failed, in words, and whose it is: drift in the
 // document (a package gone, a path moved, a placeholder), a limit of this machine (an expired
-// snapshot mirror, no network, no KVM), or a step that needs its reader.
-export type Whose = 'document' | 'machine' | 'reader' | 'unknown'
+// snapshot mirror, no network, no KVM), or a step that needs its reader. An expectation that
+// failed (the command printed other output than the document shows) is a kind of its own: the
+// document may have drifted, the machine may differ, or the inferred expectation may be wrong.
+export type Whose = 'document' | 'machine' | 'reader' | 'expectation' | 'unknown'
 
 export interface Cause {
   whose: Whose
@@ -54,6 +56,24 @@ const RULES: Rule[] = [
     cause: (m) => ({ whose: 'document', reason: `\`make\` has no target \`${m[1]}\` in today's tree`, needle: m[1]! }),
   },
 ]
+
+/** The unified diff of a failed {expect}, in words: how many lines differ each way, and the first of each. */
+export function expectationCause(diff: string | undefined): Cause {
+  const lines = (diff ?? '').split('\n').filter((l) => !l.startsWith('--- ') && !l.startsWith('+++ '))
+  const shown = lines.filter((l) => l.startsWith('-')).map((l) => l.slice(1))
+  const printed = lines.filter((l) => l.startsWith('+')).map((l) => l.slice(1))
+  const plural = (n: number, what: string) => `${n} ${n === 1 ? 'line' : 'lines'} ${what}`
+  const first = [
+    ...(shown.length ? [`the document shows \`${shown[0]!.trim()}\``] : []),
+    ...(printed.length ? [`the command printed \`${printed[0]!.trim()}\``] : []),
+  ]
+  return {
+    whose: 'expectation',
+    reason:
+      `the output differs from what the document shows (its {expect}): ${plural(shown.length, 'shown but not printed')}, ` +
+      `${printed.length} printed but not shown${first.length ? `; first, ${first.join(' where ')}` : ''}`,
+  }
+}
 
 export function classify(message: string, output: string): Cause {
   for (const text of [message, output]) {

@@ -3,7 +3,7 @@
 // without running it. Markdown, written beside the transcript.
 import type { Plan, Step } from '../plan/types.js'
 import type { BlockResult } from '../events/events.js'
-import { classify, type Cause, type Whose } from './classify.js'
+import { classify, expectationCause, type Cause, type Whose } from './classify.js'
 import { escapeCell } from '../report/transcript.js'
 import { linesOf, oneLine, shellParser } from '../syntax/shell.js'
 
@@ -38,6 +38,7 @@ const WHOSE: Record<Whose, string> = {
   document: 'drift in the document',
   machine: 'a limit of this machine, not the document',
   reader: 'a step that needs its reader',
+  expectation: 'the expectation failed: the command printed other output than the document shows',
   unknown: 'not recognised: read the output below',
 }
 
@@ -48,8 +49,12 @@ const docLineOf = (step: Step, documentLines: number[], offset = 0) => {
   return line ? line + offset : undefined
 }
 
+/** The block's {expect} that did not hold, if that is why it failed. */
+const failedExpectation = (result: BlockResult) => result.checks?.find((c) => c.kind === 'expect' && !c.passed)
+
 export async function driftStop(step: Step, result: BlockResult, output: string, documentLines: number[]): Promise<DriftStop> {
-  const cause = classify(result.message ?? '', output)
+  const expectation = result.status === 'failed' ? failedExpectation(result) : undefined
+  const cause = expectation ? expectationCause(expectation.diff) : classify(result.message ?? '', output)
   const lines = step.content.split('\n')
   let at = cause.needle ? lines.findIndex((l) => l.includes(cause.needle!)) : -1
   if (at < 0) at = lines.findIndex((l) => l.trim() && !l.trim().startsWith('#'))
@@ -84,6 +89,12 @@ export async function renderDriftReport(d: DriftInput): Promise<string> {
     `| whose | **${WHOSE[stop.cause.whose]}** |`,
     '',
   ]
+  const diff = failedExpectation(d.failed.result)?.diff
+  if (stop.cause.whose === 'expectation' && diff) {
+    const lines = diff.split('\n')
+    const shown = [...lines.slice(0, 40), ...(lines.length > 40 ? [`... (${lines.length - 40} more lines)`] : [])]
+    out.push('What the document shows (expected) against what the command printed (actual):', '', '```diff', ...shown, '```', '')
+  }
   const tail = d.failed.output.trimEnd().split('\n').slice(-15).join('\n')
   if (tail.trim()) out.push("The block's last output:", '', '```text', tail, '```', '')
   out.push('## Blocks', '', '| block | document | runs in | outcome |', '|---|---|---|---|')

@@ -23,7 +23,12 @@ export interface StoppedRun {
   secrets: Masker
 }
 
-const WHOSE = { document: 'drift in the document', machine: 'a limit of this machine', reader: 'needs its reader' } as Record<string, string>
+const WHOSE = {
+  document: 'drift in the document',
+  machine: 'a limit of this machine',
+  reader: 'needs its reader',
+  expectation: 'the expectation failed',
+} as Record<string, string>
 
 /** Write drift-report.md into the run directory; the lines to say about it. Undefined when the runbook is no import. */
 export async function reportAsIsStop(run: StoppedRun): Promise<string | undefined> {
