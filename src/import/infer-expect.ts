@@ -8,7 +8,7 @@
 import { DEFAULT_RULES, expectLine, type VolatileRule } from '../checks/volatile.js'
 import type { Block } from '../runbook/types.js'
 import { shellParser } from '../syntax/shell.js'
-import { addFrontMatter, LineEdits, looksLikeCommands, proseBlocks, replaceContent, withAttrs, withLang } from './prose.js'
+import { addFrontMatter, LineEdits, looksLikeCommands, Reading, replaceContent, withAttrs, withLang } from './prose.js'
 
 /** Words that introduce output, as the documents write them (English and Chinese). */
 const OUTPUT_WORDS =
@@ -41,15 +41,15 @@ export interface ExpectedBlock {
  * Which blocks are output the document shows for the command block before them. The text comes
  * back with those blocks' language made `text`, so that nothing after this reads them as commands.
  */
-export async function findExpected(markdown: string): Promise<{ text: string; found: ExpectedBlock[] }> {
-  const parse = await shellParser()
+export async function findExpected(markdown: string, reading?: Reading): Promise<{ text: string; found: ExpectedBlock[] }> {
+  const read = reading ?? new Reading(await shellParser())
   const isCommands = (b: Block) => {
     if (b.kind !== 'shell' || b.attrs.expect || b.attrs.check || b.attrs.file !== undefined) return false
-    return looksLikeCommands(parse, b.content)
+    return looksLikeCommands(read.shell, b.content)
   }
   const edits = new LineEdits(markdown)
   const found: ExpectedBlock[] = []
-  const blocks = proseBlocks(markdown)
+  const blocks = read.blocks(markdown)
   blocks.forEach((p, i) => {
     const prev = blocks[i - 1]
     const phrase = outputPhrase(p.lead)
@@ -79,9 +79,9 @@ export function expectedLines(content: string): string[] {
 }
 
 /** After the other inferences: the found blocks become `{expect}` blocks, each with a comment saying why. */
-export function markExpected(markdown: string, found: ExpectedBlock[]): string {
+export function markExpected(markdown: string, found: ExpectedBlock[], reading = new Reading()): string {
   if (!found.length) return markdown
-  const blocks = proseBlocks(markdown)
+  const blocks = reading.blocks(markdown)
   const edits = new LineEdits(markdown)
   const mirrors: number[] = []
   for (const f of found) {

@@ -4,7 +4,7 @@
 // import makes it `{file=PATH}` (`{file=PATH append}` for "add to" / "append to"), with a comment
 // saying why. "add:: … to ~/.gdbinit." names the file after the block: that counts too.
 import type { Block } from '../runbook/types.js'
-import { LineEdits, proseBlocks, withAttrs, withLang, type ProseBlock } from './prose.js'
+import { LineEdits, Reading, withAttrs, withLang, type ProseBlock } from './prose.js'
 
 /** A file's path as documents write it: in backticks, or a word with a slash or an extension. */
 const PATH = String.raw`(\x60[^\x60\s]+\x60|~\/[\w.+\/-]+|\.{0,2}\/?[\w.+-]+(?:\/[\w.+-]+)+\/?|[\w+-]+\.[A-Za-z]\w*)`
@@ -82,10 +82,10 @@ export function fileAsked(p: Pick<ProseBlock, 'lead' | 'tail'>): { path: string;
 }
 
 /** Before the other inferences: the blocks the prose asks to be files; shell ones are set aside as text for the while. */
-export function findFiles(markdown: string, taken: Set<number>): { text: string; found: FileBlock[] } {
+export function findFiles(markdown: string, taken: Set<number>, reading = new Reading()): { text: string; found: FileBlock[] } {
   const edits = new LineEdits(markdown)
   const found: FileBlock[] = []
-  for (const p of proseBlocks(markdown)) {
+  for (const p of reading.blocks(markdown)) {
     const b: Block = p.block
     if (taken.has(b.index) || Object.keys(b.attrs).length || !b.content.trim() || b.prompted) continue
     const asked = fileAsked(p)
@@ -106,9 +106,9 @@ function targetAt(blocks: ProseBlock[], index: number): string | undefined {
 }
 
 /** After the other inferences: the found blocks become `{file=PATH}` blocks, each with a comment saying why. */
-export function markFiles(markdown: string, found: FileBlock[]): string {
+export function markFiles(markdown: string, found: FileBlock[], reading = new Reading()): string {
   if (!found.length) return markdown
-  const blocks = proseBlocks(markdown)
+  const blocks = reading.blocks(markdown)
   const edits = new LineEdits(markdown)
   for (const f of found) {
     const p = blocks[f.index]!

@@ -7,7 +7,7 @@
 // the command (`losetup -f --show`), which lint and the drift report say.
 import { parseDocument, Scalar } from 'yaml'
 import { programOf, shellParser, type ShellScript } from '../syntax/shell.js'
-import { LineEdits, looksLikeCommands, proseBlocks, replaceContentLine, type ProseBlock } from './prose.js'
+import { LineEdits, looksLikeCommands, Reading, replaceContentLine, type ProseBlock } from './prose.js'
 
 interface Placeholder {
   /** Finds the placeholder in a line of shell (comments blanked). */
@@ -141,8 +141,8 @@ function importedLines(markdown: string): number[] {
 }
 
 /** The imported runbook with its placeholders as params (declared in the front matter, without a default). */
-export async function inferParams(markdown: string, source?: string): Promise<{ text: string; params: InferredParam[] }> {
-  const parse = await shellParser()
+export async function inferParams(markdown: string, source?: string, reading?: Reading): Promise<{ text: string; params: InferredParam[] }> {
+  const read = reading ?? new Reading(await shellParser())
   const starts = importedLines(markdown)
   const docLines = source?.split('\n') ?? []
   const lines = markdown.split('\n')
@@ -155,12 +155,12 @@ export async function inferParams(markdown: string, source?: string): Promise<{ 
   }
   const ctx: Context = { edits: new LineEdits(markdown), docLineOf, found: new Map(), loopFound: false }
   const defined = new Set<string>()
-  for (const p of proseBlocks(markdown)) {
+  for (const p of read.blocks(markdown)) {
     const a = p.block.attrs
     if (p.block.kind !== 'shell' || a.expect || a.check || a.file !== undefined) continue
-    const script = parse(p.block.content)
+    const script = read.shell(p.block.content)
     // A stack dump or an option table is no command line: its `<c12ba080>` is no placeholder.
-    if (looksLikeCommands(parse, p.block.content, ANY_WORD)) inferInBlock(p, script, new Set([...defined, ...script.assigned]), ctx)
+    if (looksLikeCommands(read.shell, p.block.content, ANY_WORD)) inferInBlock(p, script, new Set([...defined, ...script.assigned]), ctx)
     for (const n of script.assigned) defined.add(n)
     if (typeof a.capture === 'string') defined.add(a.capture)
     ctx.loopFound ||= findsLoop(script, Infinity)

@@ -3,8 +3,9 @@
 // console on stdio went on typing into the guest. The import writes each such inference as
 // explicit attributes, with a comment saying why, for a person to review.
 import { Pair, parseDocument, Scalar } from 'yaml'
-import { parseRunbook } from '../runbook/parse.js'
 import { isBare, programOf, shellParser, type ShellScript } from '../syntax/shell.js'
+import type { Block } from '../runbook/types.js'
+import { Reading } from './prose.js'
 
 /** QEMU with its console on the terminal it was started from (-nographic, a stdio serial or chardev), not daemonized. */
 function startsConsoleGuest(script: ShellScript): boolean {
@@ -87,6 +88,24 @@ function trailingSsh(script: ShellScript): { line: number; indent: string; comma
   return { line: t.line, indent: t.indent, command: t.command, host }
 }
 
+/**
+ * A block's first non-blank line as the runbook writes it — with its `$ ` prompt, which the
+ * document has too (the block's content is its commands alone) — the fence's indentation or
+ * quote markers left out.
+ */
+function firstLineAsWritten(lines: string[], b: Block): string | undefined {
+  const start = b.position.start.line - 1
+  const prefix = /^[\s>]*/.exec(lines[start]!)![0]
+  // An indented code block (a Markdown document's) has no fence: its content starts at once.
+  const fenced = /^(?:`{3,}|~{3,})/.test(lines[start]!.slice(prefix.length))
+  for (let i = fenced ? start + 1 : start; i < (fenced ? b.position.end.line - 1 : b.position.end.line); i++) {
+    const line = lines[i]!
+    const text = (line.startsWith(prefix) ? line.slice(prefix.length) : line).trim()
+    if (text) return text
+  }
+  return undefined
+}
+
 /** A remote host the reader logged in to, as the front matter's `hosts:` spells it. */
 interface ImportedHost {
   ssh: string
@@ -114,9 +133,10 @@ const launcherOf = (w: Where): Where => (w.kind === 'guest' ? w.launcher : w)
 export async function inferTargets(
   markdown: string,
   source?: string,
+  reading?: Reading,
 ): Promise<{ text: string; inferences: Inference[]; chroots: Record<string, string>; hosts: Record<string, ImportedHost> }> {
-  const { runbook } = parseRunbook(markdown, 'imported.md')
-  const parse = await shellParser()
+  const read = reading ?? new Reading(await shellParser())
+  const runbook = read.runbook(markdown)
   const lines = markdown.split('\n')
   const attrsAt = new Map<number, string[]>()
   const commentsBefore = new Map<number, string>()
@@ -135,10 +155,7 @@ export async function inferTargets(
     // and the line it starts on (found in order: pandoc keeps a literal block's lines as they are).
     attrs.push(`mirrors=${b.index + 1}`)
     if (docLines) {
-      const first = b.content
-        .split('\n')
-        .find((l) => l.trim())
-        ?.trim()
+      const first = firstLineAsWritten(lines, b)
       const at = first === undefined ? -1 : docLines.findIndex((l, i) => i >= searchFrom && l.trim() === first)
       documentLines.push(at >= 0 ? at + 1 : 0)
       if (at >= 0) searchFrom = at + 1
@@ -147,7 +164,7 @@ export async function inferTargets(
       if (attrs.length) attrsAt.set(open, attrs)
       continue
     }
-    const script = parse(b.content)
+    const script = read.shell(b.content)
     let here: Where = where
     // A command that reaches into a running guest from outside belongs where QEMU runs.
     if (where.kind === 'guest' && fromOutside(script)) {

@@ -4,8 +4,8 @@
 // placeholders) share this view of the runbook pandoc made, and its way of editing a fence.
 import { parseDocument } from 'yaml'
 import { parseRunbook } from '../runbook/parse.js'
-import type { ParseShell } from '../syntax/shell.js'
-import type { Block } from '../runbook/types.js'
+import type { ParseShell, ShellScript } from '../syntax/shell.js'
+import type { Block, Runbook } from '../runbook/types.js'
 
 export interface ProseBlock {
   block: Block
@@ -44,9 +44,48 @@ function paragraphs(lines: string[]): string[] {
   return out.filter((p) => p.length).map(paragraphText)
 }
 
+/**
+ * One import's reading of its texts. Each inference reads the runbook pandoc made, and most of
+ * its blocks' shell, again: parsing Markdown (micromark) and shell (tree-sitter) four or five
+ * times over was most of an import's CPU (three quarters of it across the kernel's
+ * Documentation/). Each text is read once here; an inference that changes the text makes a new
+ * one. What it hands out is shared: its readers never change it.
+ */
+export class Reading {
+  private readonly runbooks = new Map<string, Runbook>()
+  private readonly prose = new Map<string, ProseBlock[]>()
+  private readonly scripts = new Map<string, ShellScript>()
+  /** `parseShell`: the shell parser (`shellParser()`), for the inferences that read commands. */
+  constructor(private readonly parseShell?: ParseShell) {}
+
+  runbook(markdown: string): Runbook {
+    // Blocks only: the prose around them is read from its lines (`lead`, `tail`), not from the tree.
+    return memo(this.runbooks, markdown, () => parseRunbook(markdown, 'imported.md', { inline: false }).runbook)
+  }
+
+  blocks(markdown: string): ProseBlock[] {
+    return memo(this.prose, markdown, () => proseBlocksOf(this.runbook(markdown), markdown))
+  }
+
+  /** A block's shell, parsed once (a ParseShell). */
+  readonly shell: ParseShell = (text) => {
+    if (!this.parseShell) throw new Error('Reading: no shell parser given')
+    return memo(this.scripts, text, () => this.parseShell!(text))
+  }
+}
+
+function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
+  let value = cache.get(key)
+  if (value === undefined) cache.set(key, (value = make()))
+  return value
+}
+
 /** Every fenced block of a runbook with the prose around it. */
-export function proseBlocks(markdown: string): ProseBlock[] {
-  const { runbook } = parseRunbook(markdown, 'imported.md')
+export function proseBlocks(markdown: string, reading: Reading = new Reading()): ProseBlock[] {
+  return reading.blocks(markdown)
+}
+
+function proseBlocksOf(runbook: Runbook, markdown: string): ProseBlock[] {
   const lines = markdown.split('\n')
   const spans = runbook.blocks.map((b) => ({ block: b, open: b.position.start.line - 1, close: b.position.end.line - 1 }))
   return spans.map((s, i) => {

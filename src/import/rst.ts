@@ -5,11 +5,13 @@
 import { execa } from 'execa'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { basename, extname, join } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import { findExpected, markExpected } from './infer-expect.js'
 import { findFiles, markFiles } from './infer-files.js'
 import { inferParams } from './infer-params.js'
 import { inferTargets } from './infer-targets.js'
+import { Reading } from './prose.js'
+import { shellParser } from '../syntax/shell.js'
 import { DocrunError } from '../common/errors.js'
 
 export class ImportError extends DocrunError {}
@@ -58,7 +60,17 @@ export function literalAfterFullWidthColon(rst: string): string {
   return out.join('\n')
 }
 
-export async function pandocVersion(): Promise<string> {
+let version: Promise<string> | undefined
+
+/** pandoc's version line, asked once per process (a spawn cost as much as converting a small document). */
+export function pandocVersion(): Promise<string> {
+  return (version ??= askVersion().catch((error: unknown) => {
+    version = undefined
+    throw error
+  }))
+}
+
+async function askVersion(): Promise<string> {
   const r = await execa('pandoc', ['--version'], { reject: false })
   if (r.exitCode !== 0 || r.failed) throw new ImportError('pandoc is not installed: `apt-get install pandoc` (docrun uses it to read reStructuredText)')
   return r.stdout.split('\n')[0] ?? 'pandoc'
@@ -80,7 +92,9 @@ export async function importDocument(text: string, sourcePath: string, opts: Imp
   const filter = join(dir, 'codeblocks.lua')
   try {
     await writeFile(filter, LANG_FILTER, { flag: 'wx' })
-    const r = await execa('pandoc', ['-f', from, '-t', 'gfm', '--wrap=none', `--lua-filter=${filter}`], { input, reject: false })
+    // The files a document names (a csv-table's :file:, an image) are beside it, as Sphinx finds them.
+    const args = ['-f', from, '-t', 'gfm', '--wrap=none', `--lua-filter=${filter}`, `--resource-path=${dirname(sourcePath)}`]
+    const r = await execa('pandoc', args, { input, reject: false })
     if (r.exitCode !== 0) throw new ImportError(`pandoc could not convert ${sourcePath}: ${r.stderr.trim()}`)
     const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
     const head = ['---', ...(title ? [`title: ${JSON.stringify(title)}`] : []), `imported-from: ${JSON.stringify(basename(sourcePath))}`, '---', '']
@@ -96,8 +110,9 @@ export async function importDocument(text: string, sourcePath: string, opts: Imp
  * left to the reader (as params).
  */
 async function infer(markdown: string, source: string, opts: ImportOptions): Promise<string> {
-  const expected = opts.inferExpect === false ? { text: markdown, found: [] } : await findExpected(markdown)
-  const files = findFiles(expected.text, new Set(expected.found.map((f) => f.index)))
-  const targeted = (await inferTargets(files.text, source)).text
-  return (await inferParams(markFiles(markExpected(targeted, expected.found), files.found), source)).text
+  const read = new Reading(await shellParser())
+  const expected = opts.inferExpect === false ? { text: markdown, found: [] } : await findExpected(markdown, read)
+  const files = findFiles(expected.text, new Set(expected.found.map((f) => f.index)), read)
+  const targeted = (await inferTargets(files.text, source, read)).text
+  return (await inferParams(markFiles(markExpected(targeted, expected.found, read), files.found, read), source, read)).text
 }

@@ -44,9 +44,26 @@ export async function loadRunbook(path: string): Promise<ParseResult> {
   return parseRunbook(text, path)
 }
 
-export function parseRunbook(text: string, path = 'runbook.md'): ParseResult {
+/**
+ * Inline Markdown (emphasis, links, code spans, inline HTML) decides nothing about a runbook's
+ * blocks: left unread, a parse takes half the time. Character escapes and references stay, as
+ * a fence's info string (its attributes) reads them.
+ */
+const NO_INLINE = { disable: { null: ['attention', 'autolink', 'codeText', 'labelStartImage', 'labelStartLink', 'labelEnd', 'hardBreakEscape', 'htmlText'] } }
+
+export interface ParseOptions {
+  /**
+   * false: the blocks alone (their text, attributes and lines), for a reader such as the import
+   * that parses a runbook again after each change. Headings keep their inline Markdown as written.
+   */
+  inline?: boolean
+}
+
+export function parseRunbook(text: string, path = 'runbook.md', opts: ParseOptions = {}): ParseResult {
   const file = new VFile({ path, value: text })
-  const tree = unified().use(remarkParse).use(remarkFrontmatter, ['yaml']).parse(file) as Root
+  const processor = unified().use(remarkParse)
+  if (opts.inline === false) processor.data('micromarkExtensions', [NO_INLINE])
+  const tree = processor.use(remarkFrontmatter, ['yaml']).parse(file) as Root
   const lines = text.split('\n')
   const { frontmatter, sections, codes } = outline(tree, file)
   const blocks: Block[] = []
