@@ -21,6 +21,17 @@ describe('imported-lines: the document line of each literal block', () => {
   })
 })
 
+describe('imported-lines: blocks with tabs', () => {
+  it('a literal block whose lines have tabs is found at its line (pandoc expands them: the kernel corpus found blocks it could not place)', async () => {
+    await requireTool('pandoc', 'pandoc')
+    const ws = workspace()
+    writeFileSync(join(ws, 'tabs.rst'), 'Title\n=====\n\nThe table::\n\n    INO\t\tDONE\tERROR\n    39502\t1\tGENERATION\n')
+    const r = await docrun(['import', 'tabs.rst'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(importedLines(r.stdout)).toEqual([6])
+  })
+})
+
 describe('the files a document names', () => {
   it("a csv-table's :file: beside the document is found (pandoc looked in the working directory and refused the document)", async () => {
     await requireTool('pandoc', 'pandoc')

@@ -7,7 +7,7 @@
 // the command (`losetup -f --show`), which lint and the drift report say.
 import { parseDocument, Scalar } from 'yaml'
 import { programOf, shellParser, type ShellScript } from '../syntax/shell.js'
-import { LineEdits, looksLikeCommands, Reading, replaceContentLine, type ProseBlock } from './prose.js'
+import { LineEdits, looksLikeCommands, Reading, replaceContentLine, sameLine, type ProseBlock } from './prose.js'
 
 interface Placeholder {
   /** Finds the placeholder in a line of shell (comments blanked). */
@@ -150,7 +150,7 @@ export async function inferParams(markdown: string, source?: string, reading?: R
   const docLineOf = (p: ProseBlock, k: number) => {
     const raw = lines[p.open + 1 + (p.block.prompted?.origins[k]?.line ?? k)]!.replace(/^[\s>]*/, '').trim()
     const from = Math.max(0, (starts[Number(p.block.attrs.mirrors) - 1] ?? 1) - 1)
-    const at = docLines.findIndex((l, i) => i >= from && l.trim() === raw)
+    const at = docLines.findIndex((l, i) => i >= from && sameLine(l, raw))
     return at < 0 ? 0 : at + 1
   }
   const ctx: Context = { edits: new LineEdits(markdown), docLineOf, found: new Map(), loopFound: false }

@@ -5,7 +5,7 @@
 import { Pair, parseDocument, Scalar } from 'yaml'
 import { isBare, programOf, shellParser, type ShellScript } from '../syntax/shell.js'
 import type { Block } from '../runbook/types.js'
-import { Reading } from './prose.js'
+import { Reading, sameLine } from './prose.js'
 
 /** QEMU with its console on the terminal it was started from (-nographic, a stdio serial or chardev), not daemonized. */
 function startsConsoleGuest(script: ShellScript): boolean {
@@ -156,7 +156,7 @@ export async function inferTargets(
     attrs.push(`mirrors=${b.index + 1}`)
     if (docLines) {
       const first = firstLineAsWritten(lines, b)
-      const at = first === undefined ? -1 : docLines.findIndex((l, i) => i >= searchFrom && l.trim() === first)
+      const at = first === undefined ? -1 : docLines.findIndex((l, i) => i >= searchFrom && sameLine(l, first))
       documentLines.push(at >= 0 ? at + 1 : 0)
       if (at >= 0) searchFrom = at + 1
     }

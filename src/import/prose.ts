@@ -80,6 +80,12 @@ function memo<T>(cache: Map<string, T>, key: string, make: () => T): T {
   return value
 }
 
+/**
+ * A document's line as pandoc gives it back, to find it in the document: pandoc expands tabs
+ * (`INO\t\tDONE` comes back as `INO     DONE`), so runs of whitespace count as one.
+ */
+export const sameLine = (a: string, b: string): boolean => a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim()
+
 /** Every fenced block of a runbook with the prose around it. */
 export function proseBlocks(markdown: string, reading: Reading = new Reading()): ProseBlock[] {
   return reading.blocks(markdown)
