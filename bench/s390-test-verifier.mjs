@@ -31,9 +31,7 @@ qemu.push('-drive', `file=${overlay},if=virtio,format=qcow2`, '-nographic', '-no
 qemu.push('-virtfs', 'local,path=/root/linux,security_model=none,mount_tag=linux')
 qemu.push('-object', 'rng-random,filename=/dev/urandom,id=rng0', '-device', 'virtio-rng-ccw,rng=rng0')
 const channel = new ConsoleChannel({
-  file: 'chroot',
-  args: [root, ...qemu],
-  cwd: ws,
+  command: { file: 'chroot', args: [root, ...qemu], cwd: ws, where: 'in the toolchain chroot' },
   logFile: join(ws, 'bench-test-verifier.console.log'),
   description: 's390 bench guest',
 })
