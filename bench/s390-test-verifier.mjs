@@ -57,7 +57,7 @@ function typed(line, marker) {
 const cmd = `cd /linux/tools/testing/selftests/bpf && ./test_verifier ${range}`.trim()
 try {
   const t0 = performance.now()
-  await waitReady(channel, { spec: { guest: 'bench' }, timeoutMs: 600_000 })
+  await waitReady(channel, { boot: { name: 'bench' }, timeoutMs: 600_000 })
   const boot = performance.now() - t0
   await typed('mkdir -p /linux && mount -t 9p linux /linux; mount -t proc proc /proc; mount -t sysfs sys /sys', 'MOUNTED')
   const session = new ShellSession(channel, '/tmp/docrun-bench')
