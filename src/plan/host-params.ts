@@ -3,9 +3,9 @@
 // such a host whose entry is not valid for this run (an empty destination, a value ssh would read
 // as an option) is refused with the reason; steps that do not run (a `when=` that does not hold)
 // never reach it.
-import { createHash } from 'node:crypto'
 import { expandHost, hostParams } from '../runbook/frontmatter-hosts.js'
 import type { ResolvedParam, Step, TargetRef } from './types.js'
+import { foldIntoHash } from './hash.js'
 
 export function applyHostParams(steps: Step[], params: ResolvedParam[]): void {
   const values = new Map(params.map((p) => [p.name, p.value]))
@@ -29,9 +29,6 @@ export function applyHostParams(steps: Step[], params: ResolvedParam[]): void {
     }
     if (problems.length) step.refuse ??= `${problems[0]}; nothing ran on it`
     // The machine is part of what a step is: a block that passed on one host is not done on another.
-    if (used.length)
-      step.hash = createHash('sha256')
-        .update(`${step.hash}\0hosts\0${used.join('\0')}`)
-        .digest('hex')
+    if (used.length) foldIntoHash(step, `hosts\0${used.join('\0')}`)
   }
 }

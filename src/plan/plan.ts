@@ -1,5 +1,4 @@
 // Runbook + options → Plan. Pure: no processes, no file system.
-import { createHash } from 'node:crypto'
 import { dirname, posix, resolve } from 'node:path'
 import { VFile } from 'vfile'
 import { DocrunError } from '../common/errors.js'
@@ -9,6 +8,7 @@ import { report } from '../runbook/diagnostics.js'
 import { parseCachePaths, parseInputPaths } from '../runbook/attributes.js'
 import { applyTty } from './tty.js'
 import type { BootSpec, HostStart, Plan, PlanSection, ResolvedParam, Selection, Step, TargetRef } from './types.js'
+import { foldIntoHash } from './hash.js'
 import { blockCondition } from './when.js'
 import { applyHostParams } from './host-params.js'
 
@@ -138,6 +138,7 @@ export function buildPlan(runbook: Runbook, file: VFile, opts: PlanOptions = {})
       target: resolveTarget(runbook, b, file),
       content: b.content,
       hash: b.hash,
+      ...(b.formerHashes ? { formerHashes: b.formerHashes } : {}),
       attrs: b.attrs,
       position: b.position,
       errexit: b.attrs.errexit !== false,
@@ -254,7 +255,7 @@ function attachChecks(steps: Step[], file: VFile): void {
         ? { untilMs: s.attrs.until, ...(typeof s.attrs.delay === 'number' ? { delayMs: s.attrs.delay } : {}) }
         : {}
     ;(last.checks ??= []).push({ id, kind, content: s.content, position: s.position, ...until })
-    last.hash = createHash('sha256').update(`${last.hash}\0${kind}\0${s.content}`).digest('hex')
+    foldIntoHash(last, `${kind}\0${s.content}`)
     s.action = 'none'
     s.skip = { kind: 'postcondition', check: kind, of: last.id }
   }

@@ -47,6 +47,8 @@ export interface Step {
   target: TargetRef
   content: string
   hash: string
+  /** The same step's hash under earlier docruns' rules (runbook/parse.ts): see plan/hash.ts `recordedAs`. */
+  formerHashes?: string[]
   attrs: Attrs
   position: Span
   errexit: boolean

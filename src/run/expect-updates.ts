@@ -9,6 +9,7 @@ import type { EventBus } from '../events/events.js'
 import { writeAtomic } from '../state/atomic.js'
 import type { Paths } from '../state/paths.js'
 import { saveState, type State } from '../state/state.js'
+import { recordedAs } from '../plan/hash.js'
 
 export interface Say {
   out(text: string): void
@@ -52,10 +53,11 @@ export async function applyExpectUpdates(runbookPath: string, updates: ExpectUpd
   const oldPlan = buildPlan(parseRunbook(before, runbookPath).runbook, new VFile())
   const { runbook } = parseRunbook(after, runbookPath)
   const newPlan = buildPlan(runbook, new VFile())
-  const oldHash = new Map(oldPlan.steps.map((s) => [s.id, s.hash]))
+  const oldSteps = new Map(oldPlan.steps.map((s) => [s.id, s]))
   for (const s of newPlan.steps) {
     const b = state.blocks[s.id]
-    if (b && b.hash === oldHash.get(s.id)) b.hash = s.hash
+    const old = oldSteps.get(s.id)
+    if (b && old && recordedAs(old, b.hash)) b.hash = s.hash
   }
   state.runbook = { path: resolve(runbookPath), sha256: runbook.sha256 }
   await saveState(paths, state)

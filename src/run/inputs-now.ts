@@ -6,6 +6,7 @@ import type { Plan, Step } from '../plan/types.js'
 import type { Paths } from '../state/paths.js'
 import { readInputDirs, type State } from '../state/state.js'
 import type { InputDirs, InputsNow } from './resume.js'
+import { recordedAs } from '../plan/hash.js'
 
 /** Every step that declares inputs (of those `wanted`), fingerprinted now (one that cannot be read says why). */
 export async function fingerprintInputs(plan: Plan, workspace: string, wanted: (step: Step) => boolean = () => true): Promise<InputsNow> {
@@ -29,7 +30,7 @@ export async function fingerprintInputs(plan: Plan, workspace: string, wanted: (
 export const passedAsWritten =
   (state: State) =>
   (step: Step): boolean =>
-    state.blocks[step.id]?.status === 'passed' && state.blocks[step.id]?.hash === step.hash
+    state.blocks[step.id]?.status === 'passed' && recordedAs(step, state.blocks[step.id]?.hash)
 
 /** The per-directory digests recorded for the steps whose inputs changed since they passed (to name the change). */
 export async function recordedDirs(plan: Plan, state: State, paths: Paths, inputsNow: InputsNow): Promise<InputDirs> {

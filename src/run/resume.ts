@@ -21,6 +21,7 @@ import type { Plan, SkipReason, Step } from '../plan/types.js'
 import type { BlockState, State } from '../state/state.js'
 import { stillMounted, type Probe, type Resource } from '../resources/ledger.js'
 import { changedDirs } from '../inputs/fingerprint.js'
+import { recordedAs } from '../plan/hash.js'
 
 /** Step id → the fingerprint of its `inputs=` now (or why it could not be taken), for done steps that declare inputs. */
 export type InputsNow = Record<string, { digest: string; dirs: Record<string, string> } | { error: string }>
@@ -80,7 +81,7 @@ export function doneAndChanged(plan: Plan, state: State, inputsNow: InputsNow, t
       if (step.skip) continue
       break
     }
-    if (s.hash !== step.hash) break
+    if (!recordedAs(step, s.hash)) break
     if (s.status === 'passed') {
       const inputsChanged = changedInputs(step, s.inputs, inputsNow[step.id], thenDirs[step.id])
       if (inputsChanged) return { done, inputsChanged }
@@ -172,7 +173,7 @@ export function snapshotCandidates(plan: Plan, state: State, start: Step | undef
     .filter((s) => s.index < start.index && s.target.name === target)
     .filter((s) => {
       const b = state.blocks[s.id]
-      return b?.status === 'passed' && b.snapshot === true && b.hash === s.hash
+      return b?.status === 'passed' && b.snapshot === true && recordedAs(s, b.hash)
     })
     .map((s) => s.id)
 }

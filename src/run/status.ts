@@ -9,6 +9,7 @@ import { runDirOf, type WorkspacePaths } from '../state/paths.js'
 import type { State } from '../state/state.js'
 import { doneAndChanged, inputsWords } from './resume.js'
 import type { InputDirs, InputsNow } from './resume.js'
+import { recordedAs } from '../plan/hash.js'
 
 /** `passed` only for a block whose state says so though an earlier block is not done. */
 export type BlockStanding = 'done' | 'passed' | 'failed' | 'timed-out' | 'interrupted' | 'stale' | 'not run' | 'skipped' | 'running'
@@ -49,7 +50,7 @@ export function blockRows(plan: Plan, state: State, inputs: { now: InputsNow; th
       else if (s.skip) status = 'skipped'
       else if (!b) status = 'not run'
       else if (done.has(s.id)) status = 'done'
-      else if (b.hash !== s.hash || stale || inputsChanged?.step === s) status = 'stale'
+      else if (!recordedAs(s, b.hash) || stale || inputsChanged?.step === s) status = 'stale'
       else status = b.status
       if (b && !done.has(s.id)) stale = true
       const message = inputsChanged?.step === s ? inputsWords(inputsChanged).replace(/^block \S+ runs again: /, '') : b?.message

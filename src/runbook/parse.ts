@@ -7,7 +7,7 @@ import { toString } from 'mdast-util-to-string'
 import GithubSlugger from 'github-slugger'
 import { VFile } from 'vfile'
 import type { Code, Heading, Root, RootContent, Yaml } from 'mdast'
-import type { Block, FrontMatter, Section, Span } from './types.js'
+import type { Attrs, Block, FrontMatter, Section, Span } from './types.js'
 import { parseMeta, validateAttrs } from './attributes.js'
 import { emptyFrontMatter, parseFrontMatter } from './frontmatter.js'
 import { detectDialect, interpreterFor } from './dialect.js'
@@ -23,19 +23,17 @@ export const SHELL_LANGS = new Set(['sh', 'bash', 'shell'])
 // that makes --resume run the block (and all after it) again: documentation links, Runme's UI
 // hints, how docrun stores (`cache`, `cache-after`) or recognises (`done-if`) its work, and
 // whether a block is in a run at all (`when`: see plan/when.ts).
-const INERT_ATTRIBUTES = new Set([
-  'mirrors',
-  'id',
-  'mimeType',
-  'closeTerminalOnSuccess',
-  'terminalRows',
-  'category',
-  'promptEnv',
-  'cache',
-  'cache-after',
-  'done-if',
-  'when',
-])
+const RUNME_HINTS = ['id', 'mimeType', 'closeTerminalOnSuccess', 'terminalRows', 'category', 'promptEnv']
+const INERT_ATTRIBUTES = new Set(['mirrors', ...RUNME_HINTS, 'cache', 'cache-after', 'done-if', 'when'])
+// What earlier docruns left out of a block's hash, newest first. A workspace's state records the
+// hash of its time; a block it recorded under an earlier rule is the same block, so upgrading
+// docrun does not make a done workspace run again (hash.ts `recordedAs`). Extend this list,
+// never edit it, when an attribute becomes inert.
+const FORMER_INERT_ATTRIBUTES: ReadonlySet<string>[] = [
+  new Set(['mirrors', ...RUNME_HINTS, 'cache', 'cache-after', 'done-if']),
+  new Set(['mirrors', ...RUNME_HINTS]),
+  new Set(),
+]
 const NUMBERED_HEADING = /^(\d+(?:\.\d+)*)\.?[\s\u3000]+(.+)$/u
 
 /** Read and parse a runbook, without the cache (parse-cached.ts has the cached one). */
@@ -128,16 +126,8 @@ export function parseRunbook(text: string, path = 'runbook.md', opts: ParseOptio
       section,
       index,
       position: pos,
-      hash: sha256(
-        JSON.stringify([
-          lang,
-          Object.entries(attrs)
-            .filter(([k]) => !INERT_ATTRIBUTES.has(k))
-            .sort(([a], [b]) => a.localeCompare(b)),
-          content,
-          ...(interpreter ? [interpreter] : []),
-        ]),
-      ),
+      hash: blockHash(INERT_ATTRIBUTES, lang, attrs, content, interpreter),
+      ...formerHashes(lang, attrs, content, interpreter),
       ...(name ? { name } : {}),
       ...(interpreter ? { interpreter } : {}),
       ...(prompted ? { prompted: { origins: prompted.origins, output: prompted.output } } : {}),
@@ -200,4 +190,20 @@ function span(p: { start: { line: number; column: number; offset?: number }; end
     start: { line: p?.start.line ?? 1, column: p?.start.column ?? 1 },
     end: { line: p?.end.line ?? 1, column: p?.end.column ?? 1 },
   }
+}
+
+function blockHash(inert: ReadonlySet<string>, lang: string, attrs: Attrs, content: string, interpreter: string | undefined): string {
+  const hashed = Object.entries(attrs)
+    .filter(([k]) => !inert.has(k))
+    .sort(([a], [b]) => a.localeCompare(b))
+  return sha256(JSON.stringify([lang, hashed, content, ...(interpreter ? [interpreter] : [])]))
+}
+
+/** The block's hashes under earlier docruns' rules, where they differ from today's (most blocks: none). */
+function formerHashes(lang: string, attrs: Attrs, content: string, interpreter: string | undefined): { formerHashes?: string[] } {
+  const keys = Object.keys(attrs)
+  const rules = FORMER_INERT_ATTRIBUTES.filter((former) => keys.some((k) => INERT_ATTRIBUTES.has(k) && !former.has(k)))
+  if (!rules.length) return {}
+  const hashes = new Set(rules.map((inert) => blockHash(inert, lang, attrs, content, interpreter)))
+  return { formerHashes: [...hashes] }
 }

@@ -50,6 +50,8 @@ export interface Block {
   position: Span
   /** sha256 over language, attributes and content: an edit to any of them invalidates the block. */
   hash: string
+  /** Its hash under earlier docruns' rules where that differs (an attribute made inert since): a state recorded then still matches. */
+  formerHashes?: string[]
   /** Runs through this program (content on its stdin) instead of the shell: Runme's `interpreter`. */
   interpreter?: string
   /**
