@@ -1,7 +1,6 @@
 // CI reports at the end of a run: junit.xml (one testsuite per section, one testcase per
-// block) and summary.json, beside transcript.md. The XML is built with xmlbuilder2, which
-// escapes and encodes what blocks print (ANSI, control bytes) correctly.
-import type { XMLBuilder } from 'xmlbuilder2/lib/interfaces.js'
+// block) and summary.json, beside transcript.md. What blocks printed is made fit for XML 1.0
+// (ANSI and control bytes dropped, by xmlSafe) and escaped by ./xml.ts as xmlbuilder2 did.
 import type { Plan } from '../plan/types.js'
 import type { BlockResult, RunEvent } from '../events/events.js'
 import { writeAtomic } from '../state/atomic.js'
@@ -9,6 +8,7 @@ import { join } from 'node:path'
 import stripAnsi from 'strip-ansi'
 import { MASK } from '../common/mask.js'
 import { interventionWords } from './intervention.js'
+import { XmlElement } from './xml.js'
 
 interface Case {
   id: string
@@ -81,9 +81,7 @@ export class JunitReporter {
       else bySection.set(c.section, [c])
     }
     const secs = (ms?: number) => ((ms ?? 0) / 1000).toFixed(3)
-    // xmlbuilder2 (150 files) loads at the run's end, not at every run's start.
-    const { create } = await import('xmlbuilder2')
-    const root = create({ version: '1.0', encoding: 'UTF-8' }).ele('testsuites', {
+    const root = new XmlElement('testsuites', {
       name: plan.runbook.path,
       tests: this.cases.size,
       time: secs([...this.cases.values()].reduce((t, c) => t + (c.result?.durationMs ?? 0), 0)),
@@ -134,7 +132,7 @@ export class JunitReporter {
         if (c.result) addHealth(tc, c.result)
       }
     }
-    const xml = root.end({ prettyPrint: true })
+    const xml = root.document()
     await writeAtomic(join(this.runDir, 'junit.xml'), xml)
     if (this.extraPath) await writeAtomic(this.extraPath, xml)
     const summary = {
@@ -162,7 +160,7 @@ export class JunitReporter {
 }
 
 /** Known failures, kernel splats and attempts: properties of the block's testcase, splats quoted in system-err. */
-function addHealth(tc: XMLBuilder, r: BlockResult): void {
+function addHealth(tc: XmlElement, r: BlockResult): void {
   const known = r.report?.knownFailures ?? []
   const props: [string, string][] = []
   if (r.attempts) props.push(['attempts', String(r.attempts)])
