@@ -54,7 +54,8 @@ export class JunitReporter {
         break
       case 'output': {
         const c = this.get(e.step)
-        c.tail = (c.tail + e.data).slice(-4000)
+        // The chunk's end first: a 64 KB chunk is not copied whole to keep its last 4,000 characters.
+        c.tail = (c.tail + e.data.slice(-4000)).slice(-4000)
         break
       }
       case 'block-end':
