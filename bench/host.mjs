@@ -17,9 +17,11 @@ const only = values.only ? new Set(values.only.split(',')) : undefined
 const root = resolve(import.meta.dirname, '..')
 const cli = join(root, 'dist/src/cli/main.js')
 const work = mkdtempSync(join(tmpdir(), 'docrun-bench-'))
-const docrun = (args, opts) => timeCommand(process.execPath, [cli, ...args], { cwd: work, ...opts })
+/** node's arguments to run a main.js as the `docrun` command does: with the node flags of its `#!/usr/bin/env -S node …` line. */
+const asCommand = (main) => [...(/^#!\/usr\/bin\/env -S node (.*)/.exec(readFileSync(main, 'utf8').split('\n')[0])?.[1].split(/\s+/) ?? []), main]
+const docrun = (args, opts) => timeCommand(process.execPath, [...asCommand(cli), ...args], { cwd: work, ...opts })
 const against = values.against ? join(resolve(values.against), 'dist/src/cli/main.js') : undefined
-const docrunAgainst = (args, opts) => timeCommand(process.execPath, [against, ...args], { cwd: work, ...opts })
+const docrunAgainst = (args, opts) => timeCommand(process.execPath, [...asCommand(against), ...args], { cwd: work, ...opts })
 const runbook = (name, blocks) => {
   writeFileSync(join(work, name), `# Bench\n\n${blocks.map((c) => `\`\`\`sh\n${c}\n\`\`\`\n`).join('\n')}`)
   return join(work, name)
@@ -135,7 +137,7 @@ async function flood(main, md, name, goal) {
   const t0 = performance.now()
   const ws = join(work, 'ws-flood')
   rmSync(ws, { recursive: true, force: true })
-  const child = spawn(process.execPath, [main, 'run', '--quiet', md, '-w', ws], { stdio: 'ignore' })
+  const child = spawn(process.execPath, [...asCommand(main), 'run', '--quiet', md, '-w', ws], { stdio: 'ignore' })
   // VmHWM is the process's own peak RSS: the last reading before it exits is the run's peak.
   let peakKb = 0
   const timer = setInterval(() => {

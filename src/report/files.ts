@@ -30,7 +30,9 @@ export class TranscriptReporter {
   async on(e: RunEvent): Promise<void> {
     this.model.apply(e)
     if (e.type === 'run-start') this.start()
-    else if (e.type === 'block-end' || e.type === 'block-skip') this.append(e.step)
+    else if (e.type === 'block-skip') this.held += this.piece(e.step)
+    else if (e.type === 'block-start') this.flush('')
+    else if (e.type === 'block-end') this.flush(this.piece(e.step))
     else if (e.type === 'run-end') await this.write()
   }
 
@@ -39,17 +41,30 @@ export class TranscriptReporter {
     writeAtomicSync(this.path, this.model.render(this.runbookText, this.opts))
   }
 
+  /**
+   * Skipped blocks' pieces (a resumed 1,000-block runbook skips 999) wait for the next block's
+   * start or end and go with it in one write, not one file append each: the file still holds
+   * every block finished before the one running when a kill -9 comes.
+   */
+  private held = ''
+
   private start(): void {
     const { text, next } = this.model.piece(this.runbookText, 0, undefined, this.opts)
     writeAtomicSync(this.path, text, { fsync: false })
     this.written = next
   }
 
-  private append(step: string): void {
+  private piece(step: string): string {
     const { text, next } = this.model.piece(this.runbookText, this.written, step, this.opts)
-    // One write: a kill -9 leaves the file at a block's boundary.
-    if (text) appendFileSync(this.path, text)
     this.written = next
+    return text
+  }
+
+  private flush(text: string): void {
+    const all = this.held + text
+    this.held = ''
+    // One write: a kill -9 leaves the file at a block's boundary.
+    if (all) appendFileSync(this.path, all)
   }
 }
 

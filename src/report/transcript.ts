@@ -26,6 +26,8 @@ interface StepView {
 /** The runbook's lines, which to leave out, where the header goes, and which steps end at each line (1-based). */
 interface Layout {
   lines: string[]
+  /** Each step's last line (1-based), by id: a piece is cut at its step's end. */
+  endOf: Map<string, number>
   dropped: Set<number>
   stepsAt: Map<number, string[]>
   headerAt: number
@@ -113,8 +115,8 @@ export class TranscriptModel {
   piece(runbookText: string, from: number, to: string | undefined, opts: RenderOptions = {}): { text: string; next: number } {
     const layout = this.layout(runbookText)
     if (!layout) return { text: '', next: from }
-    const step = to === undefined ? undefined : this.plan?.steps.find((s) => s.id === to)
-    const end = Math.min(layout.lines.length, step ? step.position.end.line : layout.headerAt + 1)
+    const stepEnd = to === undefined ? undefined : layout.endOf.get(to)
+    const end = Math.min(layout.lines.length, stepEnd ?? layout.headerAt + 1)
     if (end <= from) return { text: '', next: from }
     return { text: `${this.linesBetween(layout, from, end, opts).join('\n')}\n`, next: end }
   }
@@ -126,6 +128,7 @@ export class TranscriptModel {
     if (this.layoutCache?.text === runbookText) return this.layoutCache.layout
     const lines = runbookText.split('\n')
     const stepsAt = new Map<number, string[]>()
+    const endOf = new Map(plan.steps.map((s) => [s.id, s.position.end.line]))
     for (const step of plan.steps) {
       if (step.action === 'none') continue
       const at = step.position.end.line
@@ -137,7 +140,7 @@ export class TranscriptModel {
       const close = lines.indexOf('---', 1)
       if (close > 0) headerAt = close + 1
     }
-    const layout = { lines, dropped: oldHeader(lines), stepsAt, headerAt }
+    const layout = { lines, endOf, dropped: oldHeader(lines), stepsAt, headerAt }
     this.layoutCache = { text: runbookText, layout }
     return layout
   }
