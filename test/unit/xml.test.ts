@@ -14,10 +14,12 @@ interface Node {
   children: Node[]
 }
 
+// C0 controls but tab, line feed and carriage return, and DEL: what xmlSafe drops.
+const CONTROL = new Set([...Array.from({ length: 32 }, (_, i) => i).filter((i) => i !== 9 && i !== 10 && i !== 13), 127])
 // Text the writer is given has been through junit's xmlSafe (no C0 controls but tab and line breaks).
 const TEXT = fc.oneof(
   fc.string({ unit: fc.constantFrom('&', '<', '>', '"', "'", ']]>', '\n', '\r', '\t', ' ', 'a', 'é', '→', '😀', '\uFFFE') }),
-  fc.string({ unit: 'binary' }).map((s) => s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '')),
+  fc.string({ unit: 'binary' }).map((s) => [...s].filter((c) => !CONTROL.has(c.codePointAt(0)!)).join('')),
 )
 const NAME = fc.constantFrom('testsuites', 'testsuite', 'testcase', 'failure', 'skipped', 'properties', 'property', 'system-out')
 const ATTRS = fc.uniqueArray(fc.tuple(fc.constantFrom('name', 'tests', 'time', 'message', 'value', 'type'), fc.oneof(TEXT, fc.integer())), {
