@@ -5,10 +5,12 @@
 // a line), and what changes from run to run (times, addresses, versions) becomes `(re)` lines,
 // as the transcript writes them. Each such block is named in the front matter
 // (`inferred-expect:`), which lint reports, and carries a comment saying why.
+// A `$ `-prompted block shows its output under its commands (`$ pytest --version` then
+// `pytest 7.2.1`): that output becomes an `{expect}` block added after it, the block itself as it was.
 import { DEFAULT_RULES, expectLine, type VolatileRule } from '../checks/volatile.js'
 import type { Block } from '../runbook/types.js'
 import { shellParser } from '../syntax/shell.js'
-import { addFrontMatter, LineEdits, looksLikeCommands, Reading, replaceContent, withAttrs, withLang } from './prose.js'
+import { addFrontMatter, LineEdits, looksLikeCommands, Reading, replaceContent, withAttrs, withLang, type ProseBlock } from './prose.js'
 
 /** Words that introduce output, as the documents write them (English and Chinese). */
 const OUTPUT_WORDS =
@@ -35,6 +37,8 @@ export interface ExpectedBlock {
   /** The block's index among the runbook's fenced blocks. */
   index: number
   phrase: string
+  /** The output shown under the block's own `$ ` prompts: the expectation is added after it. */
+  shown?: boolean
 }
 
 /**
@@ -52,6 +56,7 @@ export async function findExpected(markdown: string, reading?: Reading): Promise
   const blocks = read.blocks(markdown)
   blocks.forEach((p, i) => {
     const prev = blocks[i - 1]
+    if (showsOutput(p.block) && isCommands(p.block)) return found.push({ index: p.block.index, phrase: 'output under its prompts', shown: true })
     const phrase = outputPhrase(p.lead)
     if (!prev || !phrase || !OUTPUT_LANGS.has(p.block.lang) || !p.block.content.trim() || p.block.prompted) return
     if (Object.keys(p.block.attrs).length || !isCommands(prev.block)) return
@@ -59,6 +64,29 @@ export async function findExpected(markdown: string, reading?: Reading): Promise
     edits.set(p.open, withLang(edits.line(p.open), 'text'))
   })
   return { text: edits.text(), found }
+}
+
+/** A prompted shell block that shows output under its commands (and nothing says more about it). */
+function showsOutput(b: Block): boolean {
+  const attrs = Object.keys(b.attrs).filter((k) => k !== 'mirrors')
+  return b.kind === 'shell' && !attrs.length && !!b.prompted?.output.length
+}
+
+/**
+ * The output a prompted block shows, as written: its lines that are not commands, blank lines
+ * inside it kept (program output has them), those at its ends and before a prompt left out.
+ */
+function shownOutput(lines: string[], p: ProseBlock): string[] {
+  const commands = new Set(p.block.prompted!.origins.map((o) => o.line))
+  const body = lines.slice(p.open + 1, p.close).map((l) => (l.startsWith(p.prefix) ? l.slice(p.prefix.length) : l.replace(/^[\s>]*/, '')))
+  const out: string[] = []
+  body.forEach((line, k) => {
+    if (commands.has(k)) {
+      while (out.length && !out.at(-1)!.trim()) out.pop()
+    } else if (line.trim() || out.length) out.push(line)
+  })
+  while (out.length && !out.at(-1)!.trim()) out.pop()
+  return out
 }
 
 /** A line the document leaves out stands alone: `...`, `[...]`, `etc.`. */
@@ -78,6 +106,35 @@ export function expectedLines(content: string): string[] {
   return content.split('\n').map((line) => (ELIDED_LINE.test(line) ? '...' : expectLine(line, RULES)))
 }
 
+/**
+ * After every other inference (the blocks it adds would move the others' indices): the output
+ * shown under a prompted block's commands as an `{expect}` block after it, with a comment.
+ */
+export function addShownExpected(markdown: string, found: ExpectedBlock[], reading = new Reading()): string {
+  const shown = found.filter((f) => f.shown)
+  if (!shown.length) return markdown
+  const blocks = reading.blocks(markdown)
+  const lines = markdown.split('\n')
+  const edits = new LineEdits(markdown)
+  for (const f of shown) addShownExpect(edits, blocks[f.index]!, expectedLines(shownOutput(lines, blocks[f.index]!).join('\n')))
+  return edits.text()
+}
+
+function addShownExpect(edits: LineEdits, p: ProseBlock, expected: string[]): void {
+  const fence = /^[\s>]*(`{3,}|~{3,})/.exec(edits.line(p.open))![1]!
+  const why =
+    'the expected output of the block before: the document shows it under its `$ ` prompts; ' +
+    '`...` and `(re)` lines where it elides or the output varies. Review it (`--no-infer-expect` leaves it unchecked)'
+  const mirrors = p.block.attrs.mirrors === undefined ? '' : ` mirrors=${String(p.block.attrs.mirrors)}`
+  edits.insertAfter(p.close, [
+    '',
+    `${p.prefix}<!-- docrun import: ${why} -->`,
+    `${p.prefix}${fence}text {expect${mirrors}}`,
+    ...expected.map((l) => (l ? `${p.prefix}${l}` : p.prefix.trimEnd())),
+    `${p.prefix}${fence}`,
+  ])
+}
+
 /** After the other inferences: the found blocks become `{expect}` blocks, each with a comment saying why. */
 export function markExpected(markdown: string, found: ExpectedBlock[], reading = new Reading()): string {
   if (!found.length) return markdown
@@ -86,6 +143,9 @@ export function markExpected(markdown: string, found: ExpectedBlock[], reading =
   const mirrors: number[] = []
   for (const f of found) {
     const p = blocks[f.index]!
+    mirrors.push(Number(p.block.attrs.mirrors ?? f.index + 1))
+    // Added last (addShownExpected), when no inference reads blocks by index any more.
+    if (f.shown) continue
     edits.set(p.open, withAttrs(edits.line(p.open), ['expect']))
     replaceContent(edits, p, expectedLines(p.block.content))
     edits.comment(
@@ -94,7 +154,6 @@ export function markExpected(markdown: string, found: ExpectedBlock[], reading =
       `the expected output of the block before: the document introduces it as output ("${f.phrase}"); ` +
         '`...` and `(re)` lines where it elides or the output varies. Review it (`--no-infer-expect` leaves it as text)',
     )
-    mirrors.push(f.index + 1)
   }
   return addFrontMatter(edits.text(), 'inferred-expect', mirrors, ' blocks (mirrors=N) taken as the expected output of the command before them')
 }

@@ -6,8 +6,8 @@
 import type { Block } from '../runbook/types.js'
 import { LineEdits, Reading, withAttrs, withLang, type ProseBlock } from './prose.js'
 
-/** A file's path as documents write it: in backticks, or a word with a slash or an extension. */
-const PATH = String.raw`(\x60[^\x60\s]+\x60|~\/[\w.+\/-]+|\.{0,2}\/?[\w.+-]+(?:\/[\w.+-]+)+\/?|[\w+-]+\.[A-Za-z]\w*)`
+/** A file's path as documents write it: in backticks or quotes, or a word with a slash or an extension. */
+const PATH = String.raw`(\x60[^\x60\s]+\x60|"[^"\s]+"|“[^”\s]+”|~\/[\w.+\/-]+|\.{0,2}\/?[\w.+-]+(?:\/[\w.+-]+)+\/?|[\w+-]+\.[A-Za-z]\w*)`
 
 interface Pattern {
   re: RegExp
@@ -52,9 +52,21 @@ export interface FileBlock {
 
 /** The path as a `file=` value takes it, or undefined when it is none docrun can write as written. */
 function usablePath(raw: string): string | undefined {
-  const path = raw.replace(/^`|`$/g, '').replace(/[.,;:]+$/, '')
+  const path = raw.replace(/^[`"“]|[`"”]$/g, '').replace(/[.,;:]+$/, '')
   if (!path || /:\/\/|[$*<>?{}'"\\]|\/$/.test(path) || /^-/.test(path)) return undefined
   return path
+}
+
+/** "In that directory create a file called …" names the directory in a sentence before. */
+const IN_THAT_DIRECTORY = /\bin (?:that|this|the new|the same) (?:directory|folder)\b/i
+const DIRECTORY_MADE = new RegExp(String.raw`\b(?:make|create)\s+(?:a\s+)?(?:new\s+)?(?:directory|folder)\s+(?:called\s+|named\s+)?${PATH}`, 'gi')
+
+/** The file's path with the directory the paragraph made before ("make a directory called "features""), when the clause is in it. */
+function inDirectory(lead: string, clause: string, path: string): string {
+  if (!IN_THAT_DIRECTORY.test(clause) || path.startsWith('/') || path.startsWith('~')) return path
+  const made = [...lead.slice(0, lead.lastIndexOf(clause)).matchAll(DIRECTORY_MADE)].at(-1)?.[1]
+  const dir = made && usablePath(made)
+  return dir ? `${dir.replace(/\/+$/, '')}/${path}` : path
 }
 
 function clauseOf(lead: string): string {
@@ -71,7 +83,7 @@ export function fileAsked(p: Pick<ProseBlock, 'lead' | 'tail'>): { path: string;
     const m = pat.re.exec(clause)
     const raw = m?.slice(1).find((g) => g !== undefined)
     const path = raw && usablePath(raw)
-    if (m && path && (pat.append || CONTENT.test(clause))) return { path, append: pat.append, words: m[0] }
+    if (m && path && (pat.append || CONTENT.test(clause))) return { path: inDirectory(p.lead, clause, path), append: pat.append, words: m[0] }
   }
   if (SPLIT_LEAD.test(clause)) {
     const m = SPLIT_TAIL.exec(p.tail)

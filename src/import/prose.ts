@@ -128,6 +128,7 @@ export function withLang(fence: string, lang: string): string {
 export class LineEdits {
   private readonly lines: string[]
   private readonly before = new Map<number, string[]>()
+  private readonly after = new Map<number, string[]>()
   constructor(text: string) {
     this.lines = text.split('\n')
   }
@@ -141,8 +142,12 @@ export class LineEdits {
   comment(i: number, prefix: string, why: string): void {
     this.before.set(i, [...(this.before.get(i) ?? []), `${prefix}<!-- docrun import: ${why.replace(/-->/g, '- ->')} -->`])
   }
+  /** Lines after line `i` (a block the import adds after a fence's closing line). */
+  insertAfter(i: number, lines: string[]): void {
+    this.after.set(i, [...(this.after.get(i) ?? []), ...lines])
+  }
   text(): string {
-    return this.lines.flatMap((l, i) => [...(this.before.get(i) ?? []), l]).join('\n')
+    return this.lines.flatMap((l, i) => [...(this.before.get(i) ?? []), l, ...(this.after.get(i) ?? [])]).join('\n')
   }
 }
 

@@ -6,7 +6,7 @@ import { execa } from 'execa'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, dirname, extname, join } from 'node:path'
-import { findExpected, markExpected } from './infer-expect.js'
+import { addShownExpected, findExpected, markExpected } from './infer-expect.js'
 import { findFiles, markFiles } from './infer-files.js'
 import { inferParams } from './infer-params.js'
 import { inferTargets } from './infer-targets.js'
@@ -16,19 +16,24 @@ import { DocrunError } from '../common/errors.js'
 
 export class ImportError extends DocrunError {}
 
-/** Lua filter: a code block without a language is Kconfig when every line is NAME=value, else shell. */
+/**
+ * Lua filter: a code block without a language is Kconfig when every line is NAME=value, a
+ * listing of paths (text) when every line is one path and some are directories (`features/`,
+ * `features/steps/`: no command runs a directory), else shell.
+ */
 const LANG_FILTER = String.raw`
 function CodeBlock(el)
   if #el.classes > 0 then return nil end
-  local data = true
-  local any = false
+  local kconfig, paths, dirs, any = true, true, false, false
   for line in (el.text .. "\n"):gmatch("(.-)\n") do
     if line:match("%S") then
       any = true
-      if not line:match("^%s*[A-Z][A-Z0-9_]*=%S*%s*$") then data = false end
+      if not line:match("^%s*[A-Z][A-Z0-9_]*=%S*%s*$") then kconfig = false end
+      if not line:match("^%s*[%w._~-]*/[%w._/-]*%s*$") then paths = false end
+      if line:match("/%s*$") then dirs = true end
     end
   end
-  el.classes = { (any and data) and "kconfig" or "sh" }
+  el.classes = { (any and kconfig) and "kconfig" or (any and paths and dirs) and "text" or "sh" }
   return el
 end
 `
@@ -114,5 +119,6 @@ async function infer(markdown: string, source: string, opts: ImportOptions): Pro
   const expected = opts.inferExpect === false ? { text: markdown, found: [] } : await findExpected(markdown, read)
   const files = findFiles(expected.text, new Set(expected.found.map((f) => f.index)), read)
   const targeted = (await inferTargets(files.text, source, read)).text
-  return (await inferParams(markFiles(markExpected(targeted, expected.found, read), files.found, read), source, read)).text
+  const marked = addShownExpected(markFiles(markExpected(targeted, expected.found, read), files.found, read), expected.found, read)
+  return (await inferParams(marked, source, read)).text
 }
