@@ -123,7 +123,7 @@ export function addShownExpected(markdown: string, found: ExpectedBlock[], readi
 function addShownExpect(edits: LineEdits, p: ProseBlock, expected: string[]): void {
   const fence = /^[\s>]*(`{3,}|~{3,})/.exec(edits.line(p.open))![1]!
   const why =
-    'the expected output of the block before: the document shows it under its `$ ` prompts; ' +
+    'the expected output of the block before: the document shows it under the `$ ` (or `% `) prompts of that block; ' +
     '`...` and `(re)` lines where it elides or the output varies. Review it (`--no-infer-expect` leaves it unchecked)'
   const mirrors = p.block.attrs.mirrors === undefined ? '' : ` mirrors=${String(p.block.attrs.mirrors)}`
   edits.insertAfter(p.close, [

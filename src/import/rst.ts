@@ -103,10 +103,19 @@ export async function importDocument(text: string, sourcePath: string, opts: Imp
     if (r.exitCode !== 0) throw new ImportError(`pandoc could not convert ${sourcePath}: ${r.stderr.trim()}`)
     const title = /^#\s+(.+)$/m.exec(r.stdout)?.[1]?.trim()
     const head = ['---', ...(title ? [`title: ${JSON.stringify(title)}`] : []), `imported-from: ${JSON.stringify(basename(sourcePath))}`, '---', '']
-    return await infer(`${head.join('\n')}\n${r.stdout.replace(/^``` (\w+)$/gm, '```$1')}`, text, opts)
+    return await infer(`${head.join('\n')}\n${headingAnchorsOut(r.stdout.replace(/^``` (\w+)$/gm, '```$1'))}`, text, opts)
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+/**
+ * pandoc writes an RST label before a heading (`.. _getstarted:`) as an empty span in it
+ * (`## Install pytest<span id="getstarted"></span>`): it would be part of the section's id and
+ * of every block id in it (`install-pytestspan-idgetstartedspan-1`, what a reader types with `--only`).
+ */
+function headingAnchorsOut(markdown: string): string {
+  return markdown.replace(/^(#{1,6}\s.*)$/gm, (h) => h.replace(/\s*<span id="[^"]*"><\/span>/g, ''))
 }
 
 /**
