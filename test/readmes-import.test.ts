@@ -23,7 +23,7 @@ describe('prompts', () => {
     expect(b!.prompted?.output.map((o) => o.text)).toEqual(['Feature: showing off behave', '3 steps passed'])
   })
 
-  it("the first prompt says which one the block uses: in a `$ ` block a line that starts with `% ` is output", async () => {
+  it('the first prompt says which one the block uses: in a `$ ` block a line that starts with `% ` is output', async () => {
     const [b] = await blocksOf('```sh\n$ printf "%% done\\n"\n% done\n```\n')
     expect(b!.content).toBe('printf "%% done\\n"')
     expect(b!.prompted?.output.map((o) => o.text)).toEqual(['% done'])
@@ -35,7 +35,9 @@ describe('output shown under prompts', () => {
     const md = await imported('# Usage\n\n```sh\n $ echo 1; echo; echo 2\n1\n\n2\n $ echo 6.1.0\n6.1.0\n```\n', 'README.md')
     expect(md).toMatch(/^inferred-expect: \[1\]/m)
     expect(md).toContain('```sh {mirrors=1}\n $ echo 1; echo; echo 2\n1\n\n2\n $ echo 6.1.0\n6.1.0\n```\n')
-    expect(md).toMatch(/<!-- docrun import: the expected output of the block before: the document shows it under the `\$ ` \(or `% `\) prompts of that block;[^\n]*-->\n```text \{expect mirrors=1\}\n1\n\n2\n\\d\+\(\?:\\\.\\d\+\)\+.* \(re\)\n```/)
+    expect(md).toMatch(
+      /<!-- docrun import: the expected output of the block before: the document shows it under the `\$ ` \(or `% `\) prompts of that block;[^\n]*-->\n```text \{expect mirrors=1\}\n1\n\n2\n\\d\+\(\?:\\\.\\d\+\)\+.* \(re\)\n```/,
+    )
     const blocks = await blocksOf(md)
     expect(blocks.map((b) => [b.kind, b.attrs.expect === true])).toEqual([
       ['shell', false],
@@ -90,7 +92,10 @@ describe('what is no command', () => {
   })
 
   it('RST labels before a heading (pytest writes two) stay out of the section and block ids', async () => {
-    const md = await imported('Get Started\n===========\n\n.. _`getstarted`:\n.. _`installation`:\n\nInstall pytest\n--------------\n\nRun::\n\n    pip install -U pytest\n', 'x.rst')
+    const md = await imported(
+      'Get Started\n===========\n\n.. _`getstarted`:\n.. _`installation`:\n\nInstall pytest\n--------------\n\nRun::\n\n    pip install -U pytest\n',
+      'x.rst',
+    )
     expect(md).toMatch(/^## Install pytest$/m)
     expect((await blocksOf(md)).map((b) => b.id)).toEqual(['install-pytest-1'])
   })

@@ -170,7 +170,11 @@ describe("gojq's README (README.md, as the gojq package installs it): Markdown w
     expect(r.all).toMatch(/postcondition usage-1:expect failed/)
     const report = driftReport(ws)
     expect(report).toMatch(/\| document line \| README\.md:14 \|/)
-    expect(report).toMatch(/2 lines shown but not printed, 2 printed but not shown; first, the document shows `4722366482869645213696 {2}# keeps the precision of large numbers` where the command printed `4722366482869645213696`/)
-    expect(report).toMatch(/^-30414093201713378043612608166064768844377641568960512000000000000 # arbitrary-precision integer calculation\n\+4722366482869645213696\n/m)
+    expect(report).toMatch(
+      /2 lines shown but not printed, 2 printed but not shown; first, the document shows `4722366482869645213696 {2}# keeps the precision of large numbers` where the command printed `4722366482869645213696`/,
+    )
+    expect(report).toMatch(
+      /^-30414093201713378043612608166064768844377641568960512000000000000 # arbitrary-precision integer calculation\n\+4722366482869645213696\n/m,
+    )
   })
 })
