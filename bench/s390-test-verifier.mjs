@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
+import { loadavg } from 'node:os'
 import { ConsoleChannel } from '../dist/src/targets/guest/console-channel.js'
 import { waitReady } from '../dist/src/targets/guest/wait-ready.js'
 import { ShellSession } from '../dist/src/shell/session.js'
@@ -73,12 +74,16 @@ try {
         const r = await typed(`(${cmd})`, `TVEND${i}`)
         off()
         times.raw.push(r.ms)
+        console.log(`round ${i + 1}: typed raw ${(r.ms / 1000).toFixed(1)} s (${new Date().toISOString().slice(11, 19)} UTC, load ${loadavg()[0].toFixed(1)})`)
         summary.raw = /Summary:[^\r\n]*/.exec(out)?.[0] ?? '(no Summary line)'
       } else {
         let out = ''
         const t = performance.now()
         const r = await session.run(`(${cmd})`, { onOutput: (c) => (out = (out + c.toString('utf8')).slice(-2000)) })
         times.block.push(performance.now() - t)
+        console.log(
+          `round ${i + 1}: as a block ${((performance.now() - t) / 1000).toFixed(1)} s (${new Date().toISOString().slice(11, 19)} UTC, load ${loadavg()[0].toFixed(1)})`,
+        )
         if (r.error) throw new Error(`the block failed: ${r.error}`)
         summary.block = /Summary:[^\r\n]*/.exec(out)?.[0] ?? '(no Summary line)'
       }

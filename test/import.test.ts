@@ -117,49 +117,54 @@ describe('import', () => {
     expect(plans['s390.zh']!.map((s) => `${s.action}@${s.target}#${s.mirrors}`)).toEqual(plans.s390!.map((s) => `${s.action}@${s.target}#${s.mirrors}`))
   })
 
-  it('the English edition run as it is gets into the chroot (apt runs there, not on the host) and stops with a drift report', async () => {
-    await requireTool('pandoc', 'pandoc')
-    await requireTool('debootstrap', 'debootstrap')
-    const ws = workspace()
-    const arches = (await execa('dpkg', ['--print-foreign-architectures'])).stdout
-    const sources = (await execa('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'])).stdout
-    try {
-      const r = await docrun(['run', join(DIR, 's390.rst')], { cwd: ws, timeout: 15 * 60_000 })
-      expect(r.exitCode, r.all).toBe(1)
-      // The document's apt commands ran in the chroot it made: its dpkg knows s390x, the host's does not change.
-      expect(readFileSync(join(ws, 's390-toolchain/var/lib/dpkg/arch'), 'utf8')).toContain('s390x')
-      expect((await execa('dpkg', ['--print-foreign-architectures'])).stdout).toBe(arches)
-      expect((await execa('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'])).stdout).toBe(sources)
-      const t = transcript(ws)
-      expect(t).toMatch(/✅ \*\*passed\*\* · `2-one-time-setup-1` · host/)
-      expect(t).toMatch(/· `2-one-time-setup-2` · s390-toolchain/)
-      // The drift report: the document's line, the command, the reason, whose it is.
-      expect(r.stderr).toMatch(/drift report: .*drift-report\.md\n {2}stopped at s390\.rst:\d+: /)
-      const report = readFileSync(join(latestRun(ws), 'drift-report.md'), 'utf8')
-      expect(report).toMatch(/\| document line \| s390\.rst:\d+ \|/)
-      expect(report).toMatch(/\| whose \| \*\*(?:drift in the document|a limit of this machine, not the document)\*\* \|/)
-      expect(report).toMatch(/s390\.rst:\d+ \(placeholder\): `\/dev\/loopX`/)
-      // Past the stop, the archive check names what else drifted, at the document's lines.
-      const docText = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
-      for (const [what, shown] of [
-        ['`libelf1`: no such package in testing (s390x); libelf1t64 provides it', 'libelf1, \\'],
-        ['`qemu-system-s390x`: none of the packages this document installs', 'qemu-system-s390x \\'],
-      ] as const) {
-        const m = new RegExp(`^- s390\\.rst:(\\d+): ${what.replace(/[()`.]/g, '\\$&')}`, 'm').exec(report)
-        expect(m, report).not.toBeNull()
-        expect(docText[Number(m![1]) - 1]!.trim()).toBe(shown)
+  it(
+    'the English edition run as it is gets into the chroot (apt runs there, not on the host) and stops with a drift report',
+    async () => {
+      await requireTool('pandoc', 'pandoc')
+      await requireTool('debootstrap', 'debootstrap')
+      const ws = workspace()
+      const arches = (await execa('dpkg', ['--print-foreign-architectures'])).stdout
+      const sources = (await execa('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'])).stdout
+      try {
+        const r = await docrun(['run', join(DIR, 's390.rst')], { cwd: ws, timeout: 15 * 60_000 })
+        expect(r.exitCode, r.all).toBe(1)
+        // The document's apt commands ran in the chroot it made: its dpkg knows s390x, the host's does not change.
+        expect(readFileSync(join(ws, 's390-toolchain/var/lib/dpkg/arch'), 'utf8')).toContain('s390x')
+        expect((await execa('dpkg', ['--print-foreign-architectures'])).stdout).toBe(arches)
+        expect((await execa('sh', ['-c', 'cat /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null | sha256sum'])).stdout).toBe(sources)
+        const t = transcript(ws)
+        expect(t).toMatch(/✅ \*\*passed\*\* · `2-one-time-setup-1` · host/)
+        expect(t).toMatch(/· `2-one-time-setup-2` · s390-toolchain/)
+        // The drift report: the document's line, the command, the reason, whose it is.
+        expect(r.stderr).toMatch(/drift report: .*drift-report\.md\n {2}stopped at s390\.rst:\d+: /)
+        const report = readFileSync(join(latestRun(ws), 'drift-report.md'), 'utf8')
+        expect(report).toMatch(/\| document line \| s390\.rst:\d+ \|/)
+        expect(report).toMatch(/\| whose \| \*\*(?:drift in the document|a limit of this machine, not the document)\*\* \|/)
+        expect(report).toMatch(/s390\.rst:\d+ \(placeholder\): `\/dev\/loopX`/)
+        // Past the stop, the archive check names what else drifted, at the document's lines.
+        const docText = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
+        for (const [what, shown] of [
+          ['`libelf1`: no such package in testing (s390x); libelf1t64 provides it', 'libelf1, \\'],
+          ['`qemu-system-s390x`: none of the packages this document installs', 'qemu-system-s390x \\'],
+        ] as const) {
+          const m = new RegExp(`^- s390\\.rst:(\\d+): ${what.replace(/[()`.]/g, '\\$&')}`, 'm').exec(report)
+          expect(m, report).not.toBeNull()
+          expect(docText[Number(m![1]) - 1]!.trim()).toBe(shown)
+        }
+        const line = Number(/\| document line \| s390\.rst:(\d+) \|/.exec(report)![1])
+        const command = /\| command \| `([^`]+)` \|/.exec(report)![1]!
+        const docLines = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
+        expect(command.startsWith(docLines[line - 1]!.trim().replace(/\s*\\$/, ''))).toBe(true)
+      } finally {
+        // Nothing stays mounted (the run tore its mounts down); only then is removing the chroot safe.
+        const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+        expect(mounts.includes(` ${ws}/`)).toBe(false)
+        if (!mounts.includes(` ${ws}/`)) rmSync(ws, { recursive: true, force: true })
       }
-      const line = Number(/\| document line \| s390\.rst:(\d+) \|/.exec(report)![1])
-      const command = /\| command \| `([^`]+)` \|/.exec(report)![1]!
-      const docLines = readFileSync(join(DIR, 's390.rst'), 'utf8').split('\n')
-      expect(command.startsWith(docLines[line - 1]!.trim().replace(/\s*\\$/, ''))).toBe(true)
-    } finally {
-      // Nothing stays mounted (the run tore its mounts down); only then is removing the chroot safe.
-      const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
-      expect(mounts.includes(` ${ws}/`)).toBe(false)
-      if (!mounts.includes(` ${ws}/`)) rmSync(ws, { recursive: true, force: true })
-    }
-  })
+      // A debootstrap and apt in the chroot: minutes on a loaded machine (the run itself has 15).
+    },
+    20 * 60_000,
+  )
 
   it('a plain Markdown document runs its indented code blocks as shell, and keeps Kconfig-only ones as data', async () => {
     const ws = workspace()
