@@ -7,9 +7,8 @@ import { docrunPaths } from '../state/paths.js'
 import { CliError } from './load.js'
 import type { ImportOptions } from '../import/rst.js'
 
-export function isImportable(path: string): boolean {
-  return /\.(rst|rest)$/i.test(path)
-}
+import { isImportable } from './importable.js'
+export { isImportable }
 
 export async function convert(path: string, opts: ImportOptions = {}): Promise<string> {
   let text: string

@@ -1,13 +1,9 @@
 // `docrun lint RUNBOOK…`: what is wrong with runbooks (or documents as they are), with line:column.
 import { readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { hasErrors, readCached, sha256, writeCached, type CacheOptions } from '../runbook/parse-cached.js'
-import { SOURCE } from '../runbook/diagnostics.js'
-import { buildPlan, PlanError } from '../plan/plan.js'
-import type { Plan, Step } from '../plan/types.js'
+import { readCached, sha256, writeCached, type CacheOptions } from '../runbook/parse-cached.js'
 import { EXIT } from '../common/exit-codes.js'
-import { isImportable, loadDocument } from './import.js'
-import { CliError, formatDiagnostics } from './load.js'
+import { isImportable } from './importable.js'
 
 export interface LintCliOptions {
   probe?: boolean
@@ -17,7 +13,7 @@ export interface LintCliOptions {
   cache?: boolean
 }
 
-interface LintReport {
+export interface LintReport {
   text: string
   errors: boolean
 }
@@ -51,43 +47,8 @@ async function lintCached(path: string, opts: LintCliOptions): Promise<LintRepor
   }
   const hit = key ? readCached<LintReport>('lint', key) : undefined
   if (hit && typeof hit.text === 'string') return hit
-  const report = await lintOne(path, opts, cache)
+  // The runbook's parse, the plan and the rules load only when the report is not in the cache.
+  const report = await (await import('./lint-run.js')).lintOne(path, opts, cache)
   if (key) writeCached('lint', key, report)
   return report
-}
-
-async function lintOne(path: string, opts: LintCliOptions, cache: CacheOptions): Promise<LintReport> {
-  // A document as it is (.rst) is linted as it imports, with its findings at its own lines.
-  const { runbook, file } = await loadDocument(path, { inferExpect: opts.inferExpect !== false }, cache)
-  let plan: Plan | undefined
-  try {
-    plan = buildPlan(runbook, file)
-    await (await import('../lint/lint.js')).lintPlan(runbook, plan, file)
-  } catch (error) {
-    if (!(error instanceof PlanError)) throw error
-  }
-  if (plan && opts.probe) {
-    const { findings, archive } = await (await import('../lint/probe.js')).probePackages(plan).catch((e: Error) => {
-      throw new CliError(`--probe: ${e.message}`)
-    })
-    if (opts.tree) findings.push(...(await (await import('../lint/probe-tree.js')).probeTree(plan, resolve(opts.tree))))
-    const starts = runbook.frontmatter.extra['imported-lines']
-    const docLine = (step: Step, line: number) => {
-      const n = Number(step.attrs.mirrors)
-      return Array.isArray(starts) && Number.isInteger(n) && starts[n - 1] ? Number(starts[n - 1]) + line : undefined
-    }
-    process.stderr.write(`docrun: --probe looked the packages up in ${archive}\n`)
-    for (const f of findings) {
-      const line = f.step.position.start.line + 1 + f.line
-      const d = docLine(f.step, f.line)
-      const command = f.step.content.split('\n')[f.line]!.trim()
-      const msg = file.message(`${f.message}${d ? ` (document line ${d}: \`${command}\`)` : ''}`, {
-        place: { line, column: f.column + 1 },
-        ruleId: 'probe',
-        source: SOURCE,
-      })
-      msg.fatal = false
-    }
-  }
-  return { text: await formatDiagnostics(file), errors: hasErrors(file) }
 }
