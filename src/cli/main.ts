@@ -1,10 +1,6 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env node
 // docrun's command line: thin commands over runbook → plan → run. The one place errors become
 // the process's exit code: a DocrunError carries its own; anything else is docrun's fault.
-// --max-semi-space-size (MB, Node's default 16): V8's young generation grows to three times it
-// while a block floods (each 64 KB of output is garbage a few times over), which was ~40 MB of
-// docrun's peak RSS; at 4 a 1 GB flood peaks far lower, at no measurable cost in time.
-// bench/host.mjs runs main.js with the flags of this line, as the `docrun` command runs it.
 import { Command } from 'commander'
 import { VERSION } from '../version.js'
 import { EXIT } from '../common/exit-codes.js'
