@@ -1,6 +1,6 @@
 // The core through the real CLI: real bash, real files, real process groups.
 import { describe, expect, it } from 'vitest'
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { docrun, events, FIXTURES, transcript, workspace } from './helpers/cli.js'
 import { alive } from './helpers/proc.js'
@@ -23,6 +23,29 @@ describe('host runs', () => {
     expect(types[0]).toBe('run-start')
     expect(types.at(-1)).toBe('run-end')
     expect(types).toContain('output')
+  })
+
+  it("carries a block's whole state (arrays, newlines, functions, readonly, exit in a function), the shell's and the protocol's own left out", async () => {
+    const ws = workspace()
+    const blocks = [
+      `A=1; arr=(x $'y\\nz'); declare -gA m=([k]=v); f() { echo "f sees $A"; }; export E=2; readonly R=5; cd /tmp; printf 'no newline'`,
+      'echo "A=$A arr=${#arr[@]}:${arr[1]} m=${m[k]} E=$E R=$R pwd=$PWD"; f; [ "$RANDOM" != "$RANDOM" ] && echo random',
+      'g() { G=set-in-g; exit 0; }; g',
+      'echo "G=$G OPTIND=$OPTIND"',
+    ]
+    writeFileSync(join(ws, 'state.md'), `# S\n\n${blocks.map((b) => `\`\`\`sh\n${b}\n\`\`\`\n`).join('\n')}`)
+    const r = await docrun(['run', 'state.md'], { cwd: ws })
+    expect(r.exitCode, r.all).toBe(0)
+    expect(r.stdout).toContain('A=1 arr=2:y\nz m=v E=2 R=5 pwd=/tmp\nf sees 1\nrandom\n')
+    expect(r.stdout).toContain('G=set-in-g OPTIND=1\n')
+    const dir = join(
+      ws,
+      '.docrun/state',
+      readdirSync(join(ws, '.docrun/state')).find((f) => f.endsWith('.snapshots'))!,
+    )
+    const dump = readFileSync(join(dir, 's-2.env'), 'utf8')
+    expect(dump).toMatch(/^f \(\)/m)
+    expect(dump).not.toMatch(/^__dr_\w+ \(\)|__dr_[a-z]+=|RANDOM=|SECONDS=/m)
   })
 
   it('appends with file= append, runs no-language fences by front matter, leaves data blocks alone', async () => {

@@ -77,6 +77,21 @@ describe('framer', () => {
     f.push(Buffer.from('x more\n'))
     expect(out.join('')).toBe('started-long\r\n__DR_x more')
   })
+
+  it("reads bash's markers led by RS (one write each), split at every position, the block's own CR and RS kept", async () => {
+    const body = 'line\r\n\x1e__DR_END_other:0:0\nends in CR\r'
+    const stream = `\x1e__DR_BEGIN_rs\n${body}\x1e__DR_END_rs:3:0\nafter`
+    for (const size of [1, 2, 5, 64]) {
+      const noise: Buffer[] = []
+      const f = new Framer((c) => noise.push(c))
+      const out: Buffer[] = []
+      const done = f.run('rs', (c) => out.push(c))
+      feed(f, stream, [size])
+      expect(await done).toEqual({ status: 3, timedOut: false, interrupted: false })
+      expect(Buffer.concat(out).toString('latin1')).toBe(body)
+      expect(Buffer.concat(noise).toString('latin1')).not.toContain('\x1e')
+    }
+  })
 })
 
 describe('tty cleaner', () => {

@@ -1,5 +1,10 @@
 // Reads the session's byte stream and finds the protocol's markers in it. Bytes are
 // handled as latin1 strings so every byte maps to one char and back, exactly.
+//
+// A marker starts a line: it follows a newline, or RS (\x1e) — what bash prints before its
+// markers (script.ts BASH_EXTRAS): bash's stdout is line-buffered, so `printf '\n%s\n'` is two
+// writes, each a wake-up of docrun (and a core handed to it, away from the shell), where
+// `printf '\036%s\n'` is one. The lead byte, like the newline, is the protocol's, not output.
 
 export interface EndFrame {
   status: number
@@ -70,7 +75,8 @@ export class Framer {
         }
         const nl = this.buf.indexOf('\n', at)
         if (nl < 0) return
-        this.noise(this.buf.slice(0, at))
+        // The lead byte is the marker's, like its newline: not noise.
+        this.noise(this.buf.slice(0, at > 0 && this.buf[at - 1] === LEAD ? at - 1 : at))
         const rest = this.buf.slice(at + token.length, nl).replace(/\r$/, '')
         this.buf = this.buf.slice(nl + 1)
         if (w.kind === 'sync') {
@@ -83,10 +89,10 @@ export class Framer {
       }
       // Inside a block: stream output, holding back what could be the end marker's start.
       const marker = `\n__DR_END_${w.nonce}:`
-      const at = this.buf.indexOf(marker)
+      const at = indexOfMarker(this.buf, marker)
       if (at < 0) {
         // Hold back only what could still become the marker, so a quiet block's last line shows.
-        const keep = markerPrefixAtEnd(this.buf, marker)
+        const keep = Math.max(markerPrefixAtEnd(this.buf, marker), markerPrefixAtEnd(this.buf, `${LEAD}${marker.slice(1)}`))
         if (this.buf.length > keep) {
           w.onOutput(Buffer.from(this.buf.slice(0, this.buf.length - keep), 'latin1'))
           this.buf = this.buf.slice(this.buf.length - keep)
@@ -102,7 +108,8 @@ export class Framer {
         return
       }
       let out = this.buf.slice(0, at)
-      if (out.endsWith('\r')) out = out.slice(0, -1)
+      // A terminal's CRLF for the marker's newline; before the lead byte a CR is the block's own.
+      if (out.endsWith('\r') && this.buf[at] === '\n') out = out.slice(0, -1)
       if (out) w.onOutput(Buffer.from(out, 'latin1'))
       const [st, to] = this.buf
         .slice(at + marker.length, nl)
@@ -115,16 +122,26 @@ export class Framer {
   }
 }
 
-/** Index of `token` where it starts a line (at 0 or after \n / \r), or -1. */
+/** The lead byte bash prints before a marker instead of a newline (RS). */
+const LEAD = '\x1e'
+
+/** Index of `token` where it starts a line (at 0 or after \n, \r or the lead byte), or -1. */
 function findLineStart(buf: string, token: string): number {
   let from = 0
   for (;;) {
     const at = buf.indexOf(token, from)
     if (at < 0) return -1
     const before = at === 0 ? '\n' : buf[at - 1]
-    if (before === '\n' || before === '\r') return at
+    if (before === '\n' || before === '\r' || before === LEAD) return at
     from = at + 1
   }
+}
+
+/** Where `marker` (`\n…`) is in `buf`, led by its newline or by the lead byte instead: the first of the two, or -1. */
+function indexOfMarker(buf: string, marker: string): number {
+  const nl = buf.indexOf(marker)
+  const rs = buf.indexOf(`${LEAD}${marker.slice(1)}`)
+  return nl < 0 ? rs : rs < 0 ? nl : Math.min(nl, rs)
 }
 
 /** Length of the longest end of `buf` that is a proper prefix of `marker`. */

@@ -85,8 +85,9 @@ ${TTY_JOB}
 # BEGIN, the job in the background (its own process group), its watchdog, waited for until it is gone
 # (a signal's trap returns from wait early), then __dr_st and __dr_to from the files it left. No fork but the job's
 # and the watchdog's: sh-protocol.ts's __dr_run calls it too.
+__dr_begin() { printf '\n%s\n' "__DR_BEGIN_$1"; }
 __dr_job_run() {
-  printf '\n%s\n' "__DR_BEGIN_$1"
+  __dr_begin "$1"
   if [ -n "$5" ]; then (__dr_tty_job "$2" "$5" "$6") </dev/null 2>&1 & else (__dr_job_main "$2" "$4") </dev/null 2>&1 & fi
   __dr_job=$! __dr_wd=
   if [ "$3" -gt 0 ]; then (__dr_watch "$3" "$__dr_job") >/dev/null 2>&1 & __dr_wd=$!; fi
@@ -112,15 +113,42 @@ __dr_sync() { printf '\n%s\n' "__DR_SYNC_$1"; }
 __dr_probe() { printf '\n%s\n' "__DR_PROBE_$1:${'$'}{BASH_VERSION:-sh}:$(command -v base64 >/dev/null 2>&1 && echo b64):${'$'}{__dr_jc:-0}:$(id -u 2>/dev/null)"; }
 `
 
-/** Sent only to bash (after the probe): a full state dump. dash cannot even parse it. */
+/** The functions a protocol text defines: the session's own, never part of a block's state. */
+function protocolFunctions(text: string): string {
+  return [...new Set([...text.matchAll(/^(__dr_\w+)\(\)/gm)].map((m) => m[1]))].join(' ')
+}
+
+/**
+ * Sent only to bash (after the probe): a full state dump, and markers in one write each (dash cannot even parse it).
+ *
+ * The block's subshell dumps its state with builtins only, as it exits: it unsets what is the
+ * protocol's or the shell's own (bash re-creates a few, BASH_SOURCE and the like, and readonly ones
+ * stay: sourced back they change nothing) and the protocol's functions, then `declare -p` lists
+ * every variable and `declare -f` every function. A loop over the variable names with a pattern for each cost 2–3 ms of CPU a
+ * block. The session shell's own dump (__dr_dump: detached scripts, cwd=, a {tty} block's start)
+ * cannot unset anything, so it filters names as before.
+ *
+ * bash's stdout is line-buffered: `printf '\n%s\n'` would be two writes, two wake-ups of docrun;
+ * the markers lead with RS (\036) instead of a newline (framer.ts).
+ */
 export const BASH_EXTRAS = String.raw`
+__dr_exit() {
+  set +eu; set -- "$1" "$__dr_d/$__dr_n"
+  unset -f ${protocolFunctions(INIT_SCRIPT)} __dr_exit
+  unset -v "${'$'}{!__dr_@}" "${'$'}{!BASH@}" "${'$'}{!COMP_@}" "${'$'}{!EPOCH@}" PIPESTATUS FUNCNAME GROUPS RANDOM SRANDOM SECONDS LINENO HISTCMD DIRSTACK \
+    SHLVL OPTIND OPTARG HOSTNAME HOSTTYPE MACHTYPE OSTYPE COLUMNS LINES 2>/dev/null
+  { declare -p; declare -f; echo 'cd -- "$PWD"'; } > "$2.env" 2>/dev/null
+  echo "$1" > "$2.st"
+}
 __dr_job_main() {
   trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 143' TERM
-  trap '__dr_s=$?; __dr_dump; echo $__dr_s > "$__dr_d/$__dr_n.st"' EXIT
+  trap '__dr_exit $?' EXIT
   # bash has pipefail, and a failing set does not end it: no subshell to test for it (a fork a block).
   if [ "$1" = 1 ]; then set -e -o pipefail; fi
   . "$__dr_d/$__dr_n.sh"
 }
+__dr_begin() { printf '\036%s\n' "__DR_BEGIN_$1"; }
+__dr_end() { printf '\036%s\n' "__DR_END_$1:$__dr_st:$__dr_to"; }
 __dr_dump() {
   local __dr_v __dr_k=()
   # Prefix expansion lists variable names without forking (compgen in $(...) would fork).
