@@ -56,6 +56,11 @@ export interface RunContext {
   /** How long each block took when it last passed: progress shows it as an estimate. */
   previousMs: Map<string, number>
   probe: () => Promise<Probe>
+  /**
+   * The probe the last block's end took, while nothing else has run since (executor.ts clears it around steps that run
+   * more than their block): the next block's pending probe, instead of reading /proc and sysfs again.
+   */
+  lastProbe?: Probe
   note: Note
   /** The block cache and this run's keys (undefined: off, or no step caches). */
   cache?: RunCache

@@ -30,10 +30,16 @@ export async function walk(ctx: RunContext, steps: StepDecision[]): Promise<RunO
       return ended(ctx, 'failed', step.id)
     }
     if (step.target.kind === 'guest') {
+      ctx.lastProbe = undefined
       const stopped = await ensureGuest(ctx, step)
       if (stopped) return stopped
     }
+    // A step that runs more than its block (a done-if test, a cache restore or store, a guest's boot) may change what a
+    // probe sees: the next block probes again.
+    const plain = !step.doneIf && !step.cache?.length && !step.inputs && !step.cacheAfter && step.target.kind !== 'guest'
+    if (!plain) ctx.lastProbe = undefined
     const result = await runUnlessDone(ctx, step, () => runOrRestore(ctx, step, () => runAndRecord(ctx, step)))
+    if (!plain) ctx.lastProbe = undefined
     if (result.interventions?.at(-1)?.action === 'abort')
       return { status: 'interrupted', exitCode: EXIT.interrupted, counts: ctx.counts, failed: step.id, aborted: true }
     // Skipped here only by a person at --debug: the run goes on.

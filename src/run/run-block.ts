@@ -24,7 +24,9 @@ const MAX_PARSED_OUTPUT = 64 * 1024 * 1024
 
 /** Run a block and record it: the pending probe before, its result and what it created after. */
 export async function runAndRecord(ctx: RunContext, step: Step): Promise<BlockResult> {
-  const pending = pendingFrom(await ctx.probe(), step.id, ctx.opts.runId, step.attrs.keep === true)
+  const before = ctx.lastProbe ?? (await ctx.probe())
+  ctx.lastProbe = undefined
+  const pending = pendingFrom(before, step.id, ctx.opts.runId, step.attrs.keep === true)
   await ctx.record.blockStarted(pending)
   // --debug: a person may step in at a failure (or its breakpoint); a retry runs the block as the runbook reads now.
   // {retry}/{until}: each attempt (and each person's retry) runs the block again after its delay.
@@ -35,6 +37,7 @@ export async function runAndRecord(ctx: RunContext, step: Step): Promise<BlockRe
   ctx.counts[result.status]++
   await ctx.record.blockEnded(ran, result, created)
   await ctx.opts.bus.emit({ type: 'block-end', time: now(), step: step.id, result })
+  ctx.lastProbe = after
   return result
 }
 
