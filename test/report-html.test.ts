@@ -8,6 +8,7 @@ import { execa } from 'execa'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CLI, docrun, FIXTURES, latestRun, workspace } from './helpers/cli.js'
 import { launchBrowser, PNG_MAGIC, type Browser } from './helpers/browser.js'
+import { runIdentityOfHead } from '../src/events/read.js'
 
 const RUNBOOK = `---
 title: Report page test
@@ -151,6 +152,11 @@ describe('report.html', () => {
     await page.goto(fileUrl(join(run2, 'report.html')))
     expect(await page.locator('article[data-block="nap"] .vs').textContent()).toMatch(/^\(previous run \d+(?:\.\d)?s: \S+ faster \(−\d+%\)\)$/)
     expect(await page.locator('article[data-block="nap"] .vs').getAttribute('title')).toBe(`run ${id1}`)
+    // The earlier run was found by the head of its run-start line, without parsing its plan.
+    expect(runIdentityOfHead(readFileSync(join(run1, 'events.jsonl'), 'utf8').slice(0, 4096))).toMatchObject({
+      runId: id1,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
     expect(await page.locator('.timeline .bar[data-block="nap"]').getAttribute('title')).toMatch(/previous run \d+(?:\.\d)?s: .* faster/)
 
     // A run made before report.html existed has none: docrun report writes it from events.jsonl.

@@ -87,6 +87,23 @@ export async function readEventLog(runDir: string): Promise<EventLog | undefined
   return text === undefined ? undefined : parseEventLog(text)
 }
 
+/**
+ * The events of one type only: a line is parsed only when it says that type, so the output
+ * lines (most of a build's log) cost a substring search, not a JSON parse. An escaped quote in
+ * an output line (`\"type\"`) never matches the unescaped `"type":"…"` searched for.
+ */
+export async function readEventsOfType<T extends RunEvent['type']>(runDir: string, type: T): Promise<Extract<RunEvent, { type: T }>[]> {
+  const text = await readFile(join(runDir, EVENTS_FILE), 'utf8').catch(() => '')
+  const mark = `"type":${JSON.stringify(type)}`
+  const found: Extract<RunEvent, { type: T }>[] = []
+  for (const line of text.split('\n')) {
+    if (!line.includes(mark)) continue
+    const e = parseEventLine(line)
+    if ('type' in e && e.type === type) found.push(e as Extract<RunEvent, { type: T }>)
+  }
+  return found
+}
+
 /** The run-start event (who runs it), read from the file's head only: the log may be large. */
 export async function readRunStart(runDir: string): Promise<Extract<RunEvent, { type: 'run-start' }> | undefined> {
   const head = await readHead(join(runDir, EVENTS_FILE), 1 << 20)
@@ -94,6 +111,35 @@ export async function readRunStart(runDir: string): Promise<Extract<RunEvent, { 
   if (!first) return undefined
   const e = parseEventLine(first)
   return 'type' in e && e.type === 'run-start' ? e : undefined
+}
+
+/** Who a run was, from its run-start: its id, when it started, the runbook's sha256. */
+export interface RunIdentity {
+  runId: string
+  time: string
+  sha256: string
+}
+
+// The head of a run-start line as session.ts writes it; the plan that follows can be large.
+const RUN_START_HEAD =
+  /^\{"type":"run-start","time":"([^"\\]+)","runId":"([^"\\]+)","runDir":"(?:[^"\\]|\\.)*","plan":\{"runbook":\{"path":"(?:[^"\\]|\\.)*","sha256":"([0-9a-f]{64})"/
+
+/** The identity in the head of an events.jsonl docrun wrote; undefined for a head of another shape. */
+export function runIdentityOfHead(head: string): RunIdentity | undefined {
+  const m = RUN_START_HEAD.exec(head)
+  return m ? { time: m[1]!, runId: m[2]!, sha256: m[3]! } : undefined
+}
+
+/**
+ * A run's identity without parsing its plan: a workspace's report page looks at many earlier
+ * runs, and each run-start line holds the whole plan (hundreds of KB for a long runbook). A
+ * line of another shape (another writer, an older docrun) is parsed whole instead.
+ */
+export async function readRunIdentity(runDir: string): Promise<RunIdentity | undefined> {
+  const fast = runIdentityOfHead((await readHead(join(runDir, EVENTS_FILE), 4096)) ?? '')
+  if (fast) return fast
+  const start = await readRunStart(runDir)
+  return start ? { runId: start.runId, time: start.time, sha256: start.plan.runbook.sha256 } : undefined
 }
 
 /** The run-end event, if the run wrote one (read from the file's tail). */

@@ -3,7 +3,7 @@
 import { readdir } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { BlockStatus } from '../../events/events.js'
-import { readEventLog, readRunStart } from '../../events/read.js'
+import { readEventsOfType, readRunIdentity } from '../../events/read.js'
 import type { RunView } from './model.js'
 import { docrunPaths } from '../../state/paths.js'
 
@@ -17,6 +17,11 @@ export type Baseline = Map<string, PreviousBlock>
 
 /** How many earlier runs of the runbook are read at most (a resumed run has few blocks each). */
 const MAX_RUNS = 10
+/**
+ * How many of the newest run directories are looked at for them: a workspace's runs pile up
+ * over a daily loop, and each look parses a run-start line that holds the whole plan.
+ */
+const MAX_DIRS = 30
 
 async function runDirsBeside(view: RunView): Promise<string[]> {
   const parents = new Set([view.runDir ? dirname(resolve(view.runDir)) : '', view.workspace ? docrunPaths(view.workspace).runs : ''].filter(Boolean))
@@ -28,27 +33,36 @@ async function runDirsBeside(view: RunView): Promise<string[]> {
   return [...new Set(dirs)]
 }
 
+/** Run ids begin with the time they started (20261202-014304-5be7): by name, newest first. */
+const newestFirst = (dirs: string[]) => [...dirs].sort((a, b) => basename(b).localeCompare(basename(a)))
+
 /** Earlier runs of the same runbook, the most recent first. */
 async function earlierRuns(view: RunView): Promise<{ dir: string; runId: string }[]> {
   const sha = view.runbook?.sha256
   if (!sha) return []
   const found: { dir: string; runId: string; startMs: number }[] = []
-  for (const dir of await runDirsBeside(view)) {
-    const start = await readRunStart(dir).catch(() => undefined)
-    if (!start || start.plan.runbook.sha256 !== sha || start.runId === view.runId) continue
+  for (const dir of newestFirst(await runDirsBeside(view)).slice(0, MAX_DIRS)) {
+    const start = await readRunIdentity(dir).catch(() => undefined)
+    if (!start || start.sha256 !== sha || start.runId === view.runId) continue
     const startMs = Date.parse(start.time)
     if (startMs < view.startMs) found.push({ dir, runId: start.runId, startMs })
   }
   return found.sort((a, b) => b.startMs - a.startMs).slice(0, MAX_RUNS)
 }
 
-export async function loadBaseline(view: RunView): Promise<Baseline> {
+/**
+ * The baseline of the blocks that `ran` names (default: every block of the view; a live page
+ * wants them all before they run). A page written at a run's end asks only for the blocks that
+ * ran: a resumed run skips most, and their durations would be compared with nothing.
+ */
+export async function loadBaseline(view: RunView, ran?: (b: RunView['blocks'][number]) => boolean): Promise<Baseline> {
   const baseline: Baseline = new Map()
-  const wanted = new Set(view.blocks.map((b) => b.id))
+  const wanted = new Set(view.blocks.filter((b) => ran?.(b) ?? true).map((b) => b.id))
+  if (!wanted.size) return baseline
   for (const run of await earlierRuns(view)) {
-    const log = await readEventLog(run.dir).catch(() => undefined)
-    for (const e of log?.events ?? []) {
-      if (e.type !== 'block-end' || e.result.status !== 'passed' || !wanted.has(e.step)) continue
+    const ends = await readEventsOfType(run.dir, 'block-end').catch(() => [])
+    for (const e of ends) {
+      if (e.result.status !== 'passed' || !wanted.has(e.step)) continue
       // Later events of the same run win (a block that ran twice: its last time).
       baseline.set(e.step, { durationMs: e.result.durationMs, status: e.result.status, runId: run.runId })
     }

@@ -27,7 +27,7 @@ export const hrefFrom =
     relative(dirname(resolve(htmlPath)), join(resolve(runDir), file)) || file
 
 export async function writeReport(view: RunView, htmlPath: string, opts: { compare?: RunView } = {}): Promise<void> {
-  const baseline = await loadBaseline(view)
+  const baseline = await loadBaseline(view, (b) => b.attempts.length > 0 || b.result !== undefined)
   const page = renderPage(view, {
     baseline,
     href: hrefFrom(htmlPath, view.runDir),
