@@ -1,7 +1,7 @@
 // Runme's `background` cells: started from their target's shell state, left running while the
 // run goes on, ended with the run (the ledger has them); one that fails at once fails its block;
 // --resume starts it again for the blocks after it.
-import { existsSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
@@ -107,17 +107,9 @@ describe('background blocks', () => {
     const pid = Number(readFileSync(join(ws, 'bg.pid'), 'utf8'))
     // The background block outlived its docrun (its own process group).
     expect(alive(pid)).toBe(true)
-    // The ledger knows the shell's temp dir too.
-    const stateDir = join(ws, '.docrun', 'state')
-    const st = JSON.parse(
-      readFileSync(
-        join(
-          stateDir,
-          readdirSync(stateDir).find((f) => f.endsWith('.json'))!,
-        ),
-        'utf8',
-      ),
-    ) as { resources: { kind: string; path?: string }[] }
+    // The ledger knows the shell's temp dir too (as a reader sees it: the state with its journal).
+    const status = await docrun(['status', 'README.md', '--json'], { cwd: ws })
+    const st = JSON.parse(status.stdout) as { resources: { kind: string; path?: string }[] }
     const dirs = st.resources.filter((r) => r.kind === 'dir').map((r) => r.path!)
     expect(dirs).toHaveLength(1)
     expect(existsSync(dirs[0]!)).toBe(true)

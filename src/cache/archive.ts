@@ -6,7 +6,8 @@ import { mkdtemp, rmdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { execa } from 'execa'
+import type { execa as Execa } from 'execa'
+import { loadExeca } from '../common/load-execa.js'
 
 export type Compression = 'zstd' | 'gzip'
 
@@ -15,10 +16,12 @@ const KEEP = ['--xattrs', '--xattrs-include=*', '--acls', '--numeric-owner']
 let zstd: Promise<boolean> | undefined
 /** zstd when installed (several times faster than gzip at a similar size), else gzip. */
 export async function pickCompression(): Promise<Compression> {
-  zstd ??= execa('zstd', ['--version'], { reject: false }).then(
-    (r) => r.exitCode === 0,
-    () => false,
-  )
+  zstd ??= loadExeca()
+    .then(({ execa }) => execa('zstd', ['--version'], { reject: false }))
+    .then(
+      (r) => r.exitCode === 0,
+      () => false,
+    )
   return (await zstd) ? 'zstd' : 'gzip'
 }
 
@@ -45,6 +48,7 @@ export interface TarView {
 }
 
 async function runTar(view: TarView, tarArgs: (dir: string) => string[], stdin: 'ignore' | 'pipe', input?: Readable) {
+  const { execa } = await loadExeca()
   if (!view.beneathMounts) return pipeInto(execa('tar', tarArgs(view.dir), { reject: false, stdin }), input)
   const at = await mkdtemp(join(tmpdir(), 'docrun-view-'))
   try {
@@ -56,7 +60,7 @@ async function runTar(view: TarView, tarArgs: (dir: string) => string[], stdin: 
   }
 }
 
-function pipeInto<T extends ReturnType<typeof execa>>(child: T, input?: Readable): T {
+function pipeInto<T extends ReturnType<typeof Execa>>(child: T, input?: Readable): T {
   if (input) {
     input.on('error', (e) => child.stdin?.destroy(e))
     input.pipe(child.stdin!)

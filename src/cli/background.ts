@@ -7,7 +7,6 @@ import { followRun } from '../run/follow.js'
 import { newRunId, startDetached, stopRun } from '../run/background.js'
 import { docrunPaths, runDirOf } from '../state/paths.js'
 import { ConsoleReporter } from '../report/console.js'
-import { LiveReporter } from '../report/live.js'
 import { serveReport } from '../report/html/serve.js'
 import { EXIT } from '../common/exit-codes.js'
 import { CliError } from './load.js'
@@ -58,7 +57,9 @@ export async function followCommand(opts: {
 }): Promise<number> {
   const runDir = await findRunDir(opts.workspace, opts.run)
   const live = process.stdout.isTTY && !opts.verbose && !opts.quiet
-  const reporter = live ? new LiveReporter(process.stdout) : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
+  const reporter = live
+    ? new (await import('../report/live.js')).LiveReporter(process.stdout)
+    : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
   // --serve: the run's report page, live, for a browser (loopback unless --host says otherwise).
   const port = opts.serve === true ? 8390 : Number(opts.serve)
   if (opts.serve !== undefined && !(Number.isInteger(port) && port >= 0 && port < 65536))

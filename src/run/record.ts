@@ -73,9 +73,8 @@ export class RunRecord {
       ...(result.message ? { message: result.message } : {}),
     }
     this.state.lastRun = this.runId
-    // What it created joins the ledger: a whole write (rare: mounts, loop devices).
-    if (created.length) this.whole = true
-    await this.write({ pending: null, blocks: { [step.id]: this.state.blocks[step.id]! }, lastRun: this.runId })
+    const ledger = created.length ? { resources: this.state.resources } : {}
+    await this.write({ pending: null, blocks: { [step.id]: this.state.blocks[step.id]! }, lastRun: this.runId, ...ledger })
     this.commit.add(...(result.snapshot ? [snapshotPath(this.paths, step.id)] : []), this.paths.journal)
   }
 
@@ -92,7 +91,7 @@ export class RunRecord {
   /** A shell, QEMU, a background block or a temp dir the pool started: attributed to the running block. */
   async resourceMade(r: Unattributed<MadeByPool>): Promise<void> {
     this.state.resources.push({ ...r, block: this.running ?? '', runId: this.runId, keep: false } as Resource)
-    await this.write()
+    await this.write({ resources: this.state.resources })
   }
 
   /** A guest's lifetime: when its QEMU started and its shell answered, how it ended. */
@@ -102,14 +101,14 @@ export class RunRecord {
       const startedAt = new Date(Date.now() - e.readyAfterMs).toISOString()
       guests[name] = { pid: e.pid, runId: this.runId, startedAt, readyAfterMs: Math.round(e.readyAfterMs) }
     } else if (guests[name]) Object.assign(guests[name], { stoppedAt: now(), end: e.end })
-    await this.write()
+    if (guests[name]) await this.write({ guests: { [name]: guests[name] } })
   }
 
   /** What a teardown removed (or found gone) leaves the ledger; what it failed to remove stays. */
   async tornDown(results: TeardownResult[]): Promise<void> {
     const removed = new Set(results.filter((r) => r.ok).map((r) => r.resource))
     this.state.resources = this.state.resources.filter((r) => !removed.has(r))
-    await this.write()
+    await this.write({ resources: this.state.resources })
   }
 
   /** The run's end: the ledger as it stands, everything flushed to the disk. */
@@ -119,8 +118,10 @@ export class RunRecord {
   }
 
   /**
-   * The one write: a journal line for a block's change, the whole state (fsync'd) for the rest.
-   * Synchronous: it is done when the method returns, whatever kills docrun next.
+   * The one write: a journal line for a change (a block's, the ledger's, a guest's), the whole
+   * state (fsync'd) at the run's start and end and after a crash. Synchronous: it is done when
+   * the method returns, whatever kills docrun next. The ledger and the guests go in the journal
+   * unflushed: they describe processes, mounts and loop devices, which a power loss ends too.
    */
   private async write(change?: Omit<JournalEntry, 'updatedAt'>): Promise<void> {
     if (this.whole || !change) {

@@ -18,7 +18,6 @@ import { processStartTime } from '../sys/proc.js'
 import { ConsoleReporter } from '../report/console.js'
 import { JsonlReporter, TranscriptReporter } from '../report/files.js'
 import { hostFacts } from '../report/facts.js'
-import { LiveReporter } from '../report/live.js'
 import { JunitReporter } from '../report/junit.js'
 import { HtmlReporter } from '../report/html/reporter.js'
 import { executePlan, type RunOutcome } from './runner.js'
@@ -154,8 +153,11 @@ export class RunSession {
     const transcript = new TranscriptReporter(runDir, runbookText, { normalize: opts.normalize === true })
     const jsonl = new JsonlReporter(runDir)
     // A terminal gets a live progress region; logs, CI and --verbose get plain timestamped lines.
+    // (log-update and the ANSI libraries behind the live region load only for a terminal.)
     const live = process.stdout.isTTY && !opts.verbose && !opts.quiet
-    const consoleR = live ? new LiveReporter(process.stdout) : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
+    const consoleR = live
+      ? new (await import('../report/live.js')).LiveReporter(process.stdout)
+      : new ConsoleReporter({ quiet: opts.quiet === true, timestamps: !process.stdout.isTTY })
     const junit = new JunitReporter(runDir, opts.junit ? resolve(opts.junit) : undefined)
     const html = new HtmlReporter(runDir)
     for (const r of [jsonl, transcript, consoleR, junit, html]) bus.subscribe((e) => r.on(maskEvent(this.secrets, e)))

@@ -73,6 +73,10 @@ export interface JournalEntry {
   pending?: PendingProbe | null
   blocks?: Record<string, BlockState>
   lastRun?: string
+  /** The whole ledger as it is now (it is a handful of entries). */
+  resources?: Resource[]
+  /** A guest's lifetime, as it is now. */
+  guests?: Record<string, GuestLife>
 }
 
 export function emptyState(runbookPath: string, sha: string): State {
@@ -173,6 +177,8 @@ function applyEntry(state: State, e: JournalEntry): void {
   else if (e.pending) state.pending = e.pending
   if (e.blocks) Object.assign(state.blocks, e.blocks)
   if (e.lastRun) state.lastRun = e.lastRun
+  if (e.resources) state.resources = e.resources
+  if (e.guests) state.guests = { ...state.guests, ...e.guests }
 }
 
 /** The state written whole (atomically, fsync'd); the journal it folds in goes. */

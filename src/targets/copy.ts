@@ -2,7 +2,7 @@
 // remote host over SSH), streamed process to process — `cat` for a file, `tar` for a tree; a
 // remote end is a channel of its target's SSH connection — and checked: the sha256 of every file
 // on both ends must agree, or the block fails naming the first file that differs.
-import { execa } from 'execa'
+import { loadExeca } from '../common/load-execa.js'
 import type { ShellRunResult, ShellSession } from '../shell/session.js'
 import { ChrootTarget } from './chroot.js'
 import { shQuote } from './ssh-options.js'
@@ -81,6 +81,7 @@ async function stream(from: CopyEnd, to: CopyEnd, kind: 'file' | 'dir', mode: st
       : `mkdir -p "$(dirname ${d})" && cat > ${part} && chmod ${mode.replace(/[^0-7]/g, '') || '644'} ${part} && mv -f ${part} ${d}`
   const r = sideCommand(from.target, read)
   const w = sideCommand(to.target, write)
+  const { execa } = await loadExeca()
   const reader = execa(r.file, r.args, { reject: false, stdin: 'ignore', buffer: { stdout: false }, cancelSignal: signal })
   const writer = execa(w.file, w.args, { reject: false, stdin: 'pipe', cancelSignal: signal })
   let bytes = 0

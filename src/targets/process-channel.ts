@@ -1,6 +1,6 @@
 // A Channel over a local process's pipes: bash on the host, or `chroot ROOT bash`.
 import { ChannelEvents, type Channel } from '../shell/channel.js'
-import { endOnEof, startDetached, type Command } from './command.js'
+import { endOnEof, startDetached, type Command, type Detached } from './command.js'
 
 export interface ProcessChannelOptions {
   command: Command
@@ -18,7 +18,7 @@ export class ProcessChannel extends ChannelEvents implements Channel {
   readonly tty = false
   readonly description: string
   readonly localPath: (p: string) => string
-  private readonly proc: ReturnType<typeof startDetached>
+  private readonly proc: Detached
 
   constructor(opts: ProcessChannelOptions) {
     super()

@@ -3,7 +3,7 @@
 // no line limits), so the framed protocol runs as over a host shell's pipes; the remote file
 // system is not ours, so uploads travel through the stream. Interrupts go on a second channel.
 import { ChannelEvents, type Channel } from '../shell/channel.js'
-import { endOnEof, startDetached } from './command.js'
+import { endOnEof, startDetached, type Detached } from './command.js'
 import type { SshMaster } from './ssh-master.js'
 import { describeHost } from './ssh-options.js'
 
@@ -16,7 +16,7 @@ export class SshChannel extends ChannelEvents implements Channel {
   readonly tty = false
   /** The remote session shell's pid, once known: the interrupt's addressee. */
   remotePid: number | undefined
-  private readonly proc: ReturnType<typeof startDetached>
+  private readonly proc: Detached
 
   constructor(
     private readonly master: SshMaster,

@@ -2,10 +2,10 @@
 // its own, whose socket carries every channel docrun opens to the host — the persistent shell,
 // interrupts, the ledger's checks, file copies — so each of them costs no new handshake and a
 // host key is checked once per connection.
-import { execa } from 'execa'
+import { loadExeca } from '../common/load-execa.js'
 import { join } from 'node:path'
 import { within } from '../shell/within.js'
-import { startDetached } from './command.js'
+import { startDetached, type Detached } from './command.js'
 import { describeHost, muxArgs, sshBaseArgs, type SshHostSpec } from './ssh-options.js'
 
 /** How long the connection (TCP, key exchange, authentication) may take. */
@@ -14,7 +14,7 @@ const CONNECT_TIMEOUT_MS = 30_000
 export class SshMaster {
   /** The control socket, in the target's own local temp dir (a unix socket path must stay short). */
   readonly socket: string
-  private proc: ReturnType<typeof startDetached> | undefined
+  private proc: Detached | undefined
   private stderrTail = ''
   private ended: string | undefined
 
@@ -63,7 +63,9 @@ export class SshMaster {
   /** True while the master answers on its socket. */
   async check(): Promise<boolean> {
     if (this.ended !== undefined) return false
-    const r = await execa('ssh', [...sshBaseArgs(this.spec), '-o', `ControlPath=${this.socket}`, '-O', 'check', this.spec.ssh], { reject: false })
+    const r = await (
+      await loadExeca()
+    ).execa('ssh', [...sshBaseArgs(this.spec), '-o', `ControlPath=${this.socket}`, '-O', 'check', this.spec.ssh], { reject: false })
     return r.exitCode === 0
   }
 
@@ -75,7 +77,9 @@ export class SshMaster {
   /** Run a short command on the host over this connection: its exit code and output. */
   async run(remote: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     if (this.ended !== undefined) return { exitCode: 255, stdout: '', stderr: `the connection is gone: ${this.ended}` }
-    const r = await execa('ssh', this.argv(remote), {
+    const r = await (
+      await loadExeca()
+    ).execa('ssh', this.argv(remote), {
       reject: false,
       timeout: opts.timeoutMs ?? 30_000,
       ...(opts.input !== undefined ? { input: opts.input } : { stdin: 'ignore' }),
@@ -87,7 +91,9 @@ export class SshMaster {
   async close(): Promise<void> {
     const proc = this.proc
     if (!proc || this.ended !== undefined) return
-    await execa('ssh', [...sshBaseArgs(this.spec), '-o', `ControlPath=${this.socket}`, '-O', 'exit', this.spec.ssh], { reject: false, timeout: 10_000 })
+    await (
+      await loadExeca()
+    ).execa('ssh', [...sshBaseArgs(this.spec), '-o', `ControlPath=${this.socket}`, '-O', 'exit', this.spec.ssh], { reject: false, timeout: 10_000 })
     const gone = proc.then(
       () => true,
       () => true,

@@ -1,7 +1,7 @@
 // A remote host over SSH: one persistent shell there, as after `ssh HOST`, spoken to through
 // the same framed protocol as the host's bash. One connection per target (a ControlMaster):
 // the shell, interrupts and file copies are channels of it.
-import { execa } from 'execa'
+import { loadExeca } from '../common/load-execa.js'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -116,11 +116,15 @@ export class SshTarget implements Target {
     const alive = await this.master?.check()
     const res = alive
       ? await this.master!.run(command)
-      : await execa('ssh', [...sshBaseArgs(this.opts.host), '-o', 'ControlPath=none', '-T', this.opts.host.ssh, '--', command], {
-          reject: false,
-          timeout: 30_000,
-          stdin: 'ignore',
-        }).then((x) => ({ exitCode: x.exitCode ?? 255, stdout: String(x.stdout), stderr: String(x.stderr) }))
+      : await (
+          await loadExeca()
+        )
+          .execa('ssh', [...sshBaseArgs(this.opts.host), '-o', 'ControlPath=none', '-T', this.opts.host.ssh, '--', command], {
+            reject: false,
+            timeout: 30_000,
+            stdin: 'ignore',
+          })
+          .then((x) => ({ exitCode: x.exitCode ?? 255, stdout: String(x.stdout), stderr: String(x.stderr) }))
     if (res.exitCode !== 0)
       return {
         ok: false,

@@ -7,7 +7,7 @@ import stripAnsi from 'strip-ansi'
 import type { Masker, StreamMasker } from '../../common/mask.js'
 import { ChannelEvents, type Channel } from '../../shell/channel.js'
 import { within } from '../../shell/within.js'
-import { startDetached, type Command } from '../command.js'
+import { startDetached, type Command, type Detached } from '../command.js'
 
 function signalName(n: number): string | undefined {
   return Object.entries(constants.signals).find(([, v]) => v === n)?.[0]
@@ -29,7 +29,7 @@ export interface ConsoleChannelOptions {
 export class ConsoleChannel extends ChannelEvents implements Channel {
   readonly tty = true
   readonly description: string
-  private readonly proc: ReturnType<typeof startDetached>
+  private readonly proc: Detached
   private readonly log: WriteStream
   private tail: string[] = []
   private tailPartial = ''
