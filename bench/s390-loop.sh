@@ -23,7 +23,7 @@ declare -a hand=() through=()
 
 by_hand() { # round
   local out
-  out=$(bash "$here/s390-loop-by-hand.sh" "$ws" "hand${stamp}_$1" | tee /dev/stderr)
+  out=$(bash "$here/s390-loop-by-hand.sh" "$ws" "hand${stamp}_$1" | tee >(cat >&2))
   grep -q 'Summary: [0-9]* PASSED' <<<"$out" || { echo "round $1: the loop by hand printed no Summary line" >&2; exit 1; }
   sed -n 's/^loop by hand (build, boot, test_verifier): \([0-9.]*\) s$/\1/p' <<<"$out"
 }
