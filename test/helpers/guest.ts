@@ -2,11 +2,13 @@
 // s390x kernel and busybox (cached under the docrun cache dir) and build the initramfs, so
 // the tests boot exactly what `npm start` boots.
 import { execa } from 'execa'
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { afterEach, beforeAll, expect } from 'vitest'
 import { join } from 'node:path'
 import { CACHE, requireTool } from './chroot.js'
 import { docrun, ROOT } from './cli.js'
+import { loadStateSync } from '../../src/state/state.js'
+import type { Paths } from '../../src/state/paths.js'
 
 export interface GuestKit {
   kernel: string
@@ -101,16 +103,14 @@ export interface SavedState {
   pending?: unknown
 }
 
-/** The workspace's state file, as docrun saved it. */
+/** The workspace's state, as docrun saved it (its file and journal). */
 export function savedState(ws: string): SavedState {
+  // As docrun reads it: the whole file with its journal applied (a killed run's last changes are in the journal).
   const dir = join(ws, '.docrun/state')
-  return JSON.parse(
-    readFileSync(
-      join(
-        dir,
-        readdirSync(dir).find((n) => n.endsWith('.json'))!,
-      ),
-      'utf8',
-    ),
-  ) as SavedState
+  const state = join(
+    dir,
+    readdirSync(dir).find((n) => n.endsWith('.json'))!,
+  )
+  const paths = { state, journal: state.replace(/\.json$/, '.journal') } as Paths
+  return loadStateSync(paths, '', '').state as unknown as SavedState
 }
