@@ -7,3 +7,6 @@ let loading: Promise<typeof Execa> | undefined
 export function loadExeca(): Promise<typeof Execa> {
   return (loading ??= import('execa'))
 }
+
+/** `execa(...)` for awaited calls, loading execa on the first (its subprocess is not used before it ends). */
+export const execaWhenUsed = ((...args: Parameters<typeof Execa.execa>) => loadExeca().then((m) => m.execa(...args))) as unknown as typeof Execa.execa

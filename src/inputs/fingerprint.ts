@@ -6,9 +6,8 @@
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { execa as Execa } from 'execa'
 // execa on first use (awaited calls only): commands that only read a workspace never load it.
-const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
+import { execaWhenUsed as execa } from '../common/load-execa.js'
 
 /** Build outputs of kbuild, the selftests and compilers in general: never a block's input. */
 export const BUILD_OUTPUTS = [

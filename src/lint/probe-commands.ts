@@ -3,9 +3,8 @@
 // package in the archive does — has moved (qemu-system-s390x left qemu-system-misc for its own
 // package). Who ships what comes from the archive's Contents index, fetched by apt's own
 // downloader (the host's proxies, the Release file's hash) into the probe's cache.
-import type { execa as Execa } from 'execa'
 // execa on first use (awaited calls only): `docrun lint` without --probe never loads it.
-const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
+import { execaWhenUsed as execa } from '../common/load-execa.js'
 import { createReadStream, existsSync } from 'node:fs'
 import { readFile, rename } from 'node:fs/promises'
 import { join } from 'node:path'

@@ -3,9 +3,8 @@
 // debootstrap `--include=` names is looked up in the suite and architectures the document
 // itself uses (its debootstrap suite, `dpkg --add-architecture`, `--arch=`), through a private
 // apt state under the cache directory — never the host's apt sources or dpkg database.
-import type { execa as Execa } from 'execa'
 // execa on first use (awaited calls only): `docrun lint` without --probe never loads it.
-const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
+import { execaWhenUsed as execa } from '../common/load-execa.js'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { homedir } from 'node:os'
 import { join } from 'node:path'

@@ -3,9 +3,8 @@
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { rm } from 'node:fs/promises'
-import type { execa as Execa } from 'execa'
 // execa on first use (awaited calls only): commands that only read a workspace never load it.
-const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
+import { execaWhenUsed as execa } from '../common/load-execa.js'
 import { isRunning, processStartTime, readStat, sessionGroups, sessionsFrom } from '../sys/proc.js'
 import { isWithin, readLoops, readMounts, type LoopDevice, type MountEntry } from './mountinfo.js'
 import { mountsBelow } from './guard.js'

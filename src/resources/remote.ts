@@ -2,10 +2,9 @@
 // be made again): ended over a new SSH connection, from the remote machine's own /proc.
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import type { execa as Execa } from 'execa'
 import { endRemoteSessionScript, type RemoteSessionRecord } from '../sys/remote-session.js'
 // execa on first use, as in the ledger: commands that only read a workspace never load it.
-const execa = ((...args: Parameters<typeof Execa>) => import('execa').then((m) => m.execa(...args))) as unknown as typeof Execa
+import { execaWhenUsed as execa } from '../common/load-execa.js'
 
 export type RemoteRecord = RemoteSessionRecord
 
