@@ -164,6 +164,13 @@ __dr_dump() {
 `
 
 /**
+ * Typed once after BASH_EXTRAS: what follows __dr_run on a block's typed line, as a file — the
+ * dump sourced at top level (in a function its declares would make locals), then the end marker.
+ * bash reads a typed line from its pipe a byte at a time, a read(2) each; sourcing this costs one.
+ */
+export const BASH_POST = String.raw`printf '%s\n' '[ -f "$__dr_d/$__dr_n.env" ] && . "$__dr_d/$__dr_n.env" >/dev/null 2>&1; __dr_end "$__dr_n"' > "$__dr_d/post.sh"`
+
+/**
  * tty.sh: what the shell inside a {tty} block's pty runs (see __dr_tty_job). It takes its
  * arguments from the environment (no quoting through script's -c), starts from the session's state,
  * writes its pid (its pty session's process group: where interrupts and timeouts go), sizes the

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import type { Channel } from './channel.js'
 import { Framer, type EndFrame } from './framer.js'
-import { BASH_EXTRAS, INIT_SCRIPT, ttyRunner } from './script.js'
+import { BASH_EXTRAS, BASH_POST, INIT_SCRIPT, ttyRunner } from './script.js'
 import { assignLines, base64Lines, printfFormat } from './encode.js'
 import { TtyCleaner } from './tty-clean.js'
 import { SH_EXTRAS, printfUploadLines } from './sh-protocol.js'
@@ -117,7 +117,7 @@ export class ShellSession {
     const line = await this.guard(probe, timeoutMs, 'start the shell protocol')
     const [shell, b64, jc, uid] = line.split(':')
     this.info = { shell: shell === 'sh' ? 'sh' : `bash ${shell}`, base64: b64 === 'b64', jobControl: jc === '1', uid: Number(uid) }
-    await this.sync((shell === 'sh' ? SH_EXTRAS : BASH_EXTRAS).trim().split('\n'), timeoutMs)
+    await this.sync(shell === 'sh' ? SH_EXTRAS.trim().split('\n') : [...BASH_EXTRAS.trim().split('\n'), BASH_POST], timeoutMs)
     return this.info
   }
 
@@ -199,8 +199,9 @@ export class ShellSession {
       return one && one.length <= ONE_LINE ? [...runner, one] : [...runner, ...lines, start]
     }
     const check = this.channel.tty ? ` ${body.length}` : ' ""'
-    const post = run.importState ? ` [ -f "$__dr_d/${id}.env" ] && . "$__dr_d/${id}.env" >/dev/null 2>&1;` : ''
-    return [...runner, ...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${run.errexit} ${run.secs}${check}${size};${post} __dr_end ${id}`]
+    // post.sh (script.ts's BASH_POST): the dump sourced at top level, then the end marker.
+    const post = run.importState ? ' . "$__dr_d/post.sh"' : ` __dr_end ${id}`
+    return [...runner, ...this.uploadLines(`${id}.sh`, body), `__dr_run ${id} ${run.errexit} ${run.secs}${check}${size};${post}`]
   }
 
   /**

@@ -1,11 +1,11 @@
 // The host: one persistent shell (bash, or sh when the runbook says so), started in the
 // workspace, as a person's terminal.
 import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { ShellSession } from '../shell/session.js'
 import { openSession } from './shell-session.js'
 import { processStartTime } from '../sys/proc.js'
+import { runtimeDir } from '../sys/runtime-dir.js'
 import type { Command } from './command.js'
 import { ProcessChannel } from './process-channel.js'
 import { detachedArgs, type DetachedOptions, type Target } from './target.js'
@@ -36,7 +36,8 @@ export class HostTarget implements Target {
   }
 
   async open() {
-    this.dir = await mkdtemp(join(tmpdir(), 'docrun-'))
+    // In memory where there is a tmpfs (runtime-dir.ts): a few files made and removed a block.
+    this.dir = await mkdtemp(join(runtimeDir(), 'docrun-'))
     const shell = this.opts.shell ?? 'bash'
     const channel = new ProcessChannel({
       command: { file: shell, args: shell === 'sh' ? [] : ['--noprofile', '--norc'], cwd: this.opts.workspace, where: 'on the host' },
