@@ -89,7 +89,8 @@ function typed(channel, line, onData = () => {}) {
     const off = channel.onData((c) => {
       onData(c)
       tail = (tail + c.toString('latin1')).slice(-64)
-      if (tail.includes(`\n${want}`)) {
+      // The bare mark is only in the echo's output (the typed line, if echoed, quotes it).
+      if (tail.includes(want)) {
         off()
         done()
       }
