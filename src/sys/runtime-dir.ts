@@ -1,8 +1,9 @@
 // Where a host shell keeps its protocol files: a block's script, the state dump its subshell
-// writes as it exits, its status (three files made and removed a block, with the dump sourced
-// back). On a disk file system each create costs 60–300 µs (ext4: the journal, longer while a
-// flush is in flight or after a large delete with `discard`), about a millisecond of a trivial
-// block; on a tmpfs ~10 µs. The files are small and gone with the shell, so memory suits them:
+// writes as it exits, its status (three files created a block, with the dump sourced back; they
+// stay until the shell ends, ~5 KB a block). On a disk file system each create costs 60–300 µs
+// (ext4: the journal, longer while a flush is in flight or after a large delete with `discard`),
+// about a millisecond of a trivial block; on a tmpfs ~10 µs. The files are small and gone with the
+// shell, so memory suits them:
 // $XDG_RUNTIME_DIR (the user's tmpfs under systemd), else /dev/shm when it is a writable tmpfs,
 // else the temp dir.
 import { accessSync, constants, statfsSync } from 'node:fs'

@@ -36,7 +36,7 @@ export class HostTarget implements Target {
   }
 
   async open() {
-    // In memory where there is a tmpfs (runtime-dir.ts): a few files made and removed a block.
+    // In memory where there is a tmpfs (runtime-dir.ts): three files created a block.
     this.dir = await mkdtemp(join(runtimeDir(), 'docrun-'))
     const shell = this.opts.shell ?? 'bash'
     const channel = new ProcessChannel({
